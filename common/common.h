@@ -1,0 +1,90 @@
+/*
+ * What every folder of Parley shares: the error codes, the capped growable
+ * buffer, logging and a few cJSON helpers. Nothing here knows about HTTP,
+ * bots or storage.
+ */
+#ifndef PARLEY_COMMON_H
+#define PARLEY_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+/* ---- errors: one enum, one table of messages (parley_strerror) ---- */
+
+#define PARLEY_ERRNO_MAP(XX)                                                                       \
+    XX(ENOMEM, -1, "out of memory")                                                                \
+    XX(EINVAL, -2, "invalid argument")                                                             \
+    XX(ENOTFOUND, -3, "not found")                                                                 \
+    XX(ETOOBIG, -4, "too large")                                                                   \
+    XX(ECONFLICT, -5, "version conflict")                                                          \
+    XX(EIO, -6, "input/output error")                                                              \
+    XX(ETIMEDOUT, -7, "timed out")                                                                 \
+    XX(EBUSY, -8, "busy")                                                                          \
+    XX(ECORRUPT, -9, "stored data is corrupt or from a newer version")
+
+enum parley_err {
+    PARLEY_OK = 0,
+#define XX(name, code, msg) PARLEY_##name = code,
+    PARLEY_ERRNO_MAP(XX)
+#undef XX
+};
+
+/* A static sentence for an error code; never NULL. */
+const char *parley_strerror(int err);
+
+/* ---- buf: a growable byte buffer that never grows past its cap ---- */
+
+struct buf {
+    char *data; /* always NUL-terminated when non-NULL; owned by the buf */
+    size_t len;
+    size_t cap;
+    size_t max; /* hard limit on len; appends past it fail with PARLEY_ETOOBIG */
+};
+
+#define BUF_INIT(max_bytes) {NULL, 0, 0, (max_bytes)}
+
+void buf_init(struct buf *b, size_t max);
+/* Frees the memory; the buf can be used again (it keeps its max). */
+void buf_release(struct buf *b);
+/* Returns the data (caller frees with free()) and empties the buf; "" if empty. */
+char *buf_detach(struct buf *b, size_t *len);
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_reset(struct buf *b);
+/* Appends s as a JSON string literal, quotes included. */
+int buf_json_string(struct buf *b, const char *s, size_t len);
+
+/* ---- logging: one JSON object per line on stderr ---- */
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void log_set_level(enum log_level min);
+/* msg is formatted printf-style and written as the "msg" field. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+/* Writes one finished line (a JSON object, no newline) to stream atomically. */
+void log_line(void *stream, const char *line, size_t len);
+
+/* ---- time ---- */
+
+int64_t time_now_ms(void);     /* wall clock, ms since the epoch */
+int64_t time_mono_us(void);    /* monotonic clock, µs */
+
+/* ---- cJSON helpers: borrowed results, NULL/default when absent or of another type ---- */
+
+const char *json_string(const cJSON *obj, const char *key);
+bool json_number(const cJSON *obj, const char *key, double *out);
+/* Prints json unformatted into a malloc'd string (caller frees), NULL on OOM. */
+char *json_print(const cJSON *json, size_t *len);
+
+#include "common/banned.h"
+
+#endif
