@@ -1,6 +1,6 @@
 /*
  * The backend interface behind store.h. A backend fills in these operations;
- * store.c checks arguments and dispatches. Included only by store/*.c.
+ * store.c checks arguments and dispatches. Included only by the .c files of store/.
  */
 #ifndef PARLEY_STORE_INTERNAL_H
 #define PARLEY_STORE_INTERNAL_H

@@ -1,0 +1,140 @@
+/*
+ * parley serve — open the store, register every module's routes on one HTTP
+ * listener, and run until SIGTERM or SIGINT.
+ *
+ * Signals are blocked in every thread (the mask is set before any thread
+ * starts) and taken synchronously here with sigtimedwait, so no work ever
+ * happens in a signal handler. The wait times out once a minute to purge
+ * expired store records.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "server/http.h"
+#include "server/server_internal.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "usage: parley serve [--config FILE] [--port N] [--data-dir DIR]\n"
+    "\n"
+    "Runs the server on the config's server.host:server.port (default 127.0.0.1:8080).\n"
+    "  --config FILE    the configuration (default " CONFIG_DEFAULT_PATH ")\n"
+    "  --port N         listen on port N instead (0 picks a free port)\n"
+    "  --data-dir DIR   where the store lives (default: the config's dataDir, else ./data)\n";
+
+static void handle_healthz(struct http_request *req, void *ud)
+{
+    struct store *st = ud;
+    struct store_item item;
+    int rc = store_get(st, "meta", "healthz", &item);
+    if (rc == 0)
+        store_item_release(&item);
+    if (rc != 0 && rc != PARLEY_ENOTFOUND) {
+        http_respond_error(req, 503, NULL, "The store is not answering: %s.",
+                           parley_strerror(rc));
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "status", "ok");
+    cJSON_AddStringToObject(j, "version", PARLEY_VERSION);
+    http_respond_json(req, 200, j);
+    cJSON_Delete(j);
+}
+
+static enum log_level parse_level(const char *s)
+{
+    if (strcmp(s, "debug") == 0)
+        return LOG_DEBUG;
+    if (strcmp(s, "warn") == 0)
+        return LOG_WARN;
+    if (strcmp(s, "error") == 0)
+        return LOG_ERROR;
+    return LOG_INFO;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct cli_opts o;
+    int rc = cli_parse(argc, argv, usage, NULL, &o);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    if (o.nargs) {
+        fprintf(stderr, "parley serve: unexpected argument '%s'\n", o.args[0]);
+        return 2;
+    }
+    struct parley_config cfg;
+    if (cli_load_config(&o, &cfg))
+        return 1;
+    log_set_level(parse_level(cfg.server.log_level));
+
+    /* Block the signals we wait for before any thread exists, so every thread inherits it. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int result = 1;
+    struct store *st = NULL;
+    struct http_server *srv = NULL;
+    char err[1024];
+    if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    struct http_server_options ho = {
+        .host = cfg.server.host,
+        .port = cfg.server.port,
+        .threads = cfg.server.threads,
+        .max_body_bytes = cfg.server.max_body_bytes,
+        .shutdown_grace_ms = cfg.server.shutdown_grace_ms,
+        .connection_timeout_s = cfg.server.connection_timeout_s,
+        .access_log = cfg.server.access_log,
+    };
+    srv = http_server_new(&ho, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    http_route_add(srv, "GET", "/healthz", NULL, handle_healthz, st);
+    if (cfg.server.debug_routes)
+        debug_routes_add(srv, st);
+
+    if (http_server_start(srv, err, sizeof err) != 0) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    log_info("listening on http://%s:%d (data in %s)", cfg.server.host, http_server_port(srv),
+             cfg.data_dir);
+
+    for (;;) {
+        struct timespec minute = {60, 0};
+        int sig = sigtimedwait(&sigs, NULL, &minute);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_info("%s: stopping; finishing requests in flight",
+                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (sig == SIGHUP) {
+            log_info("SIGHUP: configuration reload is not supported yet; restart to apply");
+            continue;
+        }
+        int purged = store_purge_expired(st, time_now_ms());
+        if (purged > 0)
+            log_debug("purged %d expired record(s)", purged);
+    }
+    http_server_shutdown(srv);
+    result = 0;
+out:
+    http_server_free(srv);
+    store_close(st);
+    config_release(&cfg);
+    if (result == 0)
+        log_info("stopped");
+    return result;
+}
