@@ -44,7 +44,10 @@ struct buf {
     size_t max; /* hard limit on len; appends past it fail with PARLEY_ETOOBIG */
 };
 
-#define BUF_INIT(max_bytes) {NULL, 0, 0, (max_bytes)}
+#define BUF_INIT(max_bytes)                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, (max_bytes)                                                                    \
+    }
 
 void buf_init(struct buf *b, size_t max);
 /* Frees the memory; the buf can be used again (it keeps its max). */
@@ -75,8 +78,8 @@ void log_line(void *stream, const char *line, size_t len);
 
 /* ---- time ---- */
 
-int64_t time_now_ms(void);     /* wall clock, ms since the epoch */
-int64_t time_mono_us(void);    /* monotonic clock, µs */
+int64_t time_now_ms(void);  /* wall clock, ms since the epoch */
+int64_t time_mono_us(void); /* monotonic clock, µs */
 
 /* ---- cJSON helpers: borrowed results, NULL/default when absent or of another type ---- */
 

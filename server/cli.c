@@ -73,8 +73,7 @@ int cli_parse(int argc, char **argv, const char *usage, const struct cli_flag *f
             o->data_dir = value;
         } else if (nlen == 4 && strncmp(name, "port", 4) == 0) {
             if (parse_port(value, &o->port)) {
-                fprintf(stderr, "parley %s: --port: must be an integer from 0 to 65535\n",
-                        argv[0]);
+                fprintf(stderr, "parley %s: --port: must be an integer from 0 to 65535\n", argv[0]);
                 return -1;
             }
         } else {

@@ -23,12 +23,8 @@ static const struct {
     const char *key;
     int type; /* cJSON_Array or cJSON_Object */
 } module_sections[] = {
-    {"bots", cJSON_Array},
-    {"functions", cJSON_Array},
-    {"sites", cJSON_Array},
-    {"slack", cJSON_Object},
-    {"webchat", cJSON_Object},
-    {"graphql", cJSON_Object},
+    {"bots", cJSON_Array},   {"functions", cJSON_Array}, {"sites", cJSON_Array},
+    {"slack", cJSON_Object}, {"webchat", cJSON_Object},  {"graphql", cJSON_Object},
     {"lex", cJSON_Object},
 };
 
@@ -108,9 +104,15 @@ static int get_string(const cJSON *obj, const char *key, const char *jpath, char
 static int load_server(const cJSON *srv, struct server_config *sc, const char *file, char *err,
                        size_t errlen)
 {
-    static const char *known[] = {"host",           "port",           "threads",
-                                  "maxBodyBytes",   "shutdownGraceMs", "connectionTimeoutS",
-                                  "accessLog",      "logLevel",       "debugRoutes"};
+    static const char *known[] = {"host",
+                                  "port",
+                                  "threads",
+                                  "maxBodyBytes",
+                                  "shutdownGraceMs",
+                                  "connectionTimeoutS",
+                                  "accessLog",
+                                  "logLevel",
+                                  "debugRoutes"};
     if (!cJSON_IsObject(srv))
         return fail(err, errlen, file, "server", "must be an object");
     for (const cJSON *c = srv->child; c; c = c->next) {

@@ -32,7 +32,7 @@ struct parley_config {
     char *dir;      /* its folder: relative paths in the file are relative to it */
     char *data_dir; /* absolute or relative to the working directory */
     struct server_config server;
-    cJSON *doc;     /* the whole document, owned */
+    cJSON *doc; /* the whole document, owned */
 };
 
 /* 0, or -1 with err holding "FILE: KEY: what is wrong". Release cfg either way. */

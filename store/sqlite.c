@@ -387,9 +387,8 @@ int store_sqlite_open(const char *data_dir, const struct store_backend_ops **ops
         goto out;
     }
     snprintf(be->path, sizeof be->path, "%s/parley.db", data_dir);
-    int rc = sqlite3_open_v2(be->path, &be->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        be->path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", be->path, be->db ? sqlite3_errmsg(be->db) : "cannot open");
         result = map_rc(rc);

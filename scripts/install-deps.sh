@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Parley needs on Debian 12 and nothing that is already there.
+#   scripts/install-deps.sh build   compiler, CMake and the -dev libraries (to build and run)
+#   scripts/install-deps.sh test    all of build, plus what the tests drive: Check, valgrind,
+#                                   clang/clang-format, Node.js, promtool, and tests/ npm packages
+# Uses sudo for apt-get when not run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(build-essential cmake pkg-config
+            libmicrohttpd-dev libwebsockets-dev libcjson-dev libcurl4-openssl-dev libssl-dev
+            libsqlite3-dev zlib1g-dev libbrotli-dev)
+test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then
+    want+=("${test_pkgs[@]}")
+    command -v node >/dev/null 2>&1 || want+=(nodejs npm)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "install-deps: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-build}" = test ]; then
+    # npm packages come from the lock file, exactly.
+    for dir in tests; do
+        if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+            echo "install-deps: npm ci in $dir"
+            (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        fi
+    done
+fi
