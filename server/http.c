@@ -96,6 +96,9 @@ struct http_response {
     int fd; /* -1 unless the body comes from a file */
     uint64_t fd_offset;
     uint64_t fd_len;
+    const char *ref; /* a borrowed body (http_response_body_ref), released by ref_done */
+    void (*ref_done)(void *cls);
+    void *ref_cls;
 };
 
 struct arena_block {
@@ -147,8 +150,8 @@ static int hexval(int c)
     return -1;
 }
 
-/* Decodes %XX escapes (and '+' as a space when plus_space) into a new string; NULL when malformed or
- * when it would contain a NUL. */
+/* Decodes %XX escapes (and '+' as a space when plus_space) into a new string; NULL when malformed
+ * or when it would contain a NUL. */
 static char *percent_decode(const char *s, size_t len, bool plus_space)
 {
     char *out = malloc(len + 1);
@@ -432,6 +435,8 @@ void http_response_free(struct http_response *r)
     free(r->body);
     if (r->fd >= 0)
         close(r->fd);
+    if (r->ref_done)
+        r->ref_done(r->ref_cls);
     free(r);
 }
 
@@ -468,17 +473,39 @@ int http_response_body(struct http_response *r, const void *data, size_t len)
     return 0;
 }
 
-void http_response_body_take(struct http_response *r, char *data, size_t len)
+static void drop_body(struct http_response *r)
 {
     free(r->body);
+    r->body = NULL;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    if (r->ref_done)
+        r->ref_done(r->ref_cls);
+    r->ref = NULL;
+    r->ref_done = NULL;
+}
+
+void http_response_body_ref(struct http_response *r, const void *data, size_t len,
+                            void (*done)(void *cls), void *cls)
+{
+    drop_body(r);
+    r->ref = data;
+    r->len = len;
+    r->ref_done = done;
+    r->ref_cls = cls;
+}
+
+void http_response_body_take(struct http_response *r, char *data, size_t len)
+{
+    drop_body(r);
     r->body = data;
     r->len = len;
 }
 
 void http_response_body_fd(struct http_response *r, int fd, uint64_t offset, uint64_t len)
 {
-    if (r->fd >= 0)
-        close(r->fd);
+    drop_body(r);
     r->fd = fd;
     r->fd_offset = offset;
     r->fd_len = len;
@@ -493,6 +520,12 @@ static enum MHD_Result queue_response(struct http_request *req, struct http_resp
         if (mr)
             r->fd = -1; /* libmicrohttpd closes it */
         req->bytes = r->fd_len;
+    } else if (r->ref_done) {
+        mr = MHD_create_response_from_buffer_with_free_callback_cls(r->len, (void *)r->ref,
+                                                                    r->ref_done, r->ref_cls);
+        if (mr)
+            r->ref_done = NULL; /* libmicrohttpd calls it when done */
+        req->bytes = r->len;
     } else {
         mr = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
         if (mr)
@@ -710,8 +743,8 @@ static void dispatch(struct http_request *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     struct http_server *s = cls;
     struct http_request *req = *con_cls;
@@ -821,8 +854,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->status == 0)
         req->status = 499; /* the client went away before an answer (nginx's code) */
     int64_t us = time_mono_us() - req->start_us;
-    metrics_observe(s->metrics, req->route ? req->route->metric : s->unmatched_metric,
-                    req->status, us);
+    metrics_observe(s->metrics, req->route ? req->route->metric : s->unmatched_metric, req->status,
+                    us);
     write_access_log(s, req, us, toe);
     request_free(req);
 
@@ -833,7 +866,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Paths and query arguments stay as sent; the core decodes each once, where it knows the context. */
+/* Paths and query arguments stay as sent; the core decodes each once, where it knows the context.
+ */
 static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
 {
     return strlen(s);
