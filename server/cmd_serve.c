@@ -34,7 +34,8 @@ static void handle_healthz(struct http_request *req, void *ud)
     if (rc == 0)
         store_item_release(&item);
     if (rc != 0 && rc != PARLEY_ENOTFOUND) {
-        http_respond_error(req, 503, NULL, "The store is not answering: %s.", parley_strerror(rc));
+        http_respond_error(req, 503, NULL, "The store is not answering: %s.",
+                           parley_strerror(rc));
         return;
     }
     cJSON *j = cJSON_CreateObject();

@@ -150,8 +150,8 @@ static int hexval(int c)
     return -1;
 }
 
-/* Decodes %XX escapes (and '+' as a space when plus_space) into a new string; NULL when malformed
- * or when it would contain a NUL. */
+/* Decodes %XX escapes (and '+' as a space when plus_space) into a new string; NULL when malformed or
+ * when it would contain a NUL. */
 static char *percent_decode(const char *s, size_t len, bool plus_space)
 {
     char *out = malloc(len + 1);
@@ -743,8 +743,8 @@ static void dispatch(struct http_request *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
 {
     struct http_server *s = cls;
     struct http_request *req = *con_cls;
@@ -854,8 +854,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->status == 0)
         req->status = 499; /* the client went away before an answer (nginx's code) */
     int64_t us = time_mono_us() - req->start_us;
-    metrics_observe(s->metrics, req->route ? req->route->metric : s->unmatched_metric, req->status,
-                    us);
+    metrics_observe(s->metrics, req->route ? req->route->metric : s->unmatched_metric,
+                    req->status, us);
     write_access_log(s, req, us, toe);
     request_free(req);
 
@@ -866,8 +866,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Paths and query arguments stay as sent; the core decodes each once, where it knows the context.
- */
+/* Paths and query arguments stay as sent; the core decodes each once, where it knows the context. */
 static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
 {
     return strlen(s);

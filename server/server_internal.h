@@ -26,7 +26,7 @@ void metrics_render(struct metrics *m, unsigned in_flight, struct buf *out);
 /* ---- cli.c: options every data-touching verb shares ---- */
 
 struct cli_flag {
-    const char *name; /* long option without the dashes, e.g. "json" */
+    const char *name;   /* long option without the dashes, e.g. "json" */
     bool takes_value;
     const char **value; /* set when takes_value */
     bool *set;          /* set to true when given */
