@@ -46,7 +46,7 @@ struct http_server_options {
     size_t max_body_bytes;      /* default request body cap */
     unsigned shutdown_grace_ms; /* how long shutdown waits for requests in flight */
     unsigned connection_timeout_s;
-    const char *access_log; /* "-" = stdout, "off", or a file path (appended) */
+    const char *access_log;     /* "-" = stdout, "off", or a file path (appended) */
 };
 
 typedef void (*http_handler_fn)(struct http_request *req, void *ud);
