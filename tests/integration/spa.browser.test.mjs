@@ -92,7 +92,8 @@ test('the demo site in Chromium: client-side routes, deep-link reload, CSP, 404 
       assert.deepEqual(unexpected, []);
     } finally {
       await browser.close();
-      await s.stop();
+      const res = await s.stop();
+      assert.equal(res.code, 0, s.stderr.slice(-4000));
       s.cleanup();
       rmSync(work, { recursive: true, force: true });
     }

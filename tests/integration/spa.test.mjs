@@ -124,7 +124,14 @@ async function fixture(extra) {
   const id = await deploy(cfgPath, config.dataDir, site.dir);
   const s = await startParley({ configPath: cfgPath, dataDir: config.dataDir });
   return { s, root, site, cfgPath, dataDir: config.dataDir, id,
-           done: async () => { await s.stop(); s.cleanup(); rmSync(root, { recursive: true, force: true }); } };
+           done: async () => { await stopClean(s); s.cleanup(); rmSync(root, { recursive: true, force: true }); } };
+}
+
+// Stops a server and checks it exited cleanly (no sanitizer report in ASan builds).
+async function stopClean(s) {
+  const res = await s.stop();
+  assert.equal(res.code, 0, s.stderr.slice(-4000));
+  assert.doesNotMatch(s.stderr, /Sanitizer|runtime error/);
 }
 
 function assertSecurityHeaders(h) {
@@ -470,7 +477,7 @@ test('sites by Host and path prefix', async () => {
       const rel = await runParley(['releases', 'docs', '--config', cfgPath, '--data-dir', dataDir]);
       assert.equal(rel.code, 0, rel.stderr);
       assert.match(rel.stdout, /^\* \d{8}-\d{6}-\d{3}/);
-    } finally { await s.stop(); s.cleanup(); }
+    } finally { await stopClean(s); s.cleanup(); }
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
@@ -572,7 +579,7 @@ test('a request in flight finishes on the release it started with', async () => 
       assert.ok(body.equals(huge1), 'the old download completed with the old bytes');
       const list = await runParley(['releases', 'web', '--config', cfgPath, '--data-dir', dataDir]);
       assert.equal(list.stdout.trim().split('\n').length, 1); // the old one is gone from disk
-    } finally { await s.stop(); s.cleanup(); }
+    } finally { await stopClean(s); s.cleanup(); }
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
@@ -656,5 +663,5 @@ test('the default config serves the demo from web/ at / next to the API, deploye
     assert.equal((await request(`${s.url}/assets/app.00000000.js`)).status, 404);
     for (const f of readdirSync(path.join(SOURCE_DIR, 'web/demo/assets')))
       assert.ok(assets.includes(`assets/${f}`), `web/demo/assets/${f} is referenced by index.html`);
-  } finally { await s.stop(); s.cleanup(); rmSync(dir, { recursive: true, force: true }); }
+  } finally { await stopClean(s); s.cleanup(); rmSync(dir, { recursive: true, force: true }); }
 });
