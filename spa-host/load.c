@@ -8,7 +8,7 @@
  * file of the size the manifest says, and then either reads it into memory
  * (files up to site.memoryFileMaxBytes, until site.memoryCacheBytes are used)
  * or keeps it open for zero-copy sends (sendfile from a dup of the
- * descriptor; past 1024 open files, opened per request instead). Every
+ * descriptor; past 256 open files, opened per request instead). Every
  * header that depends only on the file (type, ETag, Last-Modified,
  * Cache-Control) is computed here once.
  *
@@ -29,7 +29,7 @@
 #include "common/common.h"
 #include "spa-host/spa_internal.h"
 
-#define MAX_OPEN_FDS 1024
+#define MAX_OPEN_FDS 256
 
 static int failf(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

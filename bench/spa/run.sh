@@ -11,7 +11,9 @@
 #   deeplink  a client-side route (/flights/AA101): Parley's fallback, nginx's try_files
 #   304       revalidating / with its ETag (If-None-Match)
 # and prints requests/s and p99 latency side by side with the ratio
-# (Parley / nginx for requests/s: >= 1.0 means at least as fast).
+# (Parley / nginx for requests/s: >= 1.0 means at least as fast), plus the
+# server's own CPU time per request (user + system, from /proc), which is
+# far less sensitive than requests/s to other load on a shared machine.
 # Environment: DURATION (10s), CONNECTIONS (64), THREADS (2), PARLEY_THREADS
 # (Parley's server.threads, default 4 as in examples/parley.json).
 set -euo pipefail
@@ -95,10 +97,29 @@ for side in "parley $pport $petag" "nginx $nport $netag"; do
     check "$1" "http://127.0.0.1:$2/" 304 "If-None-Match: $3"
 done
 
-# wrk → "requests/s p99_ms"
-run_wrk() { # url [header]
-    local out rps p99 unit
+# CPU time (clock ticks, user + system) used so far by a server's processes and threads.
+cpu_ticks() { # pid...
+    local total=0 t f
+    for p in "$@" $(pgrep -P "$1" || true); do
+        for t in /proc/"$p"/task/*/stat; do
+            read -r -a f < "$t" || continue
+            # fields after the command name, which may contain spaces: utime is 14, stime 15
+            total=$((total + f[13] + f[14]))
+        done
+    done
+    echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+# wrk → "requests/s p99_ms cpu_us_per_request"
+run_wrk() { # pid url [header]
+    local out rps p99 unit before after reqs
+    local pid=$1
+    shift
+    before=$(cpu_ticks "$pid")
     out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" --latency ${2:+-H "$2"} "$1")
+    after=$(cpu_ticks "$pid")
+    reqs=$(awk '/requests in/{print $1}' <<<"$out")
     rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
     p99=$(awk '$1=="99%"{print $2}' <<<"$out")
     if grep -q 'Non-2xx or 3xx' <<<"$out"; then echo "bench/spa: errors from $1" >&2; fi
@@ -107,21 +128,22 @@ run_wrk() { # url [header]
         *ms) p99=${p99%ms} ;;
         *s) p99=$(awk -v v="${p99%s}" 'BEGIN{printf "%.3f", v*1000}') ;;
     esac
-    echo "$rps $p99"
+    echo "$rps $p99 $(awk -v t=$((after - before)) -v hz="$hz" -v r="$reqs" 'BEGIN{printf "%.2f", t * 1e6 / hz / r}')"
 }
 
 echo "bench/spa: wrk -t$wthreads -c$conns -d$duration --latency; Parley server.threads=$pthreads, nginx worker_processes 2"
 echo "asset $asset ($size bytes), deep link $deeplink, 304 = GET / with If-None-Match"
 echo
-printf '%-9s | %13s %13s %7s | %11s %11s\n' row "parley req/s" "nginx req/s" ratio "parley p99" "nginx p99"
-printf '%s\n' "----------+-------------------------------------+------------------------"
+printf '%-9s | %13s %13s %7s | %11s %11s | %17s\n' row "parley req/s" "nginx req/s" ratio \
+    "parley p99" "nginx p99" "CPU us/req p / n"
+printf '%s\n' "----------+-------------------------------------+-------------------------+------------------"
 row() { # name path [header-for-parley] [header-for-nginx]
     local p n
-    p=$(run_wrk "http://127.0.0.1:$pport$2" "${3:-}")
-    n=$(run_wrk "http://127.0.0.1:$nport$2" "${4:-}")
+    p=$(run_wrk "$parley_pid" "http://127.0.0.1:$pport$2" "${3:-}")
+    n=$(run_wrk "$nginx_pid" "http://127.0.0.1:$nport$2" "${4:-}")
     set -- "$1" $p $n
-    printf '%-9s | %13.0f %13.0f %7.2f | %9.2fms %9.2fms\n' "$1" "$2" "$4" \
-        "$(awk -v a="$2" -v b="$4" 'BEGIN{printf "%.2f", a/b}')" "$3" "$5"
+    printf '%-9s | %13.0f %13.0f %7.2f | %9.2fms %9.2fms | %7.2f / %7.2f\n' "$1" "$2" "$5" \
+        "$(awk -v a="$2" -v b="$5" 'BEGIN{printf "%.2f", a/b}')" "$3" "$6" "$4" "$7"
 }
 row asset "$asset"
 row deeplink "$deeplink"
