@@ -60,8 +60,7 @@ bool spa_manifest_path_ok(const char *path)
     return !slash && strcmp(norm, path) == 0;
 }
 
-/* Opens relpath under dirfd without following any symlink on the way. */
-static int open_beneath(int dirfd, const char *relpath)
+int spa_open_beneath(int dirfd, const char *relpath)
 {
     char copy[PATH_MAX];
     if (snprintf(copy, sizeof copy, "%s", relpath) >= (int)sizeof copy)
@@ -175,7 +174,7 @@ static int load_variant(struct spa_release *rel, struct spa_variant *v, const ch
     v->relpath = strdup(relpath);
     if (!v->relpath)
         return failf(err, errlen, PARLEY_ENOMEM, "out of memory");
-    int fd = open_beneath(rel->dirfd, relpath);
+    int fd = spa_open_beneath(rel->dirfd, relpath);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
         int e = errno;

@@ -580,6 +580,11 @@ int spa_release_deploy(const struct spa_sites *sites, const char *name, const ch
     rc = walk(&d, d.src_root, "", 0);
     if (rc)
         goto out;
+    bool has_index = false;
+    for (const cJSON *e = d.files->child; e && !has_index; e = e->next)
+        has_index = strcmp(json_string(e, "path"), site->index) == 0;
+    if (!has_index)
+        note(&d, "warning: no %s at the top: / and the SPA fallback will answer 404", site->index);
     size_t len;
     char *text = json_print(manifest, &len);
     pathf(path, sizeof path, "%s/manifest.json", d.tmp);

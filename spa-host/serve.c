@@ -260,12 +260,9 @@ static void release_done(void *cls)
 /* Opens a variant that is neither cached nor kept open (past the descriptor budget). */
 static int open_variant(const struct spa_release *rel, const struct spa_variant *v)
 {
-    int fd = v->fd >= 0 ? dup(v->fd) : -1;
-    if (v->fd < 0) {
-        /* The manifest path was checked at load; refuse symlinks on the last step anyway. */
-        fd = openat(rel->dirfd, v->relpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    }
-    return fd;
+    if (v->fd >= 0)
+        return fcntl(v->fd, F_DUPFD_CLOEXEC, 0);
+    return spa_open_beneath(rel->dirfd, v->relpath); /* no symlink on the way, as at load */
 }
 
 /*

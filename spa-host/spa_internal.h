@@ -155,6 +155,8 @@ void spa_release_unref(struct spa_release *rel);
 const struct spa_file *spa_release_lookup(const struct spa_release *rel, const char *path);
 /* Reads the release id that SITE's `current` link names into id (SPA_ID_MAX); -1 when none. */
 int spa_release_current(const struct spa_site *site, char *id);
+/* Opens relpath under dirfd read-only without following any symlink on the way; -1 on error. */
+int spa_open_beneath(int dirfd, const char *relpath);
 /* Whether a manifest path is acceptable (the rules of spa_path_normalize, already normal). */
 bool spa_manifest_path_ok(const char *path);
 

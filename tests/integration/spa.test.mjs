@@ -481,6 +481,28 @@ test('sites by Host and path prefix', async () => {
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
+test('nothing cached: files sent from kept-open descriptors and, past 256, opened per request', async () => {
+  const root = tempDir('parley-spa-');
+  try {
+    const dir = path.join(root, 'many');
+    for (let i = 0; i < 300; i++) write(dir, `f/${i}.txt`, `file ${i}\n`.repeat(i % 7 + 1));
+    write(dir, 'index.html', '<!doctype html><title>many</title>');
+    const dataDir = path.join(root, 'data');
+    const cfgPath = writeConfig(root, { server: { accessLog: 'off' },
+      sites: [{ name: 'many', root: dir, memoryCacheBytes: 0, memoryFileMaxBytes: 0 }] });
+    const s = await startParley({ configPath: cfgPath, dataDir });
+    try {
+      assert.match(s.stderr, /0 bytes in memory, 256 open/);
+      for (let i = 0; i < 300; i++) {
+        const r = await request(`${s.url}/f/${i}.txt`, { headers: i % 2 ? { Range: 'bytes=1-3' } : {} });
+        const want = Buffer.from(`file ${i}\n`.repeat(i % 7 + 1));
+        assert.equal(r.status, i % 2 ? 206 : 200);
+        assert.deepEqual(r.body, i % 2 ? want.subarray(1, 4) : want, `f/${i}.txt`);
+      }
+    } finally { await stopClean(s); s.cleanup(); }
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
 // ---- releases ----
 
 test('deploy and rollback under load: readers only ever see complete old or new releases', async () => {
