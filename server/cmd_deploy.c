@@ -32,6 +32,11 @@ static const char rollback_usage[] =
     "Re-activates RELEASE of SITE, or without it the newest release older than\n"
     "the active one.\n";
 
+static char *resolve(const void *cfg, const char *path)
+{
+    return config_path_resolve(cfg, path);
+}
+
 int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out)
 {
     char err[1024];
@@ -40,6 +45,8 @@ int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out)
         .file = cfg->path,
         .dir = cfg->dir,
         .data_dir = cfg->data_dir,
+        .resolve_path = resolve,
+        .resolve_ud = cfg,
     };
     if (spa_sites_load(&src, out, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);

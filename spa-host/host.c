@@ -168,7 +168,7 @@ struct spa_host *spa_host_new(const struct spa_sites *sites, struct http_server 
     spa_host_refresh(host);
     if (host->n) {
         struct http_route_opts opts = {.errors = HTTP_ERRORS_TEXT};
-        if (http_route_add(srv, "*", "/{path+}", &opts, spa_serve, host) != 0) {
+        if (http_route_add(srv, "*", "/{path+}", &opts, spa_request_serve, host) != 0) {
             snprintf(err, errlen, "cannot register the sites' route");
             spa_host_free(host);
             return NULL;

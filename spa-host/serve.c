@@ -513,7 +513,7 @@ static const struct spa_file *lookup_index(const struct spa_release *rel, const 
     return spa_release_lookup(rel, p);
 }
 
-void spa_serve(struct http_request *req, void *ud)
+void spa_request_serve(struct http_request *req, void *ud)
 {
     struct spa_host *host = ud;
     const char *method = http_request_method(req);

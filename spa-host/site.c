@@ -227,7 +227,8 @@ static int load_site(struct ctx *c, const cJSON *o, size_t idx, const struct spa
     if (get_string(c, o, "root", idx, &root, false))
         return -1;
     if (root) {
-        s->root = join(src->dir, root);
+        s->root =
+            src->resolve_path ? src->resolve_path(src->resolve_ud, root) : join(src->dir, root);
         free(root);
     }
     const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(o, "hosts");

@@ -32,6 +32,10 @@ struct spa_config_source {
     const char *file;   /* the config file, for error messages */
     const char *dir;    /* its folder: relative paths in the config are relative to it */
     const char *data_dir;
+    /* Resolves a path found in the config (the server passes config_path_resolve); returns a
+     * malloc'd string. NULL: joined with dir. */
+    char *(*resolve_path)(const void *ud, const char *path);
+    const void *resolve_ud;
 };
 
 /* One entry of `parley releases`. */

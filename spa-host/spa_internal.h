@@ -198,7 +198,7 @@ struct spa_host {
 
 /* The handler for every site route (ud = the struct spa_host). */
 struct http_request;
-void spa_serve(struct http_request *req, void *ud);
+void spa_request_serve(struct http_request *req, void *ud);
 /* Takes a reference to the site's active release; NULL when it has none. */
 struct spa_release *spa_host_site_acquire(struct spa_host_site *hs);
 

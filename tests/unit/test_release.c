@@ -38,7 +38,8 @@ static void setup(void)
     char data[PATH_MAX + 8];
     snprintf(data, sizeof data, "%s/data", root);
     cJSON *doc = cJSON_Parse("[{\"name\":\"web\",\"keepReleases\":3}]");
-    struct spa_config_source src = {doc, "cfg.json", root, data};
+    struct spa_config_source src = {
+        .sites = doc, .file = "cfg.json", .dir = root, .data_dir = data};
     char err[256];
     ck_assert_int_eq(spa_sites_load(&src, &sites, err, sizeof err), 0);
     cJSON_Delete(doc);

@@ -10,7 +10,8 @@ static int load(const char *json, struct spa_sites **out, char *err, size_t errl
 {
     cJSON *doc = cJSON_Parse(json);
     ck_assert_ptr_nonnull(doc);
-    struct spa_config_source src = {doc, "cfg.json", "/etc/parley", "/var/lib/parley"};
+    struct spa_config_source src = {
+        .sites = doc, .file = "cfg.json", .dir = "/etc/parley", .data_dir = "/var/lib/parley"};
     int rc = spa_sites_load(&src, out, err, errlen);
     cJSON_Delete(doc);
     return rc;
