@@ -84,13 +84,15 @@ enum req_state { REQ_READING, REQ_HANDLING, REQ_SUSPENDED, REQ_QUEUED };
 
 struct header {
     struct header *next;
-    char *name;
+    char *name;  /* both point into text: one allocation per header */
     char *value;
+    char text[];
 };
 
 struct http_response {
     int status;
     struct header *headers;
+    struct header **tail; /* where the next header goes (keeps them in order) */
     char *body;
     size_t len;
     int fd; /* -1 unless the body comes from a file */
@@ -428,8 +430,6 @@ void http_response_free(struct http_response *r)
     while (r->headers) {
         struct header *h = r->headers;
         r->headers = h->next;
-        free(h->name);
-        free(h->value);
         free(h);
     }
     free(r->body);
@@ -442,22 +442,20 @@ void http_response_free(struct http_response *r)
 
 int http_response_header(struct http_response *r, const char *name, const char *value)
 {
-    struct header *h = calloc(1, sizeof *h);
+    size_t nlen = strlen(name) + 1, vlen = strlen(value) + 1;
+    struct header *h = malloc(sizeof *h + nlen + vlen);
     if (!h)
         return PARLEY_ENOMEM;
-    h->name = strdup(name);
-    h->value = strdup(value);
-    if (!h->name || !h->value) {
-        free(h->name);
-        free(h->value);
-        free(h);
-        return PARLEY_ENOMEM;
-    }
+    h->next = NULL;
+    h->name = h->text;
+    h->value = h->text + nlen;
+    memcpy(h->name, name, nlen);
+    memcpy(h->value, value, vlen);
     /* Keep the order they were added in. */
-    struct header **tail = &r->headers;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = h;
+    if (!r->tail)
+        r->tail = &r->headers;
+    *r->tail = h;
+    r->tail = &h->next;
     return 0;
 }
 
