@@ -472,6 +472,20 @@ static struct spa_host_site *pick_site(struct spa_host *host, const char *hostna
     return best;
 }
 
+/* Appends a decoded path percent-encoded for a Location header (RFC 3986 path characters kept). */
+static void buf_path_encode(struct buf *b, const char *s)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || strchr("-._~/!$&'()*+,;=:@", *p)) {
+            buf_append(b, p, 1);
+        } else {
+            char esc[3] = {'%', hexd[*p >> 4], hexd[*p & 15]};
+            buf_append(b, esc, 3);
+        }
+    }
+}
+
 /* The first redirect or rewrite whose "from" matches "/" + path; fills out with the target. */
 static const struct spa_redirect *match_rule(const struct spa_redirect *rules, size_t n,
                                              const char *path, bool slash, char *out, size_t outlen)
@@ -491,8 +505,10 @@ static const struct spa_redirect *match_rule(const struct spa_redirect *rules, s
         }
         struct buf b = BUF_INIT(outlen - 1);
         for (const char *p = r->to; *p; p++) {
-            if (*p == '*' && splat)
-                buf_puts(&b, splat);
+            if (*p == '*' && splat && r->status)
+                buf_path_encode(&b, splat); /* a redirect: the Location is a URL */
+            else if (*p == '*' && splat)
+                buf_puts(&b, splat); /* a rewrite: a site path, normalized again */
             else
                 buf_append(&b, p, 1);
         }
@@ -591,8 +607,12 @@ void spa_request_serve(struct http_request *req, void *ud)
         if (!f && lookup_index(rel, rest)) {
             /* A folder with an index document: to its canonical URL with a slash. */
             spa_release_unref(rel);
-            snprintf(target, sizeof target, "%s/%s/", site->prefix, rest);
-            respond_text(req, site, 301, "Moved.\n", "Location", target);
+            struct buf loc = BUF_INIT(sizeof target - 1);
+            buf_printf(&loc, "%s/", site->prefix);
+            buf_path_encode(&loc, rest);
+            buf_puts(&loc, "/");
+            respond_text(req, site, 301, "Moved.\n", "Location", loc.data ? loc.data : "/");
+            buf_release(&loc);
             return;
         }
     }

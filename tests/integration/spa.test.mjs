@@ -435,6 +435,12 @@ test('redirects, rewrites, folders with an index, API routes still win', async (
     r = await request(`${f.s.url}/blog/2024/hello`);
     assert.equal(r.status, 302);
     assert.equal(r.headers.location, 'https://blog.example.com/2024/hello');
+    // what a prefix matched is percent-encoded in the Location: no header injection, valid URL
+    r = await raw(f.s.port, '/blog/caf%C3%A9%20au%20lait/%0d%0aSet-Cookie:x');
+    assert.equal(r.status, 400); // a control character never gets that far
+    r = await raw(f.s.port, '/blog/caf%C3%A9%20au%20lait');
+    assert.equal(r.status, 302);
+    assert.match(r.head, /\r\nLocation: https:\/\/blog\.example\.com\/caf%C3%A9%20au%20lait\r\n/);
     r = await request(`${f.s.url}/about-us`);
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, f.site.files['about.html']);
