@@ -14,8 +14,10 @@
 # (Parley / nginx for requests/s: >= 1.0 means at least as fast), plus the
 # server's own CPU time per request (user + system, from /proc), which is
 # far less sensitive than requests/s to other load on a shared machine.
-# Environment: DURATION (10s), CONNECTIONS (64), THREADS (2), PARLEY_THREADS
-# (Parley's server.threads, default 4 as in examples/parley.json).
+# Each row is run ROUNDS times per server (default 3, alternating which goes
+# first) and the medians are printed: on a shared machine one 10 s run is noise.
+# Environment: DURATION (10s), CONNECTIONS (64), THREADS (2), ROUNDS (3),
+# PARLEY_THREADS (Parley's server.threads, default 4 as in examples/parley.json).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +27,7 @@ duration=${DURATION:-10s}
 conns=${CONNECTIONS:-64}
 wthreads=${THREADS:-2}
 pthreads=${PARLEY_THREADS:-4}
+rounds=${ROUNDS:-3}
 
 for tool in nginx wrk curl node; do
     command -v "$tool" >/dev/null || { echo "bench/spa: $tool is not installed (apt-get install -y nginx wrk curl)" >&2; exit 2; }
@@ -131,16 +134,30 @@ run_wrk() { # pid url [header]
     echo "$rps $p99 $(awk -v t=$((after - before)) -v hz="$hz" -v r="$reqs" 'BEGIN{printf "%.2f", t * 1e6 / hz / r}')"
 }
 
-echo "bench/spa: wrk -t$wthreads -c$conns -d$duration --latency; Parley server.threads=$pthreads, nginx worker_processes 2"
+echo "bench/spa: wrk -t$wthreads -c$conns -d$duration --latency, median of $rounds; Parley server.threads=$pthreads, nginx worker_processes 2"
 echo "asset $asset ($size bytes), deep link $deeplink, 304 = GET / with If-None-Match"
 echo
 printf '%-9s | %13s %13s %7s | %11s %11s | %17s\n' row "parley req/s" "nginx req/s" ratio \
     "parley p99" "nginx p99" "CPU us/req p / n"
 printf '%s\n' "----------+-------------------------------------+-------------------------+------------------"
+median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
+col() { # n: the n-th field of each line on stdin, median
+    awk -v n="$1" '{print $n}' | median
+}
 row() { # name path [header-for-parley] [header-for-nginx]
-    local p n
-    p=$(run_wrk "$parley_pid" "http://127.0.0.1:$pport$2" "${3:-}")
-    n=$(run_wrk "$nginx_pid" "http://127.0.0.1:$nport$2" "${4:-}")
+    local p="" n="" r
+    # ROUNDS runs each, alternating which server goes first; the medians are printed.
+    for r in $(seq 1 "$rounds"); do
+        if [ $((r % 2)) = 1 ]; then
+            p+="$(run_wrk "$parley_pid" "http://127.0.0.1:$pport$2" "${3:-}")"$'\n'
+            n+="$(run_wrk "$nginx_pid" "http://127.0.0.1:$nport$2" "${4:-}")"$'\n'
+        else
+            n+="$(run_wrk "$nginx_pid" "http://127.0.0.1:$nport$2" "${4:-}")"$'\n'
+            p+="$(run_wrk "$parley_pid" "http://127.0.0.1:$pport$2" "${3:-}")"$'\n'
+        fi
+    done
+    p="$(col 1 <<<"${p%$'\n'}") $(col 2 <<<"${p%$'\n'}") $(col 3 <<<"${p%$'\n'}")"
+    n="$(col 1 <<<"${n%$'\n'}") $(col 2 <<<"${n%$'\n'}") $(col 3 <<<"${n%$'\n'}")"
     set -- "$1" $p $n
     printf '%-9s | %13.0f %13.0f %7.2f | %9.2fms %9.2fms | %7.2f / %7.2f\n' "$1" "$2" "$5" \
         "$(awk -v a="$2" -v b="$5" 'BEGIN{printf "%.2f", a/b}')" "$3" "$6" "$4" "$7"
