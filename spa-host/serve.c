@@ -490,6 +490,8 @@ static void buf_path_encode(struct buf *b, const char *s)
 static const struct spa_redirect *match_rule(const struct spa_redirect *rules, size_t n,
                                              const char *path, bool slash, char *out, size_t outlen)
 {
+    if (n == 0)
+        return NULL;
     char full[SPA_PATH_MAX + 4];
     snprintf(full, sizeof full, "/%s%s", path, slash && *path ? "/" : "");
     for (size_t i = 0; i < n; i++) {
