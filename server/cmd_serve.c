@@ -15,6 +15,7 @@
 #include "common/common.h"
 #include "server/http.h"
 #include "server/server_internal.h"
+#include "spa-host/spa.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -81,6 +82,8 @@ int cmd_serve(int argc, char **argv)
     int result = 1;
     struct store *st = NULL;
     struct http_server *srv = NULL;
+    struct spa_sites *sites = NULL;
+    struct spa_host *spa = NULL;
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -101,6 +104,13 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     http_route_add(srv, "GET", "/healthz", NULL, handle_healthz, st);
+    /* spa-host: the config's sites, on a /{path+} catch-all (API routes have more literals). */
+    if (cli_load_sites(&cfg, &sites) != 0)
+        goto out;
+    if (spa_sites_count(sites) && !(spa = spa_host_new(sites, srv, err, sizeof err))) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -121,6 +131,8 @@ int cmd_serve(int argc, char **argv)
         }
         if (sig == SIGHUP) {
             log_info("SIGHUP: configuration reload is not supported yet; restart to apply");
+            if (spa)
+                spa_host_refresh(spa); /* but a site's `current` release is re-read now */
             continue;
         }
         int purged = store_purge_expired(st, time_now_ms());
@@ -131,6 +143,8 @@ int cmd_serve(int argc, char **argv)
     result = 0;
 out:
     http_server_free(srv);
+    spa_host_free(spa); /* after the server: no request holds a release any more */
+    spa_sites_free(sites);
     store_close(st);
     config_release(&cfg);
     if (result == 0)

@@ -84,18 +84,23 @@ enum req_state { REQ_READING, REQ_HANDLING, REQ_SUSPENDED, REQ_QUEUED };
 
 struct header {
     struct header *next;
-    char *name;
+    char *name;  /* both point into text: one allocation per header */
     char *value;
+    char text[];
 };
 
 struct http_response {
     int status;
     struct header *headers;
+    struct header **tail; /* where the next header goes (keeps them in order) */
     char *body;
     size_t len;
     int fd; /* -1 unless the body comes from a file */
     uint64_t fd_offset;
     uint64_t fd_len;
+    const char *ref; /* a borrowed body (http_response_body_ref), released by ref_done */
+    void (*ref_done)(void *cls);
+    void *ref_cls;
 };
 
 struct arena_block {
@@ -425,34 +430,32 @@ void http_response_free(struct http_response *r)
     while (r->headers) {
         struct header *h = r->headers;
         r->headers = h->next;
-        free(h->name);
-        free(h->value);
         free(h);
     }
     free(r->body);
     if (r->fd >= 0)
         close(r->fd);
+    if (r->ref_done)
+        r->ref_done(r->ref_cls);
     free(r);
 }
 
 int http_response_header(struct http_response *r, const char *name, const char *value)
 {
-    struct header *h = calloc(1, sizeof *h);
+    size_t nlen = strlen(name) + 1, vlen = strlen(value) + 1;
+    struct header *h = malloc(sizeof *h + nlen + vlen);
     if (!h)
         return PARLEY_ENOMEM;
-    h->name = strdup(name);
-    h->value = strdup(value);
-    if (!h->name || !h->value) {
-        free(h->name);
-        free(h->value);
-        free(h);
-        return PARLEY_ENOMEM;
-    }
+    h->next = NULL;
+    h->name = h->text;
+    h->value = h->text + nlen;
+    memcpy(h->name, name, nlen);
+    memcpy(h->value, value, vlen);
     /* Keep the order they were added in. */
-    struct header **tail = &r->headers;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = h;
+    if (!r->tail)
+        r->tail = &r->headers;
+    *r->tail = h;
+    r->tail = &h->next;
     return 0;
 }
 
@@ -468,17 +471,39 @@ int http_response_body(struct http_response *r, const void *data, size_t len)
     return 0;
 }
 
-void http_response_body_take(struct http_response *r, char *data, size_t len)
+static void drop_body(struct http_response *r)
 {
     free(r->body);
+    r->body = NULL;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    if (r->ref_done)
+        r->ref_done(r->ref_cls);
+    r->ref = NULL;
+    r->ref_done = NULL;
+}
+
+void http_response_body_ref(struct http_response *r, const void *data, size_t len,
+                            void (*done)(void *cls), void *cls)
+{
+    drop_body(r);
+    r->ref = data;
+    r->len = len;
+    r->ref_done = done;
+    r->ref_cls = cls;
+}
+
+void http_response_body_take(struct http_response *r, char *data, size_t len)
+{
+    drop_body(r);
     r->body = data;
     r->len = len;
 }
 
 void http_response_body_fd(struct http_response *r, int fd, uint64_t offset, uint64_t len)
 {
-    if (r->fd >= 0)
-        close(r->fd);
+    drop_body(r);
     r->fd = fd;
     r->fd_offset = offset;
     r->fd_len = len;
@@ -493,6 +518,12 @@ static enum MHD_Result queue_response(struct http_request *req, struct http_resp
         if (mr)
             r->fd = -1; /* libmicrohttpd closes it */
         req->bytes = r->fd_len;
+    } else if (r->ref_done) {
+        mr = MHD_create_response_from_buffer_with_free_callback_cls(r->len, (void *)r->ref,
+                                                                    r->ref_done, r->ref_cls);
+        if (mr)
+            r->ref_done = NULL; /* libmicrohttpd calls it when done */
+        req->bytes = r->len;
     } else {
         mr = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
         if (mr)

@@ -119,6 +119,14 @@ int http_response_body(struct http_response *r, const void *data, size_t len);
 void http_response_body_take(struct http_response *r, char *data, size_t len);
 /* Sends len bytes of fd from offset; takes ownership of fd (closed by the core). */
 void http_response_body_fd(struct http_response *r, int fd, uint64_t offset, uint64_t len);
+/*
+ * Sends len bytes at data without copying them. The memory stays the
+ * caller's: done(cls) is called exactly once when the core no longer needs
+ * it (after the response is sent, or when it is freed unsent), e.g. to drop
+ * a reference to an immutable cache.
+ */
+void http_response_body_ref(struct http_response *r, const void *data, size_t len,
+                            void (*done)(void *cls), void *cls);
 
 /*
  * Sends resp (taking it) as the answer to req. Call exactly once per

@@ -23,6 +23,9 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "run the server: Lex/Lambda/GraphQL APIs and the hosted sites", cmd_serve},
+    {"deploy", "deploy a folder as a new release of a hosted site", cmd_deploy},
+    {"releases", "list a hosted site's releases", cmd_releases},
+    {"rollback", "re-activate an older release of a hosted site", cmd_rollback},
     {"version", "print the version", cmd_version},
     {"help", "print this help", cmd_help},
 };

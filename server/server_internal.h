@@ -50,10 +50,16 @@ int cli_parse(int argc, char **argv, const char *usage, const struct cli_flag *f
               struct cli_opts *o);
 /* Loads the config named by o and applies --data-dir and --port; prints the error line. */
 int cli_load_config(const struct cli_opts *o, struct parley_config *cfg);
+/* Reads and checks the config's "sites" section (spa-host); prints the error line. */
+struct spa_sites;
+int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out);
 
 /* ---- the verbs (server/cmd_*.c) ---- */
 
 int cmd_serve(int argc, char **argv);
+int cmd_deploy(int argc, char **argv); /* cmd_deploy.c: spa-host releases */
+int cmd_releases(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 /* ---- debug.c: routes for the integration tests (server.debugRoutes) ---- */
 
