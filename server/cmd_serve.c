@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bots/bots.h"
 #include "common/common.h"
 #include "server/http.h"
 #include "server/server_internal.h"
@@ -81,6 +82,7 @@ int cmd_serve(int argc, char **argv)
     int result = 1;
     struct store *st = NULL;
     struct http_server *srv = NULL;
+    struct bot_engine *bots = NULL;
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -101,6 +103,12 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     http_route_add(srv, "GET", "/healthz", NULL, handle_healthz, st);
+    struct bot_engine_options bo = {.workers = 16};
+    if (bot_engine_new(&cfg, st, &bo, &bots, err, sizeof err) != 0) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    bot_routes_add(bots, srv);
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -111,26 +119,38 @@ int cmd_serve(int argc, char **argv)
     log_info("listening on http://%s:%d (data in %s)", cfg.server.host, http_server_port(srv),
              cfg.data_dir);
 
+    int64_t last_purge = time_now_ms();
     for (;;) {
-        struct timespec minute = {60, 0};
-        int sig = sigtimedwait(&sigs, NULL, &minute);
+        /* Wake once a second: bot files are watched for changes, expired records purged. */
+        struct timespec second = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &second);
         if (sig == SIGTERM || sig == SIGINT) {
             log_info("%s: stopping; finishing requests in flight",
                      sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
         }
         if (sig == SIGHUP) {
-            log_info("SIGHUP: configuration reload is not supported yet; restart to apply");
+            log_info("SIGHUP: reloading the bots");
+            bot_engine_reload(bots, false);
             continue;
         }
-        int purged = store_purge_expired(st, time_now_ms());
-        if (purged > 0)
-            log_debug("purged %d expired record(s)", purged);
+        bot_engine_reload(bots, true);
+        if (time_now_ms() - last_purge >= 60000) {
+            last_purge = time_now_ms();
+            int purged = store_purge_expired(st, last_purge);
+            if (purged > 0)
+                log_debug("purged %d expired record(s)", purged);
+        }
     }
+    /* Stop taking requests, let those in flight finish, stop the modules, then the listener. */
+    http_server_drain(srv);
+    bot_engine_free(bots);
+    bots = NULL;
     http_server_shutdown(srv);
     result = 0;
 out:
     http_server_free(srv);
+    bot_engine_free(bots);
     store_close(st);
     config_release(&cfg);
     if (result == 0)

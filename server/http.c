@@ -975,10 +975,10 @@ unsigned http_server_in_flight(const struct http_server *s)
     return n;
 }
 
-unsigned http_server_shutdown(struct http_server *s)
+unsigned http_server_drain(struct http_server *s)
 {
-    if (!s->daemon)
-        return 0;
+    if (!s->daemon || s->stopping)
+        return http_server_in_flight(s);
     s->stopping = true;
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
@@ -997,8 +997,16 @@ unsigned http_server_shutdown(struct http_server *s)
     unsigned left = s->in_flight;
     pthread_mutex_unlock(&s->lock);
     if (left)
-        log_warn("shutdown: %u request(s) still in flight after %u ms; closing them", left,
+        log_warn("shutdown: %u request(s) still in flight after %u ms", left,
                  s->opts.shutdown_grace_ms);
+    return left;
+}
+
+unsigned http_server_shutdown(struct http_server *s)
+{
+    if (!s->daemon)
+        return 0;
+    unsigned left = http_server_drain(s);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
     return left;

@@ -54,6 +54,9 @@ int cli_load_config(const struct cli_opts *o, struct parley_config *cfg);
 /* ---- the verbs (server/cmd_*.c) ---- */
 
 int cmd_serve(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 
 /* ---- debug.c: routes for the integration tests (server.debugRoutes) ---- */
 
