@@ -688,6 +688,11 @@ static void handle_put_session(struct http_request *req, void *ud)
                            cJSON_GetObjectItemCaseSensitive(o, "sessionAttributes"), false);
             const char *m = json_string(o, "message");
             if (m) {
+                bool ascii = true;
+                for (const char *c = m; *c && ascii; c++)
+                    ascii = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f;
+                if (ascii) /* the deprecated plain header, for clients that still read it */
+                    http_response_header(r, "x-amz-lex-message", m);
                 char *b64 = header_b64(m, false);
                 if (b64)
                     http_response_header(r, "x-amz-lex-encoded-message", b64);

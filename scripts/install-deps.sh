@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config
             libmicrohttpd-dev libwebsockets-dev libcjson-dev libcurl4-openssl-dev libssl-dev
-            libsqlite3-dev zlib1g-dev libbrotli-dev)
+            libsqlite3-dev zlib1g-dev libbrotli-dev libnghttp2-dev)
 test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus)
 
 want=("${build_pkgs[@]}")
