@@ -9,13 +9,18 @@
  * each class visits examples in an order drawn from a fixed seed, so the
  * model is the same on every build and whatever the thread timing.
  *
- * Scores are calibrated: p = softmax(scale * margins), where scale minimizes
- * the log loss on a held-out fifth of the examples (every fifth example of
- * each intent) of a first model trained on the other four fifths; the final
- * model is then trained on everything. Weights are stored feature-major
+ * Scores are calibrated: p = softmax(scale * [margins, 0]), where the extra
+ * 0 is a "none of these" pseudo-class sitting on the one-vs-rest decision
+ * boundary: when every intent's SVM says "not me", no intent gets a high
+ * score, however few intents the bot has (a plain softmax over two intents
+ * never goes below 0.5). scale minimizes the log loss of the approximate
+ * leave-one-out margins of the training examples (each example's margin
+ * with its own dual contribution removed, w - a_i y_i x_i), so calibration
+ * costs no second training. Weights are stored feature-major
  * ([feature][class]) so classifying touches one row per feature present.
  */
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +50,8 @@ static void csr_release(struct csr *x)
     memset(x, 0, sizeof *x);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
+static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val);
 
-/* Maps raw hashes to (id, value) with sublinear tf-idf and per-block L2 norm.
- * keys is scratch of raw->n entries; writes n_out <= raw->n entries. */
 static size_t vectorize(const struct fdict *dict, const float *idf, const struct fraw *raw,
                         uint32_t *keys, uint32_t *idx, float *val)
 {
@@ -61,22 +60,59 @@ static size_t vectorize(const struct fdict *dict, const float *idf, const struct
         int64_t id = fdict_get(dict, raw->h[i]);
         if (id < 0)
             continue;
-        keys[m++] = (uint32_t)id | ((uint32_t)raw->block[i] << 31);
+        keys[m++] = (uint32_t)id | ((uint32_t)(raw->block[i] & FBLOCK_MASK) << 31);
     }
-    qsort(keys, m, sizeof *keys, cmp_u32);
+    return aggregate(idf, keys, m, idx, val);
+}
+
+/* keys: feature ids with the block in the top bit; counted and weighted here.
+ * Counting uses a small open-addressed table, so the output keeps the order of
+ * first appearance (deterministic) and costs O(m). */
+static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val)
+{
+    enum { SLOTS = 2048 };
+    uint32_t tab_s[SLOTS];
+    /* counts overwrite keys already read: entry n < i when key i is read */
+    uint32_t *tab = tab_s, *cnt = keys;
+    size_t slots = SLOTS;
+    while (slots < 2 * m)
+        slots *= 2;
+    if (slots != SLOTS && !(tab = malloc(slots * sizeof *tab))) {
+        /* no memory: count each key once */
+        for (size_t i = 0; i < m; i++) {
+            idx[i] = keys[i];
+            cnt[i] = 1;
+        }
+        slots = 0;
+    }
     size_t n = 0;
+    if (slots) {
+        memset(tab, 0xff, slots * sizeof *tab);
+        for (size_t i = 0; i < m; i++) {
+            size_t h = (keys[i] * 2654435761u) & (slots - 1);
+            while (tab[h] != UINT32_MAX && idx[tab[h]] != keys[i])
+                h = (h + 1) & (slots - 1);
+            if (tab[h] == UINT32_MAX) {
+                tab[h] = (uint32_t)n;
+                idx[n] = keys[i];
+                cnt[n] = 1;
+                n++;
+            } else {
+                cnt[tab[h]]++;
+            }
+        }
+    } else {
+        n = m;
+    }
+    if (tab != tab_s)
+        free(tab);
     double norm[FBLOCK_N] = {0};
-    for (size_t i = 0; i < m;) {
-        size_t j = i;
-        while (j < m && keys[j] == keys[i])
-            j++;
-        uint32_t id = keys[i] & 0x7fffffffu;
-        float v = (1.0f + logf((float)(j - i))) * idf[id];
-        idx[n] = keys[i];
-        val[n] = v;
-        norm[keys[i] >> 31] += (double)v * v;
-        n++;
-        i = j;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = idx[i] & 0x7fffffffu;
+        uint32_t c = cnt[i];
+        float v = (1.0f + logf((float)c)) * idf[id];
+        val[i] = v;
+        norm[idx[i] >> 31] += (double)v * v;
     }
     for (size_t i = 0; i < n; i++) {
         double s = norm[idx[i] >> 31];
@@ -124,7 +160,9 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
     size_t active = l;
     double pgmax_old = INFINITY, pgmin_old = -INFINITY;
     uint64_t seed = 0x5eed0000u + k;
+    int iter_done = 0;
     for (int iter = 0; iter < SVM_MAX_ITER; iter++) {
+        iter_done = iter + 1;
         double pgmax_new = -INFINITY, pgmin_new = INFINITY;
         for (size_t s = 0; s < active; s++) {
             size_t r = s + (size_t)(rng_next(&seed) % (active - s));
@@ -181,6 +219,7 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         pgmin_old = pgmin_new >= 0 ? -INFINITY : pgmin_new;
     }
     (void)pgmin_old;
+    (void)iter_done;
     j->bias[k] = (float)b;
     if (j->loo) {
         /* the margin each example would get without its own support: w - a_i y_i x_i */
@@ -220,8 +259,8 @@ static int svm_train(const struct csr *x, const uint32_t *labels, const uint8_t 
     pthread_t th[N_THREADS];
     bool started[N_THREADS] = {false};
     for (unsigned t = 0; t < N_THREADS; t++) {
-        jobs[t] = (struct svm_job){x, labels, use, n_features, n_classes, w, bias, loo,
-                                   t,  N_THREADS, 0};
+        jobs[t] =
+            (struct svm_job){x, labels, use, n_features, n_classes, w, bias, loo, t, N_THREADS, 0};
         started[t] = t > 0 && pthread_create(&th[t], NULL, svm_thread, &jobs[t]) == 0;
     }
     svm_thread(&jobs[0]);
@@ -244,11 +283,11 @@ static double log_loss(const float *margins, const uint32_t *labels, size_t n, s
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         const float *m = margins + i * k;
-        double mx = m[0];
-        for (size_t c = 1; c < k; c++)
+        double mx = 0; /* the "none of them" pseudo-class has margin 0 */
+        for (size_t c = 0; c < k; c++)
             if (m[c] > mx)
                 mx = m[c];
-        double z = 0;
+        double z = exp(scale * (0 - mx));
         for (size_t c = 0; c < k; c++)
             z += exp(scale * (m[c] - mx));
         sum += -(scale * (m[labels[i]] - mx) - log(z));
@@ -286,7 +325,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
 {
     int rc = 0;
     struct csr x = {0};
-    uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL;
+    uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL, *rid = NULL;
     float *wtmp = NULL, *margins = NULL;
     size_t total = 0, max_raw = 0;
     memset(c, 0, sizeof *c);
@@ -300,13 +339,23 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     if ((rc = fdict_init(&c->dict, total / 4 + 64)) < 0)
         goto out;
     /* ids in order of first appearance: deterministic */
+    rid = malloc((total + 1) * sizeof *rid);
+    if (!rid) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    size_t at = 0;
     for (size_t i = 0; i < n_docs; i++)
-        for (size_t j = 0; j < docs[i].raw.n; j++)
-            if (fdict_add(&c->dict, docs[i].raw.h[j]) < 0) {
+        for (size_t j = 0; j < docs[i].raw.n; j++) {
+            int64_t id = fdict_add(&c->dict, docs[i].raw.h[j]);
+            if (id < 0) {
                 rc = PARLEY_ENOMEM;
                 goto out;
             }
+            rid[at++] = (uint32_t)id | ((uint32_t)(docs[i].raw.block[j] & FBLOCK_MASK) << 31);
+        }
     c->n_features = c->dict.n;
+    c->n_docs = n_docs;
     df = calloc(c->n_features + 1, sizeof *df);
     seen = calloc(c->n_features + 1, sizeof *seen);
     c->idf = calloc(c->n_features + 1, sizeof *c->idf);
@@ -320,9 +369,10 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
         goto out;
     }
+    at = 0;
     for (size_t i = 0; i < n_docs; i++) {
         for (size_t j = 0; j < docs[i].raw.n; j++) {
-            uint32_t id = (uint32_t)fdict_get(&c->dict, docs[i].raw.h[j]);
+            uint32_t id = rid[at++] & 0x7fffffffu;
             if (seen[id] != i + 1) {
                 seen[id] = (uint32_t)i + 1;
                 df[id]++;
@@ -378,6 +428,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
 out:
     csr_release(&x);
     free(labels);
+    free(rid);
     free(keys);
     free(df);
     free(seen);
@@ -424,17 +475,31 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
         for (size_t j = 0; j < k; j++)
             probs[j] += v * row[j];
     }
-    float mx = probs[0];
-    for (size_t j = 1; j < k; j++)
+    float mx = 0; /* the "none of them" pseudo-class has margin 0 */
+    for (size_t j = 0; j < k; j++)
         if (probs[j] > mx)
             mx = probs[j];
-    double z = 0;
+    double z = expf(c->scale * (0 - mx));
     for (size_t j = 0; j < k; j++) {
         probs[j] = expf(c->scale * (probs[j] - mx));
         z += probs[j];
     }
+    /* words the model never saw make every intent less likely: scale by the
+     * idf-weighted share of the words that are known (unknown words weigh the
+     * most an idf can) */
+    double known = 0, all = 0, unk = log(1.0 + (double)c->n_docs) + 1.0;
+    for (size_t i = 0; i < raw->n; i++) {
+        if (!(raw->block[i] & FRAW_UNIGRAM))
+            continue;
+        int64_t id = fdict_get(&c->dict, raw->h[i]);
+        double v = id >= 0 ? c->idf[id] : unk;
+        all += v;
+        if (id >= 0)
+            known += v;
+    }
+    double cover = all > 0 ? known / all : 0;
     for (size_t j = 0; j < k; j++)
-        probs[j] = (float)(probs[j] / z);
+        probs[j] = (float)(probs[j] / z * cover);
 out:
     if (keys != keys_s) {
         free(keys);

@@ -91,6 +91,8 @@ int64_t fdict_get(const struct fdict *d, uint64_t h);
 
 /* Raw features of a text for the classifier: hashes tagged with their block. */
 enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_N = 2 };
+#define FBLOCK_MASK 1
+#define FRAW_UNIGRAM 4 /* flag on a word unigram (for vocabulary coverage) */
 struct fraw {
     uint64_t *h;
     uint8_t *block;
@@ -119,7 +121,7 @@ struct classifier {
     float *idf;  /* per feature id */
     float *w;    /* [n_features][n_classes] */
     float *bias; /* [n_classes] */
-    size_t n_features, n_classes;
+    size_t n_features, n_classes, n_docs;
     float scale; /* softmax temperature: p = softmax(scale * margin) */
 };
 
@@ -264,18 +266,17 @@ struct model_intent {
 
 /* Gazetteer of values seen as slot values (examples) or defined (types). */
 struct gaz_entry {
-    uint64_t key; /* hash of folded token sequence */
     uint32_t cls;
-    uint32_t n_tokens;
-    uint32_t count_ex;
-    uint32_t count_def;
+    uint32_t count; /* examples with this value */
+    uint32_t next;  /* next entry of the same key, UINT32_MAX at the end */
 };
 
 struct gazetteer {
     struct gaz_entry *v;
     size_t n, cap;
-    struct fdict index; /* key ^ cls -> entry */
-    struct fdict keys;  /* key -> 1 when any entry has it */
+    struct fdict keys; /* hash of a folded token run (a value or a prefix of one) -> id */
+    uint32_t *head;    /* [id]: first entry of that run, UINT32_MAX for a mere prefix */
+    size_t head_cap;
     uint32_t max_tokens;
 };
 
@@ -294,10 +295,5 @@ struct intents_model {
     double threshold;
     bool use_types; /* slot-type replacement features enabled */
 };
-
-/* Finds gazetteer matches in t; self_* describe the example's own gold spans
- * (leave-one-out during training) and may be NULL. */
-size_t gazetteer_scan(const struct gazetteer *g, const struct toks *t, const struct gaz_match *self,
-                      size_t n_self, struct gaz_match **out);
 
 #endif

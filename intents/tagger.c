@@ -21,7 +21,7 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
-#define TAG_EPOCHS 5
+#define TAG_EPOCHS 2
 #define TAG_MAX_FEATS 48
 
 static uint64_t hs(uint64_t seed, const char *s, size_t n)
@@ -29,13 +29,13 @@ static uint64_t hs(uint64_t seed, const char *s, size_t n)
     return hash_bytes(seed, s, n);
 }
 
-static uint64_t tok_h(const struct toks *t, long i)
+static uint64_t tok_h(const uint64_t *th, size_t n, long i)
 {
     if (i < 0)
         return 0x1111;
-    if ((size_t)i >= t->n)
+    if ((size_t)i >= n)
         return 0x2222;
-    return hs(7, tok_norm(t, (size_t)i), tok_norm_len(t, (size_t)i));
+    return th[i];
 }
 
 static char shape_of(const struct tok *k)
@@ -54,13 +54,13 @@ static char shape_of(const struct tok *k)
 }
 
 /* Writes the feature hashes of token i into f; returns how many. */
-static size_t token_features(const struct toks *t, size_t i, uint32_t intent,
+static size_t token_features(const struct toks *t, const uint64_t *th, size_t i, uint32_t intent,
                              const struct gaz_match *gaz, size_t n_gaz, uint64_t *f)
 {
     size_t n = 0;
     long li = (long)i;
-    uint64_t w0 = tok_h(t, li), wm1 = tok_h(t, li - 1), wp1 = tok_h(t, li + 1);
-    uint64_t wm2 = tok_h(t, li - 2), wp2 = tok_h(t, li + 2);
+    uint64_t w0 = tok_h(th, t->n, li), wm1 = tok_h(th, t->n, li - 1), wp1 = tok_h(th, t->n, li + 1);
+    uint64_t wm2 = tok_h(th, t->n, li - 2), wp2 = tok_h(th, t->n, li + 2);
     f[n++] = 0xb1a5;
     f[n++] = hash_mix(1, w0);
     f[n++] = hash_mix(2, wm1);
@@ -130,7 +130,13 @@ static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_
         for (size_t a = 0; a < na; a++) {
             float best = -3e30f;
             uint16_t arg = 0;
-            for (size_t b = 0; b < na; b++) {
+            /* I-x follows only B-x (a - 1) or I-x (a): allowed lists pair them */
+            size_t b0 = 0, b1 = na;
+            if (a > 0 && !(al[a] & 1)) {
+                b0 = a - 1;
+                b1 = a + 1;
+            }
+            for (size_t b = b0; b < b1; b++) {
                 float v = prev[b] + lt[b * na + a];
                 if (v > best) {
                     best = v;
@@ -199,10 +205,22 @@ static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_
                         size_t n_gaz, uint64_t *feats, uint32_t *off)
 {
     size_t n = 0;
+    uint64_t th_s[64];
+    uint64_t *th = t->n <= 64 ? th_s : malloc(t->n * sizeof *th);
+    if (!th) {
+        off[0] = 0;
+        for (size_t i = 0; i < t->n; i++)
+            off[i + 1] = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        th[i] = hs(7, tok_norm(t, i), tok_norm_len(t, i));
     for (size_t i = 0; i < t->n; i++) {
         off[i] = (uint32_t)n;
-        n += token_features(t, i, intent, gaz, n_gaz, feats + n);
+        n += token_features(t, th, i, intent, gaz, n_gaz, feats + n);
     }
+    if (th != th_s)
+        free(th);
     off[t->n] = (uint32_t)n;
     return n;
 }
@@ -286,13 +304,14 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     for (size_t d = 0; d < n_docs; d++) {
         doc_feat[d] = nfeat;
         doc_off[d] = noff;
-        nfeat += featurize(docs[d].t, docs[d].intent, docs[d].gaz, docs[d].n_gaz,
-                           feats + nfeat, off + noff);
+        nfeat += featurize(docs[d].t, docs[d].intent, docs[d].gaz, docs[d].n_gaz, feats + nfeat,
+                           off + noff);
         noff += docs[d].t->n + 1;
     }
     uint64_t seed = 0x7a66e5u;
     float c = 1;
-    for (int ep = 0; ep < TAG_EPOCHS; ep++) {
+    int epochs = TAG_EPOCHS;
+    for (int ep = 0; ep < epochs; ep++) {
         for (size_t d = n_docs; d > 1; d--) {
             seed = hash_mix(seed, d);
             size_t r = seed % d;
