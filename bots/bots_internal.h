@@ -117,7 +117,9 @@ struct bot_session {
     int turns;
 };
 
-int bot_session_load(struct store *st, const char *key, int64_t now_ms, struct bot_session *s);
+/* Loads (ns "sessions") or starts the session; one idle past ttl_s (0 = never) starts over. */
+int bot_session_load(struct store *st, const char *key, int64_t now_ms, int ttl_s,
+                     struct bot_session *s);
 int bot_session_save(struct store *st, struct bot_session *s, int ttl_s, int64_t now_ms);
 int bot_session_delete(struct store *st, const char *key);
 void bot_session_release(struct bot_session *s);

@@ -507,7 +507,7 @@ cJSON *bot_turn_run(struct bot_engine *e, const struct bot_turn *turn, int *err,
     session_acquire(e, key);
     struct bot_session s;
     cJSON *out = NULL;
-    int rc = bot_session_load(e->st, key, now, &s);
+    int rc = bot_session_load(e->st, key, now, def->idle_ttl_s, &s);
     if (rc) {
         *err = rc;
         snprintf(msg, msglen, "The session store failed: %s.", parley_strerror(rc));

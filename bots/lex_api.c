@@ -500,7 +500,7 @@ static bool existing_session(struct http_request *req, struct lex_ctx *ctx, stru
     if (!path_ids(req, ctx->api, bot, alias, user, def, ctx->e))
         return false;
     char *key = bot_session_key(*bot, *alias, *user);
-    int rc = bot_session_load(bot_engine_store(ctx->e), key, time_now_ms(), s);
+    int rc = bot_session_load(bot_engine_store(ctx->e), key, time_now_ms(), (*def)->idle_ttl_s, s);
     free(key);
     if (rc == 0 && s->version == 0)
         rc = PARLEY_ENOTFOUND;
@@ -652,7 +652,8 @@ static void handle_put_session(struct http_request *req, void *ud)
     if (!string_map(attrs)) {
         err = PARLEY_EINVAL;
         snprintf(msg, sizeof msg, "sessionAttributes must map strings to strings.");
-    } else if (bot_session_load(bot_engine_store(ctx->e), key, time_now_ms(), &s) != 0) {
+    } else if (bot_session_load(bot_engine_store(ctx->e), key, time_now_ms(), def->idle_ttl_s,
+                                &s) != 0) {
         err = PARLEY_EIO;
         snprintf(msg, sizeof msg, "The session store failed.");
         bot_session_release(&s);

@@ -60,7 +60,8 @@ static cJSON *dup_object(const cJSON *j, const char *key, bool array)
     return array ? cJSON_CreateArray() : cJSON_CreateObject();
 }
 
-int bot_session_load(struct store *st, const char *key, int64_t now_ms, struct bot_session *s)
+int bot_session_load(struct store *st, const char *key, int64_t now_ms, int ttl_s,
+                     struct bot_session *s)
 {
     memset(s, 0, sizeof *s);
     s->key = strdup(key);
@@ -72,6 +73,13 @@ int bot_session_load(struct store *st, const char *key, int64_t now_ms, struct b
     if (rc == 0) {
         s->version = item.version;
         store_item_release(&item);
+    }
+    double last = 0;
+    if (j && ttl_s > 0 && json_number(j, "lastActivity", &last) &&
+        (int64_t)last + (int64_t)ttl_s * 1000 <= now_ms) {
+        /* idle for longer than the bot's TTL: the conversation starts over */
+        cJSON_Delete(j);
+        j = NULL;
     }
     if (j) {
         s->session_id = dup_field(j, "sessionId");
@@ -102,7 +110,6 @@ int bot_session_load(struct store *st, const char *key, int64_t now_ms, struct b
     }
     if (!s->session_id)
         s->session_id = new_session_id();
-    (void)now_ms;
     return s->key && s->session_id && s->attributes && s->slots && s->recent ? 0 : PARLEY_ENOMEM;
 }
 
@@ -129,6 +136,7 @@ int bot_session_save(struct store *st, struct bot_session *s, int ttl_s, int64_t
     cJSON_AddNumberToObject(j, "clarifications", s->clarifications);
     cJSON_AddNumberToObject(j, "turns", s->turns);
     cJSON_AddNumberToObject(j, "nluIntentConfidence", s->confidence);
+    cJSON_AddNumberToObject(j, "lastActivity", (double)now_ms);
     size_t len;
     char *text = json_print(j, &len);
     cJSON_Delete(j);
@@ -136,7 +144,9 @@ int bot_session_save(struct store *st, struct bot_session *s, int ttl_s, int64_t
         return PARLEY_ENOMEM;
     struct store_put_opts opts = {
         .expect_version = s->version ? s->version : STORE_NO_RECORD,
-        .expires_at_ms = now_ms + (int64_t)ttl_s * 1000,
+        /* The store forgets the record a TTL after the last real write; the session's own
+           lastActivity (the turn's clock) decides whether a conversation goes on. */
+        .expires_at_ms = time_now_ms() + (int64_t)ttl_s * 1000,
     };
     int64_t v = 0;
     int rc = store_put(st, SESSIONS_NS, s->key, text, len, &opts, &v);
