@@ -172,5 +172,7 @@ cJSON *bot_session_outcome(const struct bot_def *def, const struct bot_session *
 /* Finds the bot version an alias points to, with a reference; NULL if none. */
 struct bot_def *bot_engine_resolve(struct bot_engine *e, const char *bot, const char *alias);
 struct store *bot_engine_store(struct bot_engine *e);
+/* Whether a request with this x-api-key (NULL if none) may use the Lex APIs. */
+bool bot_engine_authorized(struct bot_engine *e, const char *api_key);
 
 #endif

@@ -162,6 +162,11 @@ static bool path_ids(struct http_request *req, enum lex_api api, const char **bo
                      const char **alias, const char **user, struct bot_def **def,
                      struct bot_engine *e)
 {
+    if (!bot_engine_authorized(e, http_request_header(req, "x-api-key"))) {
+        http_respond_error(req, 403, "AccessDeniedException",
+                           "This Parley requires an API key: send it in the x-api-key header.");
+        return false;
+    }
     *bot = http_request_param(req, api == LEX_V1 ? "botName" : "botId");
     *alias = http_request_param(req, api == LEX_V1 ? "botAlias" : "botAliasId");
     *user = http_request_param(req, api == LEX_V1 ? "userId" : "sessionId");
