@@ -946,7 +946,10 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
     unsigned threads = s->opts.threads ? s->opts.threads : 4;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->opts.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        /* with one thread, no pool (a pool of 1 makes libmicrohttpd warn on stderr); the
+           per-IP limit given instead is its default, 0 = none (both take an unsigned int) */
+        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        threads > 1 ? threads : 0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(s->opts.connection_timeout_s ? s->opts.connection_timeout_s : 60),
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
