@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
 #include "store/store.h"
@@ -81,6 +82,7 @@ int cmd_serve(int argc, char **argv)
     int result = 1;
     struct store *st = NULL;
     struct http_server *srv = NULL;
+    struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -101,6 +103,13 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     http_route_add(srv, "GET", "/healthz", NULL, handle_healthz, st);
+    /* lambda/: functions, the Invoke endpoint; local workers get listeners of their own */
+    if (lambda_registry_new(&cfg, st, &functions, err, sizeof err) != 0 ||
+        (lambda_routes_add(functions, srv) != 0 &&
+         snprintf(err, sizeof err, "cannot add the Lambda routes") > 0)) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -127,9 +136,12 @@ int cmd_serve(int argc, char **argv)
         if (purged > 0)
             log_debug("purged %d expired record(s)", purged);
     }
+    /* lambda/ first: it answers its suspended requests and stops its children */
+    lambda_registry_shutdown(functions, cfg.server.shutdown_grace_ms);
     http_server_shutdown(srv);
     result = 0;
 out:
+    lambda_registry_free(functions);
     http_server_free(srv);
     store_close(st);
     config_release(&cfg);
