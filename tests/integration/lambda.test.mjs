@@ -1,0 +1,307 @@
+// lambda/: local functions over the Lambda Runtime API (the tutorial's bash
+// bootstrap and aws-lambda-ric, unmodified), the Invoke-compatible endpoint
+// driven by @aws-sdk/client-lambda, concurrency, timeouts, crashes, init
+// errors, logs, no zombies, the durable Event queue, and remote invoke with
+// SigV4 (checked by a fake Lambda that recomputes the signature with
+// @smithy/signature-v4).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
+import { startParley, runParley, tempDir, writeConfig, sleep, SOURCE_DIR } from './harness.mjs';
+
+const FN_DIR = path.join(SOURCE_DIR, 'tests/integration/functions');
+const RIC = path.join(SOURCE_DIR, 'examples/functions/airline-node/node_modules/.bin/aws-lambda-ric');
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+function nodeFn(name, handler, extra = {}) {
+  return { name, codeDir: path.join(FN_DIR, 'node'), command: [RIC, `handlers.${handler}`],
+           handler: `handlers.${handler}`, ...extra };
+}
+
+function client(s, opts = {}) {
+  return new LambdaClient({ endpoint: s.url, region: 'us-east-1', maxAttempts: 1,
+                            credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+                            ...opts });
+}
+
+async function invoke(c, name, payload, extra = {}) {
+  const out = await c.send(new InvokeCommand({ FunctionName: name,
+    Payload: enc.encode(JSON.stringify(payload)), ...extra }));
+  const text = dec.decode(out.Payload ?? new Uint8Array());
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { out, text, json };
+}
+
+// Children of pid (direct) as [{pid, state}] from /proc.
+function children(pid) {
+  const out = [];
+  for (const d of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat;
+    try { stat = readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[1]) === pid) out.push({ pid: Number(d), state: rest[0] });
+  }
+  return out;
+}
+import { readdirSync } from 'node:fs';
+function readdirSafe(d) { try { return readdirSync(d); } catch { return []; } }
+// Running (a zombie left to init after parley died counts as gone: it is not ours to reap).
+function alive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch { return false; }
+}
+
+const lexEvent = (source, slots, sessionAttributes = {}) => ({
+  messageVersion: '1.0', invocationSource: source, userId: 'u1', outputDialogMode: 'Text',
+  bot: { name: 'BookTrip', alias: '$LATEST', version: '$LATEST' }, inputTranscript: 'book it',
+  currentIntent: { name: 'BookFlight', slots, slotDetails: {}, confirmationStatus: 'None',
+                   nluIntentConfidenceScore: 0.9 },
+  sessionAttributes, requestAttributes: null,
+});
+const slots = { Origin: 'Boston', Destination: 'Paris', Date: '2026-12-01' };
+const closeReply = {
+  sessionAttributes: { seat: 'aisle', ...slots },
+  dialogAction: { type: 'Close', fulfillmentState: 'Fulfilled',
+                  message: { contentType: 'PlainText',
+                             content: 'We have booked your flight from Boston to Paris on 2026-12-01' } },
+};
+
+test('the tutorial bash bootstrap, unmodified, serves invocations and stays warm', async () => {
+  const s = await startParley({ config: { functions: [
+    { name: 'Echo', codeDir: path.join(FN_DIR, 'book-bash'), handler: 'function.handler',
+      // Debian's /bin/sh is dash; the tutorial's #!/bin/sh script needs bash, as on Amazon Linux
+      command: ['bash', 'bootstrap'] },
+  ] } });
+  try {
+    const c = client(s);
+    for (let i = 0; i < 3; i++) {
+      const r = await invoke(c, 'Echo', { n: i }, { LogType: 'Tail' });
+      assert.equal(r.out.StatusCode, 200);
+      assert.equal(r.out.FunctionError, undefined);
+      assert.equal(r.text, `Echoing request: '{"n":${i}}'`);
+      const log = Buffer.from(r.out.LogResult, 'base64').toString();
+      assert.match(log, /^START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+      assert.ok(log.includes(`{"n":${i}}`), log); // the handler's stderr, captured
+      assert.match(log, /REPORT RequestId: .*Duration: [\d.]+ ms/);
+    }
+    // one worker served all three (it stays warm)
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /parley_lambda_cold_starts_total\{function="Echo"\} 1\n/);
+    assert.match(metrics, /parley_lambda_invocations_total\{function="Echo",outcome="OK"\} 3\n/);
+    // the function's output is in Parley's log, tagged with the request id
+    assert.match(s.stderr, /"function":"Echo","requestId":"[0-9a-f-]{36}","stream":"stderr","msg":"\{\\"n\\":0\}"/);
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('the airline handler: bash bootstrap and Node under aws-lambda-ric give the same replies', async () => {
+  const s = await startParley({ config: { functions: [
+    { name: 'BookFlightBash', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
+      handler: 'function.handler' },
+    { name: 'BookFlightNode', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-node'),
+      command: ['node_modules/.bin/aws-lambda-ric', 'index.handler'], handler: 'index.handler' },
+  ] } });
+  try {
+    const c = client(s);
+    for (const name of ['BookFlightBash', 'BookFlightNode']) {
+      const f = await invoke(c, `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+                             lexEvent('FulfillmentCodeHook', slots, { seat: 'aisle', Origin: 'x' }));
+      assert.equal(f.out.FunctionError, undefined, f.text);
+      assert.deepEqual(f.json, closeReply, name);
+      const d = await invoke(c, name, lexEvent('DialogCodeHook',
+                                               { Origin: 'Boston', Destination: null, Date: null }));
+      assert.deepEqual(d.json, { sessionAttributes: {}, dialogAction: { type: 'Delegate',
+        slots: { Origin: 'Boston', Destination: null, Date: null } } }, name);
+    }
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('InvokeCommand: payload, Unhandled errors, unknown names, DryRun, environment', async () => {
+  const s = await startParley({ config: { functions: [
+    nodeFn('Echo', 'echo', { environment: { GREETING: 'hello' }, timeout: 7 }),
+    nodeFn('Fail', 'fail'),
+  ] } });
+  try {
+    const c = client(s);
+    const r = await invoke(c, 'Echo', { hi: 1 });
+    assert.equal(r.out.StatusCode, 200);
+    assert.equal(r.out.ExecutedVersion, '$LATEST');
+    assert.deepEqual(r.json.event, { hi: 1 });
+    assert.equal(r.json.fn, 'Echo');
+    assert.equal(r.json.greeting, 'hello');
+    assert.match(r.json.requestId, /^[0-9a-f-]{36}$/);
+    assert.ok(r.json.remainingMs > 5000 && r.json.remainingMs <= 7000, String(r.json.remainingMs));
+
+    const f = await invoke(c, 'Fail', {}, { LogType: 'Tail' });
+    assert.equal(f.out.StatusCode, 200);
+    assert.equal(f.out.FunctionError, 'Unhandled');
+    assert.equal(f.json.errorType, 'Error');
+    assert.equal(f.json.errorMessage, 'the flight is full');
+    assert.match(Buffer.from(f.out.LogResult, 'base64').toString(), /about to fail/);
+
+    await assert.rejects(invoke(c, 'NoSuchFunction', {}), (e) => {
+      assert.equal(e.name, 'ResourceNotFoundException');
+      assert.equal(e.$metadata.httpStatusCode, 404);
+      assert.match(e.message, /Function not found/);
+      return true;
+    });
+    const dry = await c.send(new InvokeCommand({ FunctionName: 'Echo', InvocationType: 'DryRun' }));
+    assert.equal(dry.StatusCode, 204);
+    // a body that is not JSON is refused as Lambda does
+    const bad = await fetch(`${s.url}/2015-03-31/functions/Echo/invocations`,
+                            { method: 'POST', body: '{nope' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get('x-amzn-errortype'), 'InvalidRequestContentException');
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('50 concurrent invocations with reserved concurrency 8 all complete on at most 8 workers', async () => {
+  const s = await startParley({ config: { functions: [
+    nodeFn('Sleep', 'sleep', { reservedConcurrency: 8, timeout: 30 }),
+  ] } });
+  try {
+    const c = client(s);
+    const results = await Promise.all(Array.from({ length: 50 }, () => invoke(c, 'Sleep', { ms: 150 })));
+    for (const r of results) {
+      assert.equal(r.out.FunctionError, undefined, r.text);
+      assert.equal(r.json.slept, 150);
+    }
+    const pids = new Set(results.map((r) => r.json.pid));
+    assert.ok(pids.size <= 8 && pids.size >= 2, `workers: ${pids.size}`);
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(m, /parley_lambda_invocations_total\{function="Sleep",outcome="OK"\} 50\n/);
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('past reserved concurrency and the queue: TooManyRequestsException', async () => {
+  const s = await startParley({ config: { functions: [
+    nodeFn('Busy', 'sleep', { reservedConcurrency: 2, maxQueued: 0, timeout: 30 }),
+  ] } });
+  try {
+    const c = client(s);
+    const settled = await Promise.allSettled(Array.from({ length: 6 },
+      () => invoke(c, 'Busy', { ms: 1500 })));
+    const ok = settled.filter((x) => x.status === 'fulfilled');
+    const throttled = settled.filter((x) => x.status === 'rejected');
+    assert.equal(ok.length, 2);
+    assert.equal(throttled.length, 4);
+    for (const t of throttled) {
+      assert.equal(t.reason.name, 'TooManyRequestsException');
+      assert.equal(t.reason.$metadata.httpStatusCode, 429);
+    }
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('a handler past its timeout is killed and reported; the next call gets a new worker', async () => {
+  const s = await startParley({ config: { functions: [nodeFn('Slow', 'sleep', { timeout: 1 })] } });
+  try {
+    const c = client(s);
+    const warm = await invoke(c, 'Slow', { ms: 10 });
+    const t0 = Date.now();
+    const r = await invoke(c, 'Slow', { ms: 10000 }, { LogType: 'Tail' });
+    const took = Date.now() - t0;
+    assert.equal(r.out.FunctionError, 'Unhandled');
+    assert.match(r.json.errorMessage, /Task timed out after 1\.00 seconds/);
+    assert.ok(took >= 1000 && took < 3000, `took ${took} ms`);
+    assert.match(Buffer.from(r.out.LogResult, 'base64').toString(), /Task timed out after 1\.00 seconds/);
+    await sleep(200);
+    assert.ok(!alive(warm.json.pid), 'the timed-out worker is gone');
+    const again = await invoke(c, 'Slow', { ms: 10 });
+    assert.notEqual(again.json.pid, warm.json.pid);
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(m, /parley_lambda_invocations_total\{function="Slow",outcome="Timeout"\} 1\n/);
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('crashes and init errors are Unhandled function errors; crashed workers are replaced', async () => {
+  const s = await startParley({ config: { functions: [
+    nodeFn('Crash', 'crash'),
+    nodeFn('Echo', 'echo'),
+    { name: 'InitError', codeDir: path.join(FN_DIR, 'node-init-error'),
+      command: [RIC, 'handlers.handler'] },
+    { name: 'Missing', codeDir: path.join(FN_DIR, 'node'), command: ['no-such-program-here'] },
+  ] } });
+  try {
+    const c = client(s);
+    const r = await invoke(c, 'Crash', { code: 3 });
+    assert.equal(r.out.FunctionError, 'Unhandled');
+    assert.equal(r.json.errorType, 'Runtime.ExitError');
+    assert.match(r.json.errorMessage, /Runtime exited with error: exit status 3/);
+    const r2 = await invoke(c, 'Crash', { code: 4 }); // a new worker takes it
+    assert.match(r2.json.errorMessage, /exit status 4/);
+
+    const i = await invoke(c, 'InitError', {});
+    assert.equal(i.out.FunctionError, 'Unhandled');
+    assert.match(i.text, /cannot load the fare tables/);
+
+    const m = await invoke(c, 'Missing', {});
+    assert.equal(m.out.FunctionError, 'Unhandled');
+    assert.equal(m.json.errorType, 'Runtime.InvalidEntrypoint');
+
+    // Parley itself is fine
+    assert.equal((await invoke(c, 'Echo', { ok: true })).json.event.ok, true);
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('no zombies while running, and every child stops with parley', async () => {
+  const s = await startParley({ config: { functions: [
+    nodeFn('Echo', 'echo', { reservedConcurrency: 4 }), nodeFn('Crash', 'crash'),
+    { name: 'Bash', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
+      handler: 'function.handler' },
+  ] } });
+  const pids = new Set();
+  try {
+    const c = client(s);
+    const rs = await Promise.all(Array.from({ length: 8 }, () => invoke(c, 'Echo', {})));
+    rs.forEach((r) => pids.add(r.json.pid));
+    await invoke(c, 'Crash', {});
+    await invoke(c, 'Bash', lexEvent('DialogCodeHook', slots));
+    await sleep(300);
+    const kids = children(s.proc.pid);
+    assert.ok(kids.length >= 2, JSON.stringify(kids));
+    assert.deepEqual(kids.filter((k) => k.state === 'Z'), []);
+    kids.forEach((k) => pids.add(k.pid));
+  } finally {
+    const { code } = await s.stop();
+    assert.equal(code, 0);
+    s.cleanup();
+  }
+  await sleep(100);
+  for (const pid of pids) assert.ok(!alive(pid), `pid ${pid} still there`);
+});
+
+test('SIGKILL of parley takes its workers down too (parent-death signal)', async () => {
+  const s = await startParley({ config: { functions: [nodeFn('Echo', 'echo')] } });
+  const c = client(s);
+  const r = await invoke(c, 'Echo', {});
+  await s.stop('SIGKILL');
+  s.cleanup();
+  await sleep(200);
+  assert.ok(!alive(r.json.pid), 'the worker outlived parley');
+});
+
+test('config errors name the function key', async () => {
+  const dir = tempDir();
+  const cases = [
+    [{ name: 'A', codeDir: '/nonexistent/dir' }, /functions\[0\]\.codeDir: .* is not a folder/],
+    [{ name: 'A', codeDir: FN_DIR, command: 'x', timeout: 0 }, /functions\[0\]\.timeout: must be an integer from 1 to 900/],
+    [{ name: 'bad name' }, /functions\[0\]\.name: must be/],
+    [{ name: 'A', remote: { functionName: 'x' }, codeDir: FN_DIR }, /functions\[0\]: needs exactly one/],
+    [{ name: 'A', codeDir: path.join(FN_DIR, 'node') }, /has no executable `bootstrap`/],
+    [{ name: 'A', codeDir: FN_DIR, command: 'x', environment: { AWS_LAMBDA_RUNTIME_API: 'x' } },
+     /functions\[0\]\.environment\.AWS_LAMBDA_RUNTIME_API: is set by Parley/],
+    [{ name: 'A', remote: { functionName: 'x', endpointUrl: 'ftp://x' } }, /functions\[0\]\.remote\.endpointUrl: must start with/],
+  ];
+  for (const [fn, re] of cases) {
+    const cfg = writeConfig(dir, { server: { port: 0 }, functions: [fn] });
+    const r = await runParley(['serve', '--config', cfg, '--data-dir', path.join(dir, 'data')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, re);
+  }
+});
