@@ -305,3 +305,139 @@ test('config errors name the function key', async () => {
     assert.match(r.stderr, re);
   }
 });
+
+// ---- remote functions: the Invoke API client ----
+
+import http from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '@aws-crypto/sha256-js';
+
+const CREDS = { accessKeyId: 'AKIDPARLEYTEST', secretAccessKey: 'c2VjcmV0IGtleSBmb3IgdGVzdHM', sessionToken: 'session-token-1' };
+
+// A fake Lambda service on loopback: checks every request's SigV4 signature by
+// recomputing it with the AWS SDK's own signer, and answers per function name.
+async function fakeLambda() {
+  const signer = new SignatureV4({ credentials: CREDS, region: 'eu-west-1', service: 'lambda',
+                                   sha256: Sha256, applyChecksum: false });
+  const state = { calls: {}, badSignatures: 0, lastHeaders: null };
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    const [rawPath] = req.url.split('?');
+    const name = decodeURIComponent(rawPath.split('/')[3] ?? '').split(':').pop();
+    state.calls[name] = (state.calls[name] ?? 0) + 1;
+    state.lastHeaders = req.headers;
+    const auth = req.headers.authorization ?? '';
+    const m = auth.match(/SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/);
+    let ok = false;
+    if (m) {
+      const headers = {};
+      for (const h of m[1].split(';')) headers[h] = req.headers[h];
+      const d = req.headers['x-amz-date'];
+      const when = new Date(Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8),
+                                     +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15)));
+      const signed = await signer.sign({ method: req.method, protocol: 'http:', hostname: '127.0.0.1',
+                                         path: rawPath, query: {}, headers, body }, { signingDate: when });
+      ok = signed.headers.authorization === auth;
+    }
+    if (!ok) {
+      state.badSignatures++;
+      res.writeHead(403, { 'x-amzn-ErrorType': 'InvalidSignatureException', 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: 'The request signature we calculated does not match' }));
+    }
+    const json = (status, obj, headers = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-RequestId': 'req-' + name, ...headers });
+      res.end(JSON.stringify(obj));
+    };
+    switch (name) {
+      case 'Echo':
+        return json(200, { echo: JSON.parse(body.toString() || 'null') },
+                    req.headers['x-amz-log-type'] === 'Tail'
+                      ? { 'X-Amz-Log-Result': Buffer.from('remote log line\n').toString('base64') } : {});
+      case 'Flaky':
+        if (state.calls[name] <= 2) return json(503, { message: 'busy' }, { 'x-amzn-ErrorType': 'ServiceException' });
+        return json(200, { attempts: state.calls[name] });
+      case 'Throws':
+        return json(200, { errorMessage: 'boom', errorType: 'Error' }, { 'X-Amz-Function-Error': 'Unhandled' });
+      case 'Missing':
+        return json(404, { Type: 'User', message: 'Function not found: Missing' },
+                    { 'x-amzn-ErrorType': 'ResourceNotFoundException:http://internal.amazon.com/' });
+      case 'Throttled':
+        return json(429, { message: 'Rate Exceeded.' }, { 'x-amzn-ErrorType': 'TooManyRequestsException' });
+      case 'Slow':
+        await sleep(3000);
+        return json(200, { late: true });
+      default:
+        return json(500, { message: 'unexpected' });
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${server.address().port}`;
+  state.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+  return state;
+}
+
+test('remote functions: SigV4 checked by @smithy/signature-v4, retries, errors, timeouts', async () => {
+  const fake = await fakeLambda();
+  const remote = (name, fnName, extra = {}) => ({ name, timeout: 10, ...extra,
+    remote: { functionName: fnName, region: 'eu-west-1', endpointUrl: fake.url, ...(extra.remote ?? {}) } });
+  const s = await startParley({
+    env: { AWS_ACCESS_KEY_ID: CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey,
+           AWS_SESSION_TOKEN: CREDS.sessionToken },
+    config: { functions: [
+      remote('Echo', 'arn:aws:lambda:eu-west-1:123456789012:function:Echo'),
+      remote('Flaky', 'Flaky'),
+      remote('Throws', 'Throws'),
+      remote('Missing', 'Missing'),
+      remote('Throttled', 'Throttled', { remote: { maxRetries: 2 } }),
+      remote('Slow', 'Slow', { timeout: 1 }),
+    ] } });
+  try {
+    const c = client(s);
+    const e = await invoke(c, 'Echo', { to: 'Paris' }, { LogType: 'Tail' });
+    assert.deepEqual(e.json, { echo: { to: 'Paris' } });
+    assert.equal(Buffer.from(e.out.LogResult, 'base64').toString(), 'remote log line\n');
+    assert.equal(fake.badSignatures, 0);
+    assert.equal(fake.lastHeaders['x-amz-security-token'], CREDS.sessionToken);
+    assert.match(fake.lastHeaders.authorization, /Credential=AKIDPARLEYTEST\/\d{8}\/eu-west-1\/lambda\/aws4_request/);
+
+    const f = await invoke(c, 'Flaky', {});
+    assert.deepEqual(f.json, { attempts: 3 }); // two 503s retried
+
+    const t = await invoke(c, 'Throws', {});
+    assert.equal(t.out.FunctionError, 'Unhandled');
+    assert.equal(t.json.errorMessage, 'boom');
+
+    await assert.rejects(invoke(c, 'Missing', {}), (err) => err.name === 'ResourceNotFoundException');
+    await assert.rejects(invoke(c, 'Throttled', {}), (err) => err.name === 'TooManyRequestsException');
+    assert.equal(fake.calls.Throttled, 3); // the first try and maxRetries = 2
+
+    const t0 = Date.now();
+    const slow = await invoke(c, 'Slow', {});
+    assert.equal(slow.out.FunctionError, 'Unhandled');
+    assert.match(slow.json.errorMessage, /within 1\.00 seconds/);
+    assert.ok(Date.now() - t0 < 2500);
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(m, /parley_lambda_invocations_total\{function="Slow",outcome="Timeout"\} 1\n/);
+    assert.match(m, /parley_lambda_invocations_total\{function="Throttled",outcome="Throttled"\} 1\n/);
+    assert.equal(fake.badSignatures, 0);
+  } finally { await s.stop(); s.cleanup(); await fake.close(); }
+});
+
+test('a remote function served by a second parley runs its local handler', async () => {
+  const back = await startParley({ config: { functions: [nodeFn('Echo', 'echo')] } });
+  const front = await startParley({ config: { functions: [
+    { name: 'BookFlight', remote: { functionName: 'Echo', endpointUrl: back.url } },
+  ] } });
+  try {
+    const r = await invoke(client(front), 'BookFlight', { via: 'front' }, { LogType: 'Tail' });
+    assert.equal(r.out.FunctionError, undefined, r.text);
+    assert.deepEqual(r.json.event, { via: 'front' });
+    assert.equal(r.json.fn, 'Echo');
+    assert.match(Buffer.from(r.out.LogResult, 'base64').toString(), /echo \{"via":"front"\}/);
+  } finally {
+    await front.stop(); front.cleanup();
+    await back.stop(); back.cleanup();
+  }
+});
