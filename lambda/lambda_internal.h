@@ -161,6 +161,8 @@ int event_queue_start(struct lambda_registry *reg);
 int event_enqueue(struct lambda_registry *reg, struct lambda_function *fn, const char *payload,
                   size_t len, const char *client_context, char id_out[40]);
 void event_queue_stop(struct lambda_registry *reg);
+/* After every invocation has finished (their callbacks use the queue). */
+void event_queue_free(struct lambda_registry *reg);
 
 /* ---- endpoint.c: the Invoke-compatible endpoint ---- */
 

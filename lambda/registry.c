@@ -457,6 +457,7 @@ void lambda_registry_free(struct lambda_registry *reg)
     if (!reg)
         return;
     lambda_registry_shutdown(reg, 0);
+    event_queue_free(reg);
     for (size_t i = 0; i < reg->nfns; i++)
         function_release(&reg->fns[i]);
     free(reg->fns);

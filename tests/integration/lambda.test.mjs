@@ -441,3 +441,67 @@ test('a remote function served by a second parley runs its local handler', async
     await back.stop(); back.cleanup();
   }
 });
+
+// ---- Event invocations: queued durably, retried twice ----
+
+async function until(fn, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) return v;
+    await sleep(50);
+  }
+}
+const lines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+test('Event invocations: 202, run later, retried twice with the configured delay', async () => {
+  const work = tempDir();
+  const s = await startParley({ config: { functions: [
+    nodeFn('Record', 'record', { eventRetryDelayMs: 100, reservedConcurrency: 2 }),
+  ] } });
+  try {
+    const c = client(s);
+    const ok = path.join(work, 'ok.txt'), flaky = path.join(work, 'flaky.txt'), bad = path.join(work, 'bad.txt');
+    const r = await c.send(new InvokeCommand({ FunctionName: 'Record', InvocationType: 'Event',
+      Payload: enc.encode(JSON.stringify({ file: ok, n: 1 })) }));
+    assert.equal(r.StatusCode, 202);
+    await c.send(new InvokeCommand({ FunctionName: 'Record', InvocationType: 'Event',
+      Payload: enc.encode(JSON.stringify({ file: flaky, n: 2, failTimes: 2 })) }));
+    await c.send(new InvokeCommand({ FunctionName: 'Record', InvocationType: 'Event',
+      Payload: enc.encode(JSON.stringify({ file: bad, n: 3, failTimes: 99 })) }));
+    assert.ok(await until(() => lines(ok).length === 1), 'the event ran');
+    assert.ok(await until(() => lines(flaky).length === 3), `flaky: ${lines(flaky)}`); // 2 failures, then OK
+    assert.ok(await until(() => lines(bad).length === 3), `bad: ${lines(bad)}`);
+    await sleep(800);
+    assert.equal(lines(bad).length, 3, 'no fourth attempt');
+    assert.equal(lines(flaky).length, 3);
+    assert.match(s.stderr, /moved to lambda_events_failed/);
+    // an unknown function is refused before queueing
+    await assert.rejects(c.send(new InvokeCommand({ FunctionName: 'Nope', InvocationType: 'Event' })),
+                         (e) => e.name === 'ResourceNotFoundException');
+  } finally { await s.stop(); s.cleanup(); }
+});
+
+test('queued Event invocations survive a restart', async () => {
+  const work = tempDir();
+  const file = path.join(work, 'events.txt');
+  const config = { server: { port: 0, shutdownGraceMs: 0 }, functions: [
+    nodeFn('Record', 'record', { reservedConcurrency: 1, timeout: 10 })] };
+  const configPath = writeConfig(work, config);
+  const dataDir = path.join(work, 'data');
+  const s1 = await startParley({ configPath, dataDir });
+  const c1 = client(s1);
+  for (let n = 1; n <= 4; n++) {
+    const r = await c1.send(new InvokeCommand({ FunctionName: 'Record', InvocationType: 'Event',
+      Payload: enc.encode(JSON.stringify({ file, n, sleepMs: 400 })) }));
+    assert.equal(r.StatusCode, 202);
+  }
+  await s1.stop('SIGKILL'); // nothing ran yet, or one at most
+  const before = new Set(lines(file));
+  assert.ok(before.size < 4, `all ran before the kill: ${[...before]}`);
+  const s2 = await startParley({ configPath, dataDir });
+  try {
+    assert.ok(await until(() => new Set(lines(file)).size === 4), `after restart: ${lines(file)}`);
+  } finally { await s2.stop(); s2.cleanup(); s1.cleanup(); }
+});

@@ -26,3 +26,13 @@ exports.crash = async (event) => {
   console.log('crashing');
   process.exit(event.code ?? 3);
 };
+
+// Appends {n} to event.file; throws while the file holds event.failTimes or fewer lines for n.
+exports.record = async (event) => {
+  const fs = require('node:fs');
+  if (event.sleepMs) await sleep(event.sleepMs);
+  fs.appendFileSync(event.file, `${event.n}\n`);
+  const seen = fs.readFileSync(event.file, 'utf8').split('\n').filter((l) => l === String(event.n)).length;
+  if (event.failTimes && seen <= event.failTimes) throw new Error(`attempt ${seen} fails`);
+  return { n: event.n, seen };
+};
