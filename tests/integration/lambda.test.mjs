@@ -6,7 +6,7 @@
 // @smithy/signature-v4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 import { startParley, runParley, tempDir, writeConfig, sleep, SOURCE_DIR } from './harness.mjs';
@@ -58,6 +58,14 @@ function alive(pid) {
   } catch { return false; }
 }
 
+// Stops s and checks that it exited 0 with no sanitizer report (LeakSanitizer runs at exit).
+async function stopClean(s) {
+  const { code } = await s.stop();
+  assert.doesNotMatch(s.stderr, /Sanitizer|runtime error:/);
+  assert.equal(code, 0, s.stderr.slice(-2000));
+  s.cleanup();
+}
+
 const lexEvent = (source, slots, sessionAttributes = {}) => ({
   messageVersion: '1.0', invocationSource: source, userId: 'u1', outputDialogMode: 'Text',
   bot: { name: 'BookTrip', alias: '$LATEST', version: '$LATEST' }, inputTranscript: 'book it',
@@ -97,7 +105,7 @@ test('the tutorial bash bootstrap, unmodified, serves invocations and stays warm
     assert.match(metrics, /parley_lambda_invocations_total\{function="Echo",outcome="OK"\} 3\n/);
     // the function's output is in Parley's log, tagged with the request id
     assert.match(s.stderr, /"function":"Echo","requestId":"[0-9a-f-]{36}","stream":"stderr","msg":"\{\\"n\\":0\}"/);
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('the airline handler: bash bootstrap and Node under aws-lambda-ric give the same replies', async () => {
@@ -119,7 +127,7 @@ test('the airline handler: bash bootstrap and Node under aws-lambda-ric give the
       assert.deepEqual(d.json, { sessionAttributes: {}, dialogAction: { type: 'Delegate',
         slots: { Origin: 'Boston', Destination: null, Date: null } } }, name);
     }
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('InvokeCommand: payload, Unhandled errors, unknown names, DryRun, environment', async () => {
@@ -158,7 +166,7 @@ test('InvokeCommand: payload, Unhandled errors, unknown names, DryRun, environme
                             { method: 'POST', body: '{nope' });
     assert.equal(bad.status, 400);
     assert.equal(bad.headers.get('x-amzn-errortype'), 'InvalidRequestContentException');
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('50 concurrent invocations with reserved concurrency 8 all complete on at most 8 workers', async () => {
@@ -176,7 +184,7 @@ test('50 concurrent invocations with reserved concurrency 8 all complete on at m
     assert.ok(pids.size <= 8 && pids.size >= 2, `workers: ${pids.size}`);
     const m = await (await fetch(`${s.url}/metrics`)).text();
     assert.match(m, /parley_lambda_invocations_total\{function="Sleep",outcome="OK"\} 50\n/);
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('past reserved concurrency and the queue: TooManyRequestsException', async () => {
@@ -195,7 +203,7 @@ test('past reserved concurrency and the queue: TooManyRequestsException', async 
       assert.equal(t.reason.name, 'TooManyRequestsException');
       assert.equal(t.reason.$metadata.httpStatusCode, 429);
     }
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('a handler past its timeout is killed and reported; the next call gets a new worker', async () => {
@@ -216,7 +224,7 @@ test('a handler past its timeout is killed and reported; the next call gets a ne
     assert.notEqual(again.json.pid, warm.json.pid);
     const m = await (await fetch(`${s.url}/metrics`)).text();
     assert.match(m, /parley_lambda_invocations_total\{function="Slow",outcome="Timeout"\} 1\n/);
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('crashes and init errors are Unhandled function errors; crashed workers are replaced', async () => {
@@ -246,7 +254,7 @@ test('crashes and init errors are Unhandled function errors; crashed workers are
 
     // Parley itself is fine
     assert.equal((await invoke(c, 'Echo', { ok: true })).json.event.ok, true);
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); }
 });
 
 test('no zombies while running, and every child stops with parley', async () => {
@@ -268,9 +276,7 @@ test('no zombies while running, and every child stops with parley', async () => 
     assert.deepEqual(kids.filter((k) => k.state === 'Z'), []);
     kids.forEach((k) => pids.add(k.pid));
   } finally {
-    const { code } = await s.stop();
-    assert.equal(code, 0);
-    s.cleanup();
+    await stopClean(s);
   }
   await sleep(100);
   for (const pid of pids) assert.ok(!alive(pid), `pid ${pid} still there`);
@@ -304,6 +310,7 @@ test('config errors name the function key', async () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, re);
   }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 // ---- remote functions: the Invoke API client ----
@@ -422,7 +429,7 @@ test('remote functions: SigV4 checked by @smithy/signature-v4, retries, errors, 
     assert.match(m, /parley_lambda_invocations_total\{function="Slow",outcome="Timeout"\} 1\n/);
     assert.match(m, /parley_lambda_invocations_total\{function="Throttled",outcome="Throttled"\} 1\n/);
     assert.equal(fake.badSignatures, 0);
-  } finally { await s.stop(); s.cleanup(); await fake.close(); }
+  } finally { await stopClean(s); await fake.close(); }
 });
 
 test('a remote function served by a second parley runs its local handler', async () => {
@@ -437,8 +444,8 @@ test('a remote function served by a second parley runs its local handler', async
     assert.equal(r.json.fn, 'Echo');
     assert.match(Buffer.from(r.out.LogResult, 'base64').toString(), /echo \{"via":"front"\}/);
   } finally {
-    await front.stop(); front.cleanup();
-    await back.stop(); back.cleanup();
+    await stopClean(front);
+    await stopClean(back);
   }
 });
 
@@ -480,7 +487,7 @@ test('Event invocations: 202, run later, retried twice with the configured delay
     // an unknown function is refused before queueing
     await assert.rejects(c.send(new InvokeCommand({ FunctionName: 'Nope', InvocationType: 'Event' })),
                          (e) => e.name === 'ResourceNotFoundException');
-  } finally { await s.stop(); s.cleanup(); }
+  } finally { await stopClean(s); rmSync(work, { recursive: true, force: true }); }
 });
 
 test('queued Event invocations survive a restart', async () => {
@@ -503,5 +510,5 @@ test('queued Event invocations survive a restart', async () => {
   const s2 = await startParley({ configPath, dataDir });
   try {
     assert.ok(await until(() => new Set(lines(file)).size === 4), `after restart: ${lines(file)}`);
-  } finally { await s2.stop(); s2.cleanup(); s1.cleanup(); }
+  } finally { await stopClean(s2); s1.cleanup(); rmSync(work, { recursive: true, force: true }); }
 });
