@@ -942,7 +942,9 @@ static void *monitor_main(void *arg)
             nanosleep(&ms, NULL);
             continue;
         }
-        /* output and wake-ups first, exits last: an exit frees its worker */
+        /* output and wake-ups first, exits last: an exit frees its worker (and its watches) */
+        struct worker *exited[64];
+        int nexited = 0;
         for (int i = 0; i < n; i++) {
             struct watch *wt = evs[i].data.ptr;
             if (wt->kind == WATCH_WAKE) {
@@ -953,13 +955,12 @@ static void *monitor_main(void *arg)
                 pthread_mutex_lock(&reg->lock);
                 read_pipe(wt->w, wt->kind == WATCH_OUT ? 0 : 1);
                 pthread_mutex_unlock(&reg->lock);
+            } else if (wt->kind == WATCH_PID) {
+                exited[nexited++] = wt->w;
             }
         }
-        for (int i = 0; i < n; i++) {
-            struct watch *wt = evs[i].data.ptr;
-            if (wt->kind == WATCH_PID)
-                reap(reg, wt->w);
-        }
+        for (int i = 0; i < nexited; i++)
+            reap(reg, exited[i]);
     }
     return NULL;
 }

@@ -6,8 +6,9 @@
 // @smithy/signature-v4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 import { startParley, runParley, tempDir, writeConfig, sleep, SOURCE_DIR } from './harness.mjs';
 
@@ -511,4 +512,24 @@ test('queued Event invocations survive a restart', async () => {
   try {
     assert.ok(await until(() => new Set(lines(file)).size === 4), `after restart: ${lines(file)}`);
   } finally { await stopClean(s2); s1.cleanup(); rmSync(work, { recursive: true, force: true }); }
+});
+
+test('aws lambda invoke --endpoint-url (the AWS CLI, when installed) calls the default config\'s BookFlight', async (t) => {
+  const probe = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) { t.skip('the AWS CLI is not installed'); return; }
+  const work = tempDir();
+  const s = await startParley({ configPath: path.join(SOURCE_DIR, 'examples/parley.json'),
+                                dataDir: path.join(work, 'data') });
+  try {
+    const out = path.join(work, 'out.json'), payload = path.join(work, 'event.json');
+    writeFileSync(payload, JSON.stringify(lexEvent('FulfillmentCodeHook', slots, { seat: 'aisle' })));
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y',
+                  AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null' };
+    const r = spawnSync('aws', ['lambda', 'invoke', '--endpoint-url', s.url, '--function-name',
+      'arn:aws:lambda:us-east-1:123456789012:function:BookFlight', '--payload', `fileb://${payload}`, out],
+      { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).StatusCode, 200);
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), closeReply);
+  } finally { await stopClean(s); rmSync(work, { recursive: true, force: true }); }
 });
