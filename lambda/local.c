@@ -50,6 +50,7 @@
 #include "server/http.h"
 
 #define LINE_MAX_BYTES (16 * 1024)
+#define RESPONSE_MARGIN (2u * 1024u * 1024u)
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 enum wstate { W_STARTING, W_IDLE, W_BUSY, W_RESTING, W_DEAD };
@@ -396,7 +397,15 @@ static void handle_result(struct http_request *req, struct worker *w, bool error
     w->current = NULL;
     w->state = W_RESTING;
     w->deadline_us = 0;
-    if (!error) {
+    bool too_large = len > LAMBDA_PAYLOAD_MAX;
+    if (too_large) {
+        char e[256];
+        snprintf(e, sizeof e,
+                 "{\"errorType\":\"Function.ResponseSizeTooLarge\",\"errorMessage\":\"Response "
+                 "payload size (%zu bytes) exceeded maximum allowed payload size (%u bytes).\"}",
+                 len, LAMBDA_PAYLOAD_MAX);
+        invocation_set_result(inv, LAMBDA_FUNCTION_ERROR, "Unhandled", e, strlen(e));
+    } else if (!error) {
         invocation_set_result(inv, LAMBDA_OK, NULL, body, len);
     } else if (len && body[0] == '{') {
         invocation_set_result(inv, LAMBDA_FUNCTION_ERROR, "Unhandled", body, len);
@@ -415,7 +424,11 @@ static void handle_result(struct http_request *req, struct worker *w, bool error
     log_report(inv, w->fn);
     complete(inv, &done);
     pthread_mutex_unlock(&reg->lock);
-    runtime_reply(req, 202, NULL, NULL);
+    if (too_large)
+        runtime_reply(req, 413, "RequestEntityTooLarge",
+                      "The response is larger than the 6 MB limit.");
+    else
+        runtime_reply(req, 202, NULL, NULL);
     finish_list(done);
 }
 
@@ -573,7 +586,10 @@ static void worker_free(struct worker *w)
 
 static int add_routes(struct worker *w)
 {
-    struct http_route_opts o = {.errors = HTTP_ERRORS_AWS, .max_body_bytes = LAMBDA_PAYLOAD_MAX};
+    /* a response a little past 6 MB still reaches the handler, which fails the invocation at
+       once (past the margin, the core answers 413 and the invocation runs into its timeout) */
+    struct http_route_opts o = {.errors = HTTP_ERRORS_AWS,
+                                .max_body_bytes = LAMBDA_PAYLOAD_MAX + RESPONSE_MARGIN};
     int rc =
         http_route_add(w->srv, "GET", "/2018-06-01/runtime/invocation/next", &o, handle_next, w);
     rc = rc ? rc
@@ -609,7 +625,7 @@ static int spawn_worker(struct lambda_registry *reg, struct lambda_function *fn,
     struct http_server_options ho = {.host = "127.0.0.1",
                                      .port = 0,
                                      .threads = 1,
-                                     .max_body_bytes = LAMBDA_PAYLOAD_MAX,
+                                     .max_body_bytes = LAMBDA_PAYLOAD_MAX + RESPONSE_MARGIN,
                                      .shutdown_grace_ms = 100,
                                      .connection_timeout_s = 3600,
                                      .access_log = "off"};

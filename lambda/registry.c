@@ -477,11 +477,13 @@ struct lambda_function *lambda_function_find(const struct lambda_registry *reg,
         return NULL;
     /* arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER], ACCOUNT:function:NAME, NAME[:Q] */
     const char *name = function;
-    const char *p = strstr(function, "function:");
-    if (strncmp(function, "arn:", 4) == 0 || p) {
-        if (!p)
+    const char *p = strstr(function, ":function:");
+    if (strncmp(function, "arn:", 4) == 0) {
+        if (!p || strncmp(function, "arn:aws:lambda:", 15) != 0)
             return NULL;
-        name = p + 9;
+        name = p + 10;
+    } else if (p && p > function && strspn(function, "0123456789") == (size_t)(p - function)) {
+        name = p + 10; /* ACCOUNT:function:NAME */
     }
     size_t n = strcspn(name, ":");
     if (name[n] == ':' && strcmp(name + n + 1, "$LATEST") != 0)

@@ -135,6 +135,7 @@ test('InvokeCommand: payload, Unhandled errors, unknown names, DryRun, environme
   const s = await startParley({ config: { functions: [
     nodeFn('Echo', 'echo', { environment: { GREETING: 'hello' }, timeout: 7 }),
     nodeFn('Fail', 'fail'),
+    nodeFn('Big', 'big'),
   ] } });
   try {
     const c = client(s);
@@ -146,6 +147,15 @@ test('InvokeCommand: payload, Unhandled errors, unknown names, DryRun, environme
     assert.equal(r.json.greeting, 'hello');
     assert.match(r.json.requestId, /^[0-9a-f-]{36}$/);
     assert.ok(r.json.remainingMs > 5000 && r.json.remainingMs <= 7000, String(r.json.remainingMs));
+    // X-Amz-Client-Context reaches the handler's context
+    const cc = await invoke(c, 'Echo', {}, { ClientContext: Buffer.from(JSON.stringify(
+      { custom: { channel: 'slack' }, env: {}, client: {} })).toString('base64') });
+    assert.deepEqual(cc.json.clientContext.custom, { channel: 'slack' });
+    // a response over 6 MB fails at once, as in Lambda
+    const big = await invoke(c, 'Big', { bytes: 6 * 1024 * 1024 + 100 });
+    assert.equal(big.out.FunctionError, 'Unhandled');
+    assert.equal(big.json.errorType, 'Function.ResponseSizeTooLarge');
+    assert.equal((await invoke(c, 'Big', { bytes: 1000 })).text.length, 1000);
 
     const f = await invoke(c, 'Fail', {}, { LogType: 'Tail' });
     assert.equal(f.out.StatusCode, 200);

@@ -123,7 +123,8 @@ START_TEST(names_and_arns)
         "[{\"name\": \"BookFlight\", \"codeDir\": \"@SRC@/examples/functions/airline-bash\", "
         "\"handler\": \"function.handler\"},"
         " {\"name\": \"Remote\", \"remote\": {\"functionName\": "
-        "\"arn:aws:lambda:eu-west-1:1:function:X\"}}]",
+        "\"arn:aws:lambda:eu-west-1:1:function:X\"}},"
+        " {\"name\": \"myfunction\", \"remote\": {\"functionName\": \"f\"}}]",
         err, sizeof err, &cfg);
     ck_assert_msg(reg != NULL, "%s", err);
     ck_assert_str_eq(lambda_function_resolve(reg, "BookFlight"), "BookFlight");
@@ -137,6 +138,7 @@ START_TEST(names_and_arns)
                      "BookFlight");
     ck_assert_str_eq(lambda_function_resolve(reg, "BookFlight:$LATEST"), "BookFlight");
     ck_assert_str_eq(lambda_function_resolve(reg, "Remote"), "Remote");
+    ck_assert_str_eq(lambda_function_resolve(reg, "myfunction:$LATEST"), "myfunction");
     ck_assert_ptr_null(lambda_function_resolve(reg, "BookFlight:prod"));
     ck_assert_ptr_null(lambda_function_resolve(reg, "arn:aws:s3:::bucket"));
     ck_assert_ptr_null(lambda_function_resolve(reg, "Book"));

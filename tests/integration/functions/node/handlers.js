@@ -8,7 +8,7 @@ exports.echo = async (event, context) => {
   console.log(`echo ${JSON.stringify(event)}`);
   return { event, pid: process.pid, requestId: context.awsRequestId,
            fn: process.env.AWS_LAMBDA_FUNCTION_NAME, greeting: process.env.GREETING ?? null,
-           remainingMs: context.getRemainingTimeInMillis() };
+           remainingMs: context.getRemainingTimeInMillis(), clientContext: context.clientContext ?? null };
 };
 
 exports.fail = async () => {
@@ -36,3 +36,6 @@ exports.record = async (event) => {
   if (event.failTimes && seen <= event.failTimes) throw new Error(`attempt ${seen} fails`);
   return { n: event.n, seen };
 };
+
+// Returns a string of event.bytes characters (JSON-encoded: bytes + 2).
+exports.big = async (event) => 'x'.repeat(Math.max(0, (event.bytes ?? 0) - 2));
