@@ -14,6 +14,7 @@
 
 #include "bots/bots.h"
 #include "common/common.h"
+#include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
 #include "store/store.h"
@@ -42,6 +43,45 @@ static void handle_healthz(struct http_request *req, void *ud)
     cJSON_AddStringToObject(j, "version", PARLEY_VERSION);
     http_respond_json(req, 200, j);
     cJSON_Delete(j);
+}
+
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
+                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen)
+{
+    struct lambda_owned_result res;
+    struct lambda_invoke_opts o = {.type = LAMBDA_REQUEST_RESPONSE, .timeout_ms = timeout_ms};
+    if (lambda_invoke_sync(ud, uri, event, len, &o, &res) != 0) {
+        snprintf(err, errlen, "cannot invoke the function");
+        return PARLEY_ENOMEM;
+    }
+    int rc = 0;
+    switch (res.r.outcome) {
+    case LAMBDA_OK:
+        *reply = res.payload;
+        *reply_len = res.r.len;
+        res.payload = NULL;
+        break;
+    case LAMBDA_FUNCTION_ERROR:
+        snprintf(err, errlen, "the function failed (%s): %.300s", res.r.function_error,
+                 res.r.payload);
+        rc = PARLEY_EIO;
+        break;
+    case LAMBDA_TIMEOUT:
+        snprintf(err, errlen, "the function timed out: %.300s", res.r.payload);
+        rc = PARLEY_ETIMEDOUT;
+        break;
+    case LAMBDA_NOT_FOUND:
+        snprintf(err, errlen, "no function is registered for %s", uri);
+        rc = PARLEY_ENOTFOUND;
+        break;
+    default:
+        snprintf(err, errlen, "%s: %s", res.r.error_type ? res.r.error_type : "error",
+                 res.r.message ? res.r.message : "the function could not be invoked");
+        rc = PARLEY_EIO;
+        break;
+    }
+    lambda_result_release(&res);
+    return rc;
 }
 
 static enum log_level parse_level(const char *s)
@@ -83,6 +123,7 @@ int cmd_serve(int argc, char **argv)
     struct store *st = NULL;
     struct http_server *srv = NULL;
     struct bot_engine *bots = NULL;
+    struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -103,7 +144,15 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     http_route_add(srv, "GET", "/healthz", NULL, handle_healthz, st);
-    struct bot_engine_options bo = {.workers = 16};
+    /* lambda/: functions, the Invoke endpoint; local workers get listeners of their own */
+    if (lambda_registry_new(&cfg, st, &functions, err, sizeof err) != 0 ||
+        (lambda_routes_add(functions, srv) != 0 &&
+         snprintf(err, sizeof err, "cannot add the Lambda routes") > 0)) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    /* bots/: the Lex runtime APIs; code hooks run through lambda/ */
+    struct bot_engine_options bo = {.workers = 16, .hook = serve_code_hook, .hook_ud = functions};
     if (bot_engine_new(&cfg, st, &bo, &bots, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
         goto out;
@@ -142,15 +191,18 @@ int cmd_serve(int argc, char **argv)
                 log_debug("purged %d expired record(s)", purged);
         }
     }
-    /* Stop taking requests, let those in flight finish, stop the modules, then the listener. */
+    /* Stop taking requests and let those in flight finish; then the modules, in the order
+       they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
     bot_engine_free(bots);
     bots = NULL;
+    lambda_registry_shutdown(functions, cfg.server.shutdown_grace_ms);
     http_server_shutdown(srv);
     result = 0;
 out:
-    http_server_free(srv);
     bot_engine_free(bots);
+    lambda_registry_free(functions);
+    http_server_free(srv);
     store_close(st);
     config_release(&cfg);
     if (result == 0)

@@ -951,11 +951,14 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
     }
     unsigned threads = s->opts.threads ? s->opts.threads : 4;
     unsigned timeout = s->opts.connection_timeout_s ? s->opts.connection_timeout_s : 60;
-    s->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
-                         keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s,
+        /* with one thread, no pool (a pool of 1 makes libmicrohttpd warn on stderr); the
+           per-IP limit given instead is its default, 0 = none (both take an unsigned int) */
+        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        threads > 1 ? threads : 0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot start the HTTP threads: %s",
                  errno ? strerror(errno) : "libmicrohttpd refused to start");
