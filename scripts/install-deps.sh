@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config
             libmicrohttpd-dev libwebsockets-dev libcjson-dev libcurl4-openssl-dev libssl-dev
-            libsqlite3-dev zlib1g-dev libbrotli-dev)
-test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus)
+            libsqlite3-dev zlib1g-dev libbrotli-dev libnghttp2-dev)
+test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus
+           # aws-lambda-ric (examples/functions/airline-node) builds its native client
+           g++ make cmake autoconf automake libtool python3)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
@@ -32,7 +34,7 @@ fi
 
 if [ "${1:-build}" = test ]; then
     # npm packages come from the lock file, exactly.
-    for dir in tests; do
+    for dir in tests examples/functions/airline-node; do
         if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
             echo "install-deps: npm ci in $dir"
             (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bots/bots.h"
 #include "common/common.h"
+#include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
 #include "spa-host/spa.h"
@@ -42,6 +44,45 @@ static void handle_healthz(struct http_request *req, void *ud)
     cJSON_AddStringToObject(j, "version", PARLEY_VERSION);
     http_respond_json(req, 200, j);
     cJSON_Delete(j);
+}
+
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
+                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen)
+{
+    struct lambda_owned_result res;
+    struct lambda_invoke_opts o = {.type = LAMBDA_REQUEST_RESPONSE, .timeout_ms = timeout_ms};
+    if (lambda_invoke_sync(ud, uri, event, len, &o, &res) != 0) {
+        snprintf(err, errlen, "cannot invoke the function");
+        return PARLEY_ENOMEM;
+    }
+    int rc = 0;
+    switch (res.r.outcome) {
+    case LAMBDA_OK:
+        *reply = res.payload;
+        *reply_len = res.r.len;
+        res.payload = NULL;
+        break;
+    case LAMBDA_FUNCTION_ERROR:
+        snprintf(err, errlen, "the function failed (%s): %.300s", res.r.function_error,
+                 res.r.payload);
+        rc = PARLEY_EIO;
+        break;
+    case LAMBDA_TIMEOUT:
+        snprintf(err, errlen, "the function timed out: %.300s", res.r.payload);
+        rc = PARLEY_ETIMEDOUT;
+        break;
+    case LAMBDA_NOT_FOUND:
+        snprintf(err, errlen, "no function is registered for %s", uri);
+        rc = PARLEY_ENOTFOUND;
+        break;
+    default:
+        snprintf(err, errlen, "%s: %s", res.r.error_type ? res.r.error_type : "error",
+                 res.r.message ? res.r.message : "the function could not be invoked");
+        rc = PARLEY_EIO;
+        break;
+    }
+    lambda_result_release(&res);
+    return rc;
 }
 
 static enum log_level parse_level(const char *s)
@@ -84,6 +125,8 @@ int cmd_serve(int argc, char **argv)
     struct http_server *srv = NULL;
     struct spa_sites *sites = NULL;
     struct spa_host *spa = NULL;
+    struct bot_engine *bots = NULL;
+    struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -111,6 +154,20 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "parley: %s\n", err);
         goto out;
     }
+    /* lambda/: functions, the Invoke endpoint; local workers get listeners of their own */
+    if (lambda_registry_new(&cfg, st, &functions, err, sizeof err) != 0 ||
+        (lambda_routes_add(functions, srv) != 0 &&
+         snprintf(err, sizeof err, "cannot add the Lambda routes") > 0)) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    /* bots/: the Lex runtime APIs; code hooks run through lambda/ */
+    struct bot_engine_options bo = {.workers = 16, .hook = serve_code_hook, .hook_ud = functions};
+    if (bot_engine_new(&cfg, st, &bo, &bots, err, sizeof err) != 0) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
+    bot_routes_add(bots, srv);
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -121,27 +178,42 @@ int cmd_serve(int argc, char **argv)
     log_info("listening on http://%s:%d (data in %s)", cfg.server.host, http_server_port(srv),
              cfg.data_dir);
 
+    int64_t last_purge = time_now_ms();
     for (;;) {
-        struct timespec minute = {60, 0};
-        int sig = sigtimedwait(&sigs, NULL, &minute);
+        /* Wake once a second: bot files are watched for changes, expired records purged. */
+        struct timespec second = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &second);
         if (sig == SIGTERM || sig == SIGINT) {
             log_info("%s: stopping; finishing requests in flight",
                      sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
         }
         if (sig == SIGHUP) {
-            log_info("SIGHUP: configuration reload is not supported yet; restart to apply");
+            log_info("SIGHUP: reloading the bots and re-reading the sites' releases");
+            bot_engine_reload(bots, false);
             if (spa)
-                spa_host_refresh(spa); /* but a site's `current` release is re-read now */
+                spa_host_refresh(spa);
             continue;
         }
-        int purged = store_purge_expired(st, time_now_ms());
-        if (purged > 0)
-            log_debug("purged %d expired record(s)", purged);
+        bot_engine_reload(bots, true);
+        if (time_now_ms() - last_purge >= 60000) {
+            last_purge = time_now_ms();
+            int purged = store_purge_expired(st, last_purge);
+            if (purged > 0)
+                log_debug("purged %d expired record(s)", purged);
+        }
     }
+    /* Stop taking requests and let those in flight finish; then the modules, in the order
+       they call each other (bots call lambda), then the listener. */
+    http_server_drain(srv);
+    bot_engine_free(bots);
+    bots = NULL;
+    lambda_registry_shutdown(functions, cfg.server.shutdown_grace_ms);
     http_server_shutdown(srv);
     result = 0;
 out:
+    bot_engine_free(bots);
+    lambda_registry_free(functions);
     http_server_free(srv);
     spa_host_free(spa); /* after the server: no request holds a release any more */
     spa_sites_free(sites);

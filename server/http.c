@@ -61,6 +61,7 @@ struct http_server {
     struct http_server_options opts;
     char *host;
     struct MHD_Daemon *daemon;
+    struct listener *listener; /* the port: HTTP/1.1 goes to the daemon, h2c to h2c.c */
     int port;
     struct route *routes;
     size_t nroutes;
@@ -962,33 +963,46 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
     memset(&ss, 0, sizeof ss);
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    socklen_t sslen;
+    /* We own the listening socket (listener.c); libmicrohttpd gets the HTTP/1.1 connections. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     MHD_USE_NO_LISTEN_SOCKET;
     if (inet_pton(AF_INET, s->host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)s->opts.port);
+        sslen = sizeof *sin;
     } else if (inet_pton(AF_INET6, s->host, &sin6->sin6_addr) == 1) {
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons((uint16_t)s->opts.port);
+        sslen = sizeof *sin6;
         flags |= MHD_USE_IPv6;
     } else {
         snprintf(err, errlen, "server.host: %s is not an IPv4 or IPv6 address", s->host);
         return PARLEY_EINVAL;
     }
     unsigned threads = s->opts.threads ? s->opts.threads : 4;
+    unsigned timeout = s->opts.connection_timeout_s ? s->opts.connection_timeout_s : 60;
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)s->opts.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(s->opts.connection_timeout_s ? s->opts.connection_timeout_s : 60),
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, s,
+        /* with one thread, no pool (a pool of 1 makes libmicrohttpd warn on stderr); the
+           per-IP limit given instead is its default, 0 = none (both take an unsigned int) */
+        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        threads > 1 ? threads : 0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!s->daemon) {
-        snprintf(err, errlen, "cannot listen on %s:%d: %s", s->host, s->opts.port,
+        snprintf(err, errlen, "cannot start the HTTP threads: %s",
                  errno ? strerror(errno) : "libmicrohttpd refused to start");
         return PARLEY_EIO;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : s->opts.port;
+    char why[256];
+    if (listener_start((struct sockaddr *)&ss, sslen, s->daemon, timeout, &s->listener, &s->port,
+                       why, sizeof why) != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", s->host, s->opts.port, why);
+        MHD_stop_daemon(s->daemon);
+        s->daemon = NULL;
+        return PARLEY_EIO;
+    }
     return 0;
 }
 
@@ -1006,14 +1020,13 @@ unsigned http_server_in_flight(const struct http_server *s)
     return n;
 }
 
-unsigned http_server_shutdown(struct http_server *s)
+unsigned http_server_drain(struct http_server *s)
 {
-    if (!s->daemon)
-        return 0;
+    if (!s->daemon || s->stopping)
+        return http_server_in_flight(s);
     s->stopping = true;
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    listener_stop(s->listener); /* the port closes: new connections are refused */
+    s->listener = NULL;
 
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -1028,8 +1041,16 @@ unsigned http_server_shutdown(struct http_server *s)
     unsigned left = s->in_flight;
     pthread_mutex_unlock(&s->lock);
     if (left)
-        log_warn("shutdown: %u request(s) still in flight after %u ms; closing them", left,
+        log_warn("shutdown: %u request(s) still in flight after %u ms", left,
                  s->opts.shutdown_grace_ms);
+    return left;
+}
+
+unsigned http_server_shutdown(struct http_server *s)
+{
+    if (!s->daemon)
+        return 0;
+    unsigned left = http_server_drain(s);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
     return left;

@@ -82,10 +82,13 @@ int http_server_start(struct http_server *s, char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *s);
 /*
- * Stops accepting connections, waits up to the grace period for requests in
- * flight to finish, then closes everything. Returns the number of requests
- * still unfinished when the grace period ran out (0 = clean).
+ * Stops accepting connections and waits up to the grace period for requests
+ * in flight to finish. The listener threads keep running, so modules can
+ * still answer what they hold (stop them after this, before shutdown).
+ * Returns the number of requests still unfinished (0 = clean).
  */
+unsigned http_server_drain(struct http_server *s);
+/* Drains (if not done yet), then closes every connection and stops the threads. */
 unsigned http_server_shutdown(struct http_server *s);
 unsigned http_server_in_flight(const struct http_server *s);
 

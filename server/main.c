@@ -23,9 +23,12 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "run the server: Lex/Lambda/GraphQL APIs and the hosted sites", cmd_serve},
+    {"chat", "talk to a bot in the terminal", cmd_chat},
     {"deploy", "deploy a folder as a new release of a hosted site", cmd_deploy},
     {"releases", "list a hosted site's releases", cmd_releases},
     {"rollback", "re-activate an older release of a hosted site", cmd_rollback},
+    {"export", "print a bot as Lex V1 import/export JSON", cmd_export},
+    {"publish", "snapshot a bot's $LATEST as its next version", cmd_publish},
     {"version", "print the version", cmd_version},
     {"help", "print this help", cmd_help},
 };

@@ -23,6 +23,23 @@ int metrics_route_add(struct metrics *m, const char *method, const char *route);
 void metrics_observe(struct metrics *m, int route, int status, int64_t duration_us);
 void metrics_render(struct metrics *m, unsigned in_flight, struct buf *out);
 
+/* ---- listener.c: the port, shared by HTTP/1.1 (libmicrohttpd) and h2c ---- */
+
+struct MHD_Daemon;
+struct sockaddr;
+struct listener;
+int listener_start(struct sockaddr *addr, unsigned addrlen, struct MHD_Daemon *daemon,
+                   unsigned timeout_s, struct listener **out, int *port, char *err, size_t errlen);
+/* Closes the port and connections not yet handed over; waits for HTTP/2 connections. */
+void listener_stop(struct listener *l);
+
+/* ---- h2c.c: HTTP/2 cleartext connections, passed through to the HTTP/1.1 core ---- */
+
+struct h2c;
+struct h2c *h2c_new(struct MHD_Daemon *daemon);
+void h2c_connection_start(struct h2c *h2, int fd);
+void h2c_free(struct h2c *h2);
+
 /* ---- cli.c: options every data-touching verb shares ---- */
 
 struct cli_flag {
@@ -57,6 +74,12 @@ int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out);
 /* ---- the verbs (server/cmd_*.c) ---- */
 
 int cmd_serve(int argc, char **argv);
+/* A bot_hook_fn that runs code hooks through lambda/ (ud: the lambda_registry). */
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
+                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen);
+int cmd_chat(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 int cmd_deploy(int argc, char **argv); /* cmd_deploy.c: spa-host releases */
 int cmd_releases(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);

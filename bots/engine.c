@@ -1,0 +1,807 @@
+/*
+ * The engine: every bot of the config, their versions and aliases, the turn
+ * workers, and reloading.
+ *
+ * Bots come from the config's "bots" array: {"file": "bots/airline.json",
+ * "aliases": {"prod": "1"}} or {"dir": "bots/"} (every *.json in it).
+ * "$LATEST" is always the file as it is now. A numbered version is a
+ * snapshot published into the store ("bot_versions"/"BOT/000001") by
+ * `parley publish`; an alias pins one. On first start, an alias pinned to
+ * version 1 of a bot that has none publishes the file as version 1.
+ *
+ * Definitions are reference-counted and immutable: a reload builds the new
+ * version completely (parse, check, train) and only then swaps the pointer
+ * under the write lock; turns in flight keep the version they resolved.
+ *
+ * Turns run on a fixed pool of workers fed by a bounded queue. Turns for
+ * the same session are serialized: a worker waits while another worker
+ * holds the session's key in the busy list.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/random.h>
+
+#include "bots/bots_internal.h"
+#include "common/common.h"
+#include "intents/intents.h"
+#include "server/config.h"
+#include "store/store.h"
+
+#define VERSIONS_NS "bot_versions"
+#define MAX_QUEUE 4096
+#define MAX_ALIASES 16
+
+struct alias {
+    char *name;
+    char *version; /* "$LATEST" or a number */
+    struct bot_def *def;
+};
+
+struct bot_entry {
+    char *file;
+    char *cfg_path; /* where it is named in the config, for errors */
+    struct bot_def *latest;
+    struct alias aliases[MAX_ALIASES];
+    int naliases;
+};
+
+struct job {
+    struct job *next;
+    struct bot_turn turn; /* strings and JSON owned by the job */
+    bot_turn_done_fn done;
+    void *ud;
+};
+
+struct busy {
+    struct busy *next;
+    char *key;
+};
+
+struct bot_engine {
+    struct bot_engine_options opts;
+    char **api_keys; /* lex.auth "apiKey": the accepted keys; NULL = no check */
+    size_t n_api_keys;
+    struct store *st;
+    pthread_rwlock_t lock; /* guards the entries' def pointers */
+    struct bot_entry *entries;
+    size_t nentries;
+
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;    /* a job was queued, or stopping */
+    pthread_cond_t idlecond; /* a session was released */
+    struct job *head, *tail;
+    size_t queued;
+    struct busy *busy;
+    bool stopping;
+    pthread_t *workers;
+    unsigned nworkers;
+};
+
+struct store *bot_engine_store(struct bot_engine *e)
+{
+    return e->st;
+}
+
+/* ---- loading ---- */
+
+static int64_t mtime_ns(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return -1;
+    return (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+}
+
+static cJSON *read_json(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read the bot file: %m", path);
+        return NULL;
+    }
+    struct buf b = BUF_INIT(16u << 20);
+    char chunk[8192];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = buf_append(&b, chunk, n);
+    fclose(f);
+    if (rc) {
+        snprintf(err, errlen, "%s: the bot file is larger than 16 MB", path);
+        buf_release(&b);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *doc = b.data ? cJSON_ParseWithLengthOpts(b.data, b.len, &end, false) : NULL;
+    if (!doc) {
+        int line = 1, col = 1;
+        for (const char *p = b.data; p && end && p < end; p++) {
+            if (*p == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        snprintf(err, errlen, "%s: line %d, column %d: not valid JSON", path, line, col);
+    }
+    buf_release(&b);
+    return doc;
+}
+
+static struct bot_def *load_file(const char *path, char *err, size_t errlen)
+{
+    int64_t mt = mtime_ns(path);
+    cJSON *doc = read_json(path, err, errlen);
+    if (!doc)
+        return NULL;
+    struct bot_def *d = NULL;
+    if (bot_def_new(doc, path, "$LATEST", &d, err, errlen) != 0) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    d->file_mtime_ns = mt;
+    return d;
+}
+
+static void version_key(char *out, size_t n, const char *bot, int version)
+{
+    snprintf(out, n, "%s/%06d", bot, version);
+}
+
+struct count_ctx {
+    int max;
+};
+
+static int count_versions(const char *key, const struct store_item *item, void *ud)
+{
+    struct count_ctx *c = ud;
+    const char *slash = strrchr(key, '/');
+    long v = slash ? strtol(slash + 1, NULL, 10) : 0;
+    if (v > c->max)
+        c->max = (int)v;
+    return 0;
+}
+
+static int latest_published(struct store *st, const char *bot)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/", bot);
+    struct count_ctx c = {0};
+    store_list(st, VERSIONS_NS, prefix, 0, count_versions, &c);
+    return c.max;
+}
+
+static int publish_def(struct store *st, const struct bot_def *d, int version)
+{
+    cJSON *doc = cJSON_Duplicate(d->doc, true);
+    cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, "resource");
+    char vs[16];
+    snprintf(vs, sizeof vs, "%d", version);
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "version");
+    cJSON_AddStringToObject(res, "version", vs);
+    size_t len;
+    char *text = json_print(doc, &len);
+    cJSON_Delete(doc);
+    if (!text)
+        return PARLEY_ENOMEM;
+    char key[256];
+    version_key(key, sizeof key, d->name, version);
+    struct store_put_opts opts = {.expect_version = STORE_NO_RECORD};
+    int rc = store_put(st, VERSIONS_NS, key, text, len, &opts, NULL);
+    free(text);
+    return rc;
+}
+
+static struct bot_def *load_version(struct store *st, const struct bot_def *latest,
+                                    const char *version, char *err, size_t errlen)
+{
+    char *end;
+    long v = strtol(version, &end, 10);
+    char key[256];
+    version_key(key, sizeof key, latest->name, (int)v);
+    struct store_item item;
+    int rc = store_get(st, VERSIONS_NS, key, &item);
+    if (rc == PARLEY_ENOTFOUND && v == 1 && latest_published(st, latest->name) == 0) {
+        rc = publish_def(st, latest, 1);
+        if (rc == 0) {
+            log_info("bot %s: published version 1 from %s", latest->name, latest->file);
+            rc = store_get(st, VERSIONS_NS, key, &item);
+        }
+    }
+    if (rc) {
+        snprintf(err, errlen, "version %s of bot %s is not published (see parley publish)", version,
+                 latest->name);
+        return NULL;
+    }
+    cJSON *doc = cJSON_ParseWithLength(item.value, item.len);
+    store_item_release(&item);
+    struct bot_def *d = NULL;
+    char label[300];
+    snprintf(label, sizeof label, "%s version %s (in the store)", latest->name, version);
+    if (!doc || bot_def_new(doc, label, version, &d, err, errlen) != 0) {
+        if (doc)
+            cJSON_Delete(doc);
+        else
+            snprintf(err, errlen, "%s: the stored version is not valid JSON", label);
+        return NULL;
+    }
+    return d;
+}
+
+static int add_entry(struct bot_engine *e, const char *file, const char *cfg_path,
+                     const cJSON *aliases, const char *cfg_file, char *err, size_t errlen)
+{
+    struct bot_entry *grown = realloc(e->entries, (e->nentries + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    e->entries = grown;
+    struct bot_entry *b = &e->entries[e->nentries];
+    memset(b, 0, sizeof *b);
+    b->file = strdup(file);
+    b->cfg_path = strdup(cfg_path);
+    e->nentries++;
+    b->latest = load_file(file, err, errlen);
+    if (!b->latest)
+        return -1;
+    for (size_t i = 0; i + 1 < e->nentries; i++) {
+        if (strcmp(e->entries[i].latest->name, b->latest->name) == 0) {
+            snprintf(err, errlen, "%s: %s: bot %s is already defined by %s", cfg_file, cfg_path,
+                     b->latest->name, e->entries[i].file);
+            return -1;
+        }
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, aliases)
+    {
+        char where[300];
+        snprintf(where, sizeof where, "%s.aliases.%s", cfg_path, a->string);
+        if (b->naliases == MAX_ALIASES) {
+            snprintf(err, errlen, "%s: %s: at most %d aliases", cfg_file, where, MAX_ALIASES);
+            return -1;
+        }
+        char *end = NULL;
+        bool numeric = cJSON_IsString(a) && strtol(a->valuestring, &end, 10) > 0 && *end == '\0';
+        if (!cJSON_IsString(a) || (!numeric && strcmp(a->valuestring, "$LATEST") != 0)) {
+            snprintf(err, errlen, "%s: %s: must be \"$LATEST\" or a version number like \"1\"",
+                     cfg_file, where);
+            return -1;
+        }
+        if (strcmp(a->string, "$LATEST") == 0 || !*a->string) {
+            snprintf(err, errlen, "%s: %s: an alias cannot be named \"%s\"", cfg_file, where,
+                     a->string);
+            return -1;
+        }
+        struct alias *al = &b->aliases[b->naliases++];
+        al->name = strdup(a->string);
+        al->version = strdup(a->valuestring);
+        if (numeric) {
+            char why[512];
+            al->def = load_version(e->st, b->latest, a->valuestring, why, sizeof why);
+            if (!al->def) {
+                snprintf(err, errlen, "%s: %s: %s", cfg_file, where, why);
+                return -1;
+            }
+        } else {
+            al->def = bot_def_ref(b->latest);
+        }
+    }
+    return 0;
+}
+
+static int ends_with_json(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && strcmp(name + n - 5, ".json") == 0 && name[0] != '.';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The "lex" section: {"auth": "none"} (default: any caller, SigV4-signed
+ * requests included, signature not checked) or {"auth": "apiKey",
+ * "apiKeysEnv": "NAME"}: callers must send x-api-key with one of the
+ * comma-separated keys in environment variable NAME (keys never live in the
+ * config file, nor in any log).
+ */
+static int load_lex(struct bot_engine *e, const struct parley_config *cfg, char *err, size_t errlen)
+{
+    const cJSON *lex = cJSON_GetObjectItemCaseSensitive(cfg->doc, "lex");
+    if (!lex)
+        return 0;
+    for (const cJSON *k = lex->child; k; k = k->next) {
+        if (strcmp(k->string, "auth") && strcmp(k->string, "apiKeysEnv")) {
+            snprintf(err, errlen, "%s: lex.%s: unknown key (auth or apiKeysEnv)", cfg->path,
+                     k->string);
+            return -1;
+        }
+    }
+    const char *auth = json_string(lex, "auth");
+    if (!auth || strcmp(auth, "none") == 0)
+        return 0;
+    if (strcmp(auth, "apiKey") != 0) {
+        snprintf(err, errlen, "%s: lex.auth: must be \"none\" or \"apiKey\"", cfg->path);
+        return -1;
+    }
+    const char *env = json_string(lex, "apiKeysEnv");
+    const char *keys = env ? getenv(env) : NULL;
+    if (!keys || !*keys) {
+        snprintf(err, errlen,
+                 "%s: lex.apiKeysEnv: must name an environment variable holding "
+                 "comma-separated API keys (it is %s)",
+                 cfg->path, env ? "empty or unset" : "missing");
+        return -1;
+    }
+    char *copy = strdup(keys);
+    for (char *save = NULL, *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        char **grown = realloc(e->api_keys, (e->n_api_keys + 1) * sizeof *grown);
+        if (!grown)
+            break;
+        e->api_keys = grown;
+        e->api_keys[e->n_api_keys++] = strdup(k);
+    }
+    free(copy);
+    return 0;
+}
+
+bool bot_engine_authorized(struct bot_engine *e, const char *api_key)
+{
+    if (!e->api_keys)
+        return true;
+    if (!api_key)
+        return false;
+    bool ok = false;
+    size_t n = strlen(api_key);
+    for (size_t i = 0; i < e->n_api_keys; i++) {
+        /* compare every key in full, whatever matched, so timing tells nothing */
+        size_t m = strlen(e->api_keys[i]);
+        unsigned char diff = (unsigned char)(n != m);
+        for (size_t k = 0; k < m; k++)
+            diff |= (unsigned char)(e->api_keys[i][k] ^ (k < n ? api_key[k] : 0));
+        ok |= diff == 0;
+    }
+    return ok;
+}
+
+static int load_config(struct bot_engine *e, const struct parley_config *cfg, char *err,
+                       size_t errlen)
+{
+    if (load_lex(e, cfg, err, errlen))
+        return -1;
+    const cJSON *bots = cJSON_GetObjectItemCaseSensitive(cfg->doc, "bots");
+    const cJSON *b;
+    int i = 0;
+    cJSON_ArrayForEach(b, bots)
+    {
+        char where[64];
+        snprintf(where, sizeof where, "bots[%d]", i++);
+        if (!cJSON_IsObject(b)) {
+            snprintf(err, errlen, "%s: %s: must be an object {file, aliases} or {dir}", cfg->path,
+                     where);
+            return -1;
+        }
+        for (const cJSON *k = b->child; k; k = k->next) {
+            if (strcmp(k->string, "file") && strcmp(k->string, "dir") &&
+                strcmp(k->string, "aliases")) {
+                snprintf(err, errlen, "%s: %s.%s: unknown key (file, dir or aliases)", cfg->path,
+                         where, k->string);
+                return -1;
+            }
+        }
+        const char *file = json_string(b, "file");
+        const char *dir = json_string(b, "dir");
+        const cJSON *aliases = cJSON_GetObjectItemCaseSensitive(b, "aliases");
+        if (aliases && !cJSON_IsObject(aliases)) {
+            snprintf(err, errlen, "%s: %s.aliases: must be an object {\"alias\": \"version\"}",
+                     cfg->path, where);
+            return -1;
+        }
+        if (!!file == !!dir) {
+            snprintf(err, errlen, "%s: %s: needs exactly one of \"file\" or \"dir\"", cfg->path,
+                     where);
+            return -1;
+        }
+        if (file) {
+            char *path = config_path_resolve(cfg, file);
+            int rc = add_entry(e, path, where, aliases, cfg->path, err, errlen);
+            free(path);
+            if (rc)
+                return -1;
+            continue;
+        }
+        char *path = config_path_resolve(cfg, dir);
+        DIR *d = path ? opendir(path) : NULL;
+        if (!d) {
+            snprintf(err, errlen, "%s: %s.dir: cannot open %s", cfg->path, where,
+                     path ? path : dir);
+            free(path);
+            return -1;
+        }
+        char **names = NULL;
+        size_t nn = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (!ends_with_json(de->d_name))
+                continue;
+            char **grown = realloc(names, (nn + 1) * sizeof *names);
+            if (!grown)
+                break;
+            names = grown;
+            names[nn++] = strdup(de->d_name);
+        }
+        closedir(d);
+        qsort(names, nn, sizeof *names, cmp_str);
+        int rc = 0;
+        for (size_t k = 0; k < nn; k++) {
+            char full[4096];
+            snprintf(full, sizeof full, "%s/%s", path, names[k]);
+            if (!rc)
+                rc = add_entry(e, full, where, aliases, cfg->path, err, errlen);
+            free(names[k]);
+        }
+        free(names);
+        free(path);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- resolving ---- */
+
+static struct bot_entry *find_entry(struct bot_engine *e, const char *bot)
+{
+    for (size_t i = 0; i < e->nentries; i++)
+        if (e->entries[i].latest && strcmp(e->entries[i].latest->name, bot) == 0)
+            return &e->entries[i];
+    return NULL;
+}
+
+struct bot_def *bot_engine_resolve(struct bot_engine *e, const char *bot, const char *alias)
+{
+    struct bot_def *d = NULL;
+    pthread_rwlock_rdlock(&e->lock);
+    struct bot_entry *b = find_entry(e, bot);
+    if (b && strcmp(alias, "$LATEST") == 0) {
+        d = bot_def_ref(b->latest);
+    } else if (b) {
+        for (int i = 0; i < b->naliases; i++)
+            if (strcmp(b->aliases[i].name, alias) == 0)
+                d = bot_def_ref(b->aliases[i].def);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    return d;
+}
+
+int bot_engine_reload(struct bot_engine *e, bool only_if_changed)
+{
+    int reloaded = 0;
+    for (size_t i = 0; i < e->nentries; i++) {
+        struct bot_entry *b = &e->entries[i];
+        int64_t mt = mtime_ns(b->file);
+        if (only_if_changed && mt == b->latest->file_mtime_ns)
+            continue;
+        char err[1024];
+        struct bot_def *fresh = load_file(b->file, err, sizeof err);
+        if (!fresh) {
+            log_error("reload: %s (the previous version keeps serving)", err);
+            b->latest->file_mtime_ns = mt; /* do not retry until it changes again */
+            continue;
+        }
+        if (strcmp(fresh->name, b->latest->name) != 0) {
+            log_error("reload: %s: the bot's name changed from %s to %s; restart to rename",
+                      b->file, b->latest->name, fresh->name);
+            bot_def_unref(fresh);
+            continue;
+        }
+        pthread_rwlock_wrlock(&e->lock);
+        struct bot_def *old = b->latest;
+        b->latest = fresh;
+        for (int k = 0; k < b->naliases; k++) {
+            if (strcmp(b->aliases[k].version, "$LATEST") == 0) {
+                bot_def_unref(b->aliases[k].def);
+                b->aliases[k].def = bot_def_ref(fresh);
+            }
+        }
+        pthread_rwlock_unlock(&e->lock);
+        bot_def_unref(old);
+        log_info("reloaded bot %s from %s", fresh->name, b->file);
+        reloaded++;
+    }
+    return reloaded;
+}
+
+/* ---- running turns ---- */
+
+static void session_acquire(struct bot_engine *e, const char *key)
+{
+    pthread_mutex_lock(&e->qlock);
+    for (;;) {
+        bool taken = false;
+        for (struct busy *b = e->busy; b && !taken; b = b->next)
+            taken = strcmp(b->key, key) == 0;
+        if (!taken)
+            break;
+        pthread_cond_wait(&e->idlecond, &e->qlock);
+    }
+    struct busy *b = malloc(sizeof *b);
+    b->key = strdup(key);
+    b->next = e->busy;
+    e->busy = b;
+    pthread_mutex_unlock(&e->qlock);
+}
+
+static void session_release_key(struct bot_engine *e, const char *key)
+{
+    pthread_mutex_lock(&e->qlock);
+    for (struct busy **p = &e->busy; *p; p = &(*p)->next) {
+        if (strcmp((*p)->key, key) == 0) {
+            struct busy *b = *p;
+            *p = b->next;
+            free(b->key);
+            free(b);
+            break;
+        }
+    }
+    pthread_cond_broadcast(&e->idlecond);
+    pthread_mutex_unlock(&e->qlock);
+}
+
+cJSON *bot_turn_run(struct bot_engine *e, const struct bot_turn *turn, int *err, char *msg,
+                    size_t msglen)
+{
+    struct bot_def *def = bot_engine_resolve(e, turn->bot, turn->alias);
+    if (!def) {
+        *err = PARLEY_ENOTFOUND;
+        snprintf(msg, msglen, "%s of bot %s does not exist.",
+                 strcmp(turn->alias, "$LATEST") ? "The alias" : "The version", turn->bot);
+        if (!find_entry(e, turn->bot))
+            snprintf(msg, msglen, "The bot %s does not exist.", turn->bot);
+        return NULL;
+    }
+    if (!turn->text || !*turn->text) {
+        bot_def_unref(def);
+        *err = PARLEY_EINVAL;
+        snprintf(msg, msglen, "inputText must not be empty.");
+        return NULL;
+    }
+    int64_t now = turn->now_ms ? turn->now_ms : time_now_ms();
+    char *key = bot_session_key(turn->bot, turn->alias, turn->user);
+    session_acquire(e, key);
+    struct bot_session s;
+    cJSON *out = NULL;
+    int rc = bot_session_load(e->st, key, now, def->idle_ttl_s, &s);
+    if (rc) {
+        *err = rc;
+        snprintf(msg, msglen, "The session store failed: %s.", parley_strerror(rc));
+        goto out;
+    }
+    if (turn->session_attributes && cJSON_IsObject(turn->session_attributes)) {
+        cJSON_Delete(s.attributes);
+        s.attributes = cJSON_Duplicate(turn->session_attributes, true);
+    }
+    uint64_t seed = e->opts.message_seed;
+    if (!seed && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (uint64_t)time_mono_us();
+    struct bot_dialog_env env = {
+        .def = def,
+        .alias = turn->alias,
+        .user = turn->user,
+        .text = turn->text,
+        .request_attributes = turn->request_attributes,
+        .now_ms = now,
+        .rng = seed ^ ((uint64_t)s.turns * 0x9e3779b97f4a7c15ull),
+        .hook = e->opts.hook,
+        .hook_ud = e->opts.hook_ud,
+    };
+    out = bot_dialog_turn(&env, &s, err, msg, msglen);
+    if (out) {
+        rc = bot_session_save(e->st, &s, def->idle_ttl_s, now);
+        if (rc) {
+            cJSON_Delete(out);
+            out = NULL;
+            *err = rc == PARLEY_ECONFLICT ? PARLEY_ECONFLICT : rc;
+            snprintf(msg, msglen, "%s",
+                     rc == PARLEY_ECONFLICT
+                         ? "The session was changed by another request; try again."
+                         : "The session store failed.");
+        }
+    }
+out:
+    bot_session_release(&s);
+    session_release_key(e, key);
+    free(key);
+    bot_def_unref(def);
+    return out;
+}
+
+static void job_free(struct job *j)
+{
+    free((char *)j->turn.bot);
+    free((char *)j->turn.alias);
+    free((char *)j->turn.user);
+    free((char *)j->turn.text);
+    cJSON_Delete((cJSON *)j->turn.session_attributes);
+    cJSON_Delete((cJSON *)j->turn.request_attributes);
+    free(j);
+}
+
+static void *worker(void *arg)
+{
+    struct bot_engine *e = arg;
+    for (;;) {
+        pthread_mutex_lock(&e->qlock);
+        while (!e->head && !e->stopping)
+            pthread_cond_wait(&e->qcond, &e->qlock);
+        struct job *j = e->head;
+        if (!j) {
+            pthread_mutex_unlock(&e->qlock);
+            return NULL; /* stopping and the queue is drained */
+        }
+        e->head = j->next;
+        if (!e->head)
+            e->tail = NULL;
+        e->queued--;
+        pthread_mutex_unlock(&e->qlock);
+
+        int err = 0;
+        char msg[1024] = "";
+        cJSON *out = bot_turn_run(e, &j->turn, &err, msg, sizeof msg);
+        j->done(out, out ? 0 : err, msg, j->ud);
+        job_free(j);
+    }
+}
+
+void bot_turn_submit(struct bot_engine *e, const struct bot_turn *turn, bot_turn_done_fn done,
+                     void *ud)
+{
+    struct job *j = calloc(1, sizeof *j);
+    if (!j) {
+        done(NULL, PARLEY_ENOMEM, "Out of memory.", ud);
+        return;
+    }
+    j->turn.bot = strdup(turn->bot);
+    j->turn.alias = strdup(turn->alias);
+    j->turn.user = strdup(turn->user);
+    j->turn.text = strdup(turn->text ? turn->text : "");
+    j->turn.session_attributes =
+        turn->session_attributes ? cJSON_Duplicate(turn->session_attributes, true) : NULL;
+    j->turn.request_attributes =
+        turn->request_attributes ? cJSON_Duplicate(turn->request_attributes, true) : NULL;
+    j->turn.now_ms = turn->now_ms;
+    j->done = done;
+    j->ud = ud;
+    pthread_mutex_lock(&e->qlock);
+    if (e->queued >= MAX_QUEUE || e->stopping) {
+        pthread_mutex_unlock(&e->qlock);
+        job_free(j);
+        done(NULL, PARLEY_EBUSY, "Too many requests are waiting; try again shortly.", ud);
+        return;
+    }
+    if (e->tail)
+        e->tail->next = j;
+    else
+        e->head = j;
+    e->tail = j;
+    e->queued++;
+    pthread_cond_signal(&e->qcond);
+    pthread_mutex_unlock(&e->qlock);
+}
+
+/* ---- lifecycle ---- */
+
+int bot_engine_new(const struct parley_config *cfg, struct store *st,
+                   const struct bot_engine_options *opts, struct bot_engine **out, char *err,
+                   size_t errlen)
+{
+    struct bot_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    if (opts)
+        e->opts = *opts;
+    if (!e->opts.workers)
+        e->opts.workers = 16;
+    e->st = st;
+    pthread_rwlock_init(&e->lock, NULL);
+    pthread_mutex_init(&e->qlock, NULL);
+    pthread_cond_init(&e->qcond, NULL);
+    pthread_cond_init(&e->idlecond, NULL);
+    if (load_config(e, cfg, err, errlen) != 0) {
+        bot_engine_free(e);
+        return -1;
+    }
+    e->workers = calloc(e->opts.workers, sizeof *e->workers);
+    for (unsigned i = 0; e->workers && i < e->opts.workers; i++) {
+        if (pthread_create(&e->workers[i], NULL, worker, e) != 0)
+            break;
+        e->nworkers++;
+    }
+    if (e->nworkers == 0) {
+        snprintf(err, errlen, "cannot start the bot workers");
+        bot_engine_free(e);
+        return -1;
+    }
+    *out = e;
+    return 0;
+}
+
+void bot_engine_free(struct bot_engine *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->qlock);
+    e->stopping = true;
+    pthread_cond_broadcast(&e->qcond);
+    pthread_mutex_unlock(&e->qlock);
+    for (unsigned i = 0; i < e->nworkers; i++)
+        pthread_join(e->workers[i], NULL);
+    free(e->workers);
+    for (size_t i = 0; i < e->nentries; i++) {
+        struct bot_entry *b = &e->entries[i];
+        for (int k = 0; k < b->naliases; k++) {
+            free(b->aliases[k].name);
+            free(b->aliases[k].version);
+            bot_def_unref(b->aliases[k].def);
+        }
+        bot_def_unref(b->latest);
+        free(b->file);
+        free(b->cfg_path);
+    }
+    free(e->entries);
+    for (size_t i = 0; i < e->n_api_keys; i++)
+        free(e->api_keys[i]);
+    free(e->api_keys);
+    pthread_rwlock_destroy(&e->lock);
+    pthread_mutex_destroy(&e->qlock);
+    pthread_cond_destroy(&e->qcond);
+    pthread_cond_destroy(&e->idlecond);
+    free(e);
+}
+
+/* ---- export and publish ---- */
+
+char *bot_export(struct bot_engine *e, const char *bot, const char *version)
+{
+    struct bot_entry *b = find_entry(e, bot);
+    if (!b)
+        return NULL;
+    if (!version || strcmp(version, "$LATEST") == 0) {
+        pthread_rwlock_rdlock(&e->lock);
+        char *text = cJSON_Print(b->latest->doc);
+        pthread_rwlock_unlock(&e->lock);
+        return text;
+    }
+    char key[256];
+    version_key(key, sizeof key, bot, (int)strtol(version, NULL, 10));
+    struct store_item item;
+    if (store_get(e->st, VERSIONS_NS, key, &item) != 0)
+        return NULL;
+    cJSON *doc = cJSON_ParseWithLength(item.value, item.len);
+    store_item_release(&item);
+    char *text = doc ? cJSON_Print(doc) : NULL;
+    cJSON_Delete(doc);
+    return text;
+}
+
+int bot_publish(struct bot_engine *e, const char *bot, char *err, size_t errlen)
+{
+    struct bot_entry *b = find_entry(e, bot);
+    if (!b) {
+        snprintf(err, errlen, "no bot named %s in the config", bot);
+        return PARLEY_ENOTFOUND;
+    }
+    int next = latest_published(e->st, bot) + 1;
+    int rc = publish_def(e->st, b->latest, next);
+    if (rc) {
+        snprintf(err, errlen, "cannot store version %d: %s", next, parley_strerror(rc));
+        return rc;
+    }
+    return next;
+}

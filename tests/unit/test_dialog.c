@@ -1,0 +1,566 @@
+/*
+ * bots/: the dialog manager through the engine — code hook events and every
+ * dialogAction a hook can answer, retries past maxAttempts, the idle TTL, a
+ * restart in the middle of a conversation, concurrent turns for one user,
+ * placeholders and seeded prompt choice, and definition errors.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bots/bots.h"
+#include "common/common.h"
+#include "server/config.h"
+#include "store/store.h"
+
+static char dir[256];
+static struct parley_config cfg;
+static struct store *st;
+static struct bot_engine *engine;
+
+/* ---- the fake code hook: answers with the scripted reply and records the event ---- */
+
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *dialog_reply;      /* NULL: Delegate with the event's slots */
+static const char *fulfillment_reply; /* NULL: Close/Fulfilled naming the size */
+static int hook_fail;                 /* non-zero: fail with this code */
+static cJSON *last_event;
+static int hook_calls;
+
+static int fake_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,
+                     char **reply, size_t *reply_len, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&hook_lock);
+    hook_calls++;
+    cJSON_Delete(last_event);
+    last_event = cJSON_ParseWithLength(event, len);
+    const char *source = json_string(last_event, "invocationSource");
+    const cJSON *slots =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(last_event, "currentIntent"), "slots");
+    struct buf b = BUF_INIT(8192);
+    if (hook_fail) {
+        snprintf(err, errlen, "the function crashed");
+        pthread_mutex_unlock(&hook_lock);
+        return hook_fail;
+    }
+    bool dialog = strcmp(source, "DialogCodeHook") == 0;
+    const char *scripted = dialog ? dialog_reply : fulfillment_reply;
+    if (scripted) {
+        buf_puts(&b, scripted);
+    } else if (dialog) {
+        char *s = cJSON_PrintUnformatted(slots);
+        buf_printf(&b, "{\"dialogAction\":{\"type\":\"Delegate\",\"slots\":%s}}", s);
+        free(s);
+    } else {
+        const char *size = json_string(slots, "Size");
+        buf_printf(&b,
+                   "{\"sessionAttributes\":{\"ordered\":\"%s\"},\"dialogAction\":{\"type\":"
+                   "\"Close\",\"fulfillmentState\":\"Fulfilled\",\"message\":{\"contentType\":"
+                   "\"PlainText\",\"content\":\"Your %s pizza is ordered.\"}}}",
+                   size ? size : "?", size ? size : "?");
+    }
+    pthread_mutex_unlock(&hook_lock);
+    *reply = buf_detach(&b, reply_len);
+    return 0;
+}
+
+/* ---- fixtures ---- */
+
+static const char *pizza_bot =
+    "{\"metadata\":{\"schemaVersion\":\"1.0\",\"importType\":\"LEX\",\"importFormat\":\"JSON\"},"
+    "\"resource\":{\"name\":\"PizzaBot\",\"locale\":\"en-US\",\"idleSessionTTLInSeconds\":60,"
+    "\"clarificationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\",\"content\":\"Say "
+    "again?\"}],\"maxAttempts\":1},"
+    "\"abortStatement\":{\"messages\":[{\"contentType\":\"PlainText\",\"content\":\"Giving "
+    "up.\"}]},"
+    "\"intents\":[{\"name\":\"OrderPizza\",\"sampleUtterances\":[\"I want a pizza\",\"order a "
+    "pizza\",\"I would like to order a pizza\",\"get me a {Size} pizza\",\"order a {Size} "
+    "pizza\",\"pizza please\"],"
+    "\"slots\":[{\"name\":\"Size\",\"slotConstraint\":\"Required\",\"slotType\":\"PizzaSize\","
+    "\"priority\":1,\"valueElicitationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\","
+    "\"content\":\"What size, [name]?\",\"groupNumber\":1},{\"contentType\":\"PlainText\","
+    "\"content\":\"Which size, [name]?\",\"groupNumber\":1}],\"maxAttempts\":2}},"
+    "{\"name\":\"Count\",\"slotConstraint\":\"Required\",\"slotType\":\"AMAZON.NUMBER\","
+    "\"priority\":2,\"valueElicitationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\","
+    "\"content\":\"How many {Size} pizzas ((channel))?\"}],\"maxAttempts\":2}}],"
+    "\"confirmationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\",\"content\":\"{Count} "
+    "{Size}, right?\"}],\"maxAttempts\":2},"
+    "\"rejectionStatement\":{\"messages\":[{\"contentType\":\"PlainText\",\"content\":\"Not "
+    "ordered.\"}]},"
+    "\"dialogCodeHook\":{\"uri\":\"arn:aws:lambda:us-east-1:1:function:PizzaDialog\","
+    "\"messageVersion\":\"1.0\"},"
+    "\"fulfillmentActivity\":{\"type\":\"CodeHook\",\"codeHook\":{\"uri\":\"arn:aws:lambda:us-"
+    "east-1:1:function:PizzaOrder\",\"messageVersion\":\"1.0\"}}},"
+    "{\"name\":\"Greeting\",\"sampleUtterances\":[\"hello\",\"hi there\",\"good "
+    "morning\",\"hey\"],\"conclusionStatement\":{\"messages\":[{\"contentType\":\"PlainText\","
+    "\"content\":\"Hello!\"}]}}],"
+    "\"slotTypes\":[{\"name\":\"PizzaSize\",\"valueSelectionStrategy\":\"TOP_RESOLUTION\","
+    "\"enumerationValues\":[{\"value\":\"small\",\"synonyms\":[\"little\"]},{\"value\":"
+    "\"medium\"},{\"value\":\"large\",\"synonyms\":[\"big\",\"huge\"]}]}]}}";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void start_engine(void)
+{
+    char path[512], err[1024] = "";
+    snprintf(path, sizeof path, "%s/parley.json", dir);
+    ck_assert_int_eq(config_load(path, &cfg, err, sizeof err), 0);
+    struct bot_engine_options o = {.workers = 4, .message_seed = 42, .hook = fake_hook};
+    int rc = bot_engine_new(&cfg, st, &o, &engine, err, sizeof err);
+    ck_assert_msg(rc == 0, "bot_engine_new: %s", err);
+}
+
+static void stop_engine(void)
+{
+    bot_engine_free(engine);
+    engine = NULL;
+    config_release(&cfg);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/parley-test-dialog-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_file("pizza.json", pizza_bot);
+    write_file("parley.json",
+               "{\"bots\":[{\"file\":\"pizza.json\",\"aliases\":{\"live\":\"1\"}}]}");
+    char err[256];
+    ck_assert_int_eq(store_open(dir, &st, err, sizeof err), 0);
+    dialog_reply = fulfillment_reply = NULL;
+    hook_fail = 0;
+    hook_calls = 0;
+    start_engine();
+}
+
+static void teardown(void)
+{
+    stop_engine();
+    store_close(st);
+    cJSON_Delete(last_event);
+    last_event = NULL;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static int64_t clock_ms = 1790000000000; /* a fixed "now" the tests move by hand */
+
+/* One turn for user; fails the test on an error unless want_err is set. */
+static cJSON *turn_as(const char *user, const char *text, int want_err)
+{
+    struct bot_turn t = {
+        .bot = "PizzaBot", .alias = "$LATEST", .user = user, .text = text, .now_ms = clock_ms};
+    int err = 0;
+    char msg[1024] = "";
+    cJSON *o = bot_turn_run(engine, &t, &err, msg, sizeof msg);
+    if (want_err) {
+        ck_assert_ptr_null(o);
+        ck_assert_int_eq(err, want_err);
+        return NULL;
+    }
+    ck_assert_msg(o != NULL, "turn \"%s\" failed: %s", text, msg);
+    return o;
+}
+
+static cJSON *turn(const char *text)
+{
+    return turn_as("user-1", text, 0);
+}
+
+static void expect(cJSON *o, const char *state, const char *message)
+{
+    ck_assert_str_eq(json_string(o, "dialogState"), state);
+    if (message)
+        ck_assert_str_eq(json_string(o, "message"), message);
+    else
+        ck_assert_ptr_null(json_string(o, "message"));
+    cJSON_Delete(o);
+}
+
+/* ---- tests ---- */
+
+START_TEST(full_order_with_hooks_and_event_shape)
+{
+    cJSON *o = turn("I want a pizza");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Size");
+    /* the dialog hook saw the turn in the Lex V1 event format */
+    ck_assert_str_eq(json_string(last_event, "invocationSource"), "DialogCodeHook");
+    ck_assert_str_eq(json_string(last_event, "messageVersion"), "1.0");
+    ck_assert_str_eq(json_string(last_event, "outputDialogMode"), "Text");
+    ck_assert_str_eq(json_string(last_event, "userId"), "user-1");
+    ck_assert_str_eq(json_string(last_event, "inputTranscript"), "I want a pizza");
+    const cJSON *ci = cJSON_GetObjectItem(last_event, "currentIntent");
+    ck_assert_str_eq(json_string(ci, "name"), "OrderPizza");
+    ck_assert_str_eq(json_string(ci, "confirmationStatus"), "None");
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(ci, "slots"), "Size")));
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(last_event, "bot"), "alias"), "$LATEST");
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(last_event, "requestAttributes")));
+    cJSON_Delete(o);
+
+    o = turn("big");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Count");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(o, "slots"), "Size"), "large");
+    /* the synonym resolved to its value, the original kept in slotDetails */
+    const cJSON *sd =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(last_event, "currentIntent"), "slotDetails");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(sd, "Size"), "originalValue"), "big");
+    cJSON_Delete(o);
+
+    o = turn("two");
+    ck_assert_str_eq(json_string(o, "dialogState"), "ConfirmIntent");
+    ck_assert_str_eq(json_string(o, "message"), "2 large, right?");
+    cJSON_Delete(o);
+
+    o = turn("yes please");
+    ck_assert_str_eq(json_string(o, "dialogState"), "Fulfilled");
+    ck_assert_str_eq(json_string(o, "message"), "Your large pizza is ordered.");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(o, "sessionAttributes"), "ordered"), "large");
+    ck_assert_str_eq(json_string(last_event, "invocationSource"), "FulfillmentCodeHook");
+    ck_assert_str_eq(
+        json_string(cJSON_GetObjectItem(last_event, "currentIntent"), "confirmationStatus"),
+        "Confirmed");
+    /* the summary view the next hook will see */
+    cJSON_Delete(o);
+    o = turn("order a pizza");
+    const cJSON *recent = cJSON_GetObjectItem(last_event, "recentIntentSummaryView");
+    ck_assert_int_ge(cJSON_GetArraySize(recent), 1);
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(recent, 0), "fulfillmentState"), "Fulfilled");
+    /* session attributes a hook set are kept when the next hook omits them */
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(o, "sessionAttributes"), "ordered"), "large");
+    cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(hook_elicit_slot_and_confirm_intent)
+{
+    dialog_reply = "{\"sessionAttributes\":{\"k\":\"v\"},\"dialogAction\":{\"type\":\"ElicitSlot\","
+                   "\"intentName\":\"OrderPizza\",\"slots\":{\"Size\":\"medium\",\"Count\":null},"
+                   "\"slotToElicit\":\"Count\",\"message\":{\"contentType\":\"PlainText\","
+                   "\"content\":\"Medium it is. How many?\"}}}";
+    cJSON *o = turn("I want a pizza");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Count");
+    ck_assert_str_eq(json_string(o, "message"), "Medium it is. How many?");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(o, "slots"), "Size"), "medium");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(o, "sessionAttributes"), "k"), "v");
+    cJSON_Delete(o);
+    /* no message: the slot's own prompt, with its placeholders */
+    dialog_reply = "{\"dialogAction\":{\"type\":\"ConfirmIntent\",\"intentName\":\"OrderPizza\","
+                   "\"slots\":{\"Size\":\"small\",\"Count\":\"3\"}}}";
+    o = turn("three");
+    expect(o, "ConfirmIntent", "3 small, right?");
+}
+END_TEST
+
+START_TEST(hook_elicit_intent_and_close_failed)
+{
+    dialog_reply = "{\"dialogAction\":{\"type\":\"ElicitIntent\",\"message\":{\"contentType\":"
+                   "\"PlainText\",\"content\":\"What else?\"}}}";
+    cJSON *o = turn("I want a pizza");
+    ck_assert_ptr_null(json_string(o, "intentName"));
+    expect(o, "ElicitIntent", "What else?");
+    dialog_reply = "{\"dialogAction\":{\"type\":\"Close\",\"fulfillmentState\":\"Failed\","
+                   "\"message\":{\"contentType\":\"PlainText\",\"content\":\"Closed.\"}}}";
+    expect(turn("I want a pizza"), "Failed", "Closed.");
+    /* Close without a message and no conclusion: no message */
+    dialog_reply = "{\"dialogAction\":{\"type\":\"Close\",\"fulfillmentState\":\"Fulfilled\"}}";
+    expect(turn("I want a pizza"), "Fulfilled", NULL);
+}
+END_TEST
+
+START_TEST(bad_hook_replies_are_dependency_failures)
+{
+    const char *bad[] = {
+        "not json",
+        "{\"dialogAction\":{}}",
+        "{\"dialogAction\":{\"type\":\"Dance\"}}",
+        "{\"dialogAction\":{\"type\":\"Close\",\"fulfillmentState\":\"Maybe\"}}",
+        "{\"dialogAction\":{\"type\":\"ElicitSlot\",\"slotToElicit\":\"Nope\"}}",
+        "{\"dialogAction\":{\"type\":\"ElicitSlot\",\"intentName\":\"Unknown\","
+        "\"slotToElicit\":\"Size\"}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        dialog_reply = bad[i];
+        turn_as("user-bad", "I want a pizza", PARLEY_EIO);
+    }
+    dialog_reply = NULL;
+    hook_fail = PARLEY_ETIMEDOUT;
+    turn_as("user-bad", "I want a pizza", PARLEY_EIO);
+    /* a failed turn changed nothing: the next one starts cleanly */
+    hook_fail = 0;
+    cJSON *o = turn_as("user-bad", "I want a pizza", 0);
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Size");
+    cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(retries_past_max_attempts_abort)
+{
+    cJSON_Delete(turn("I want a pizza"));
+    cJSON *o = turn("purple");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Size"); /* asked again */
+    cJSON_Delete(o);
+    expect(turn("green"), "Failed", "Giving up.");
+    /* the clarification prompt: one attempt allowed, then the abort statement */
+    expect(turn("qqqq zzzz"), "ElicitIntent", "Say again?");
+    expect(turn("wwww xxxx"), "Failed", "Giving up.");
+}
+END_TEST
+
+START_TEST(confirmation_denied_gives_the_rejection)
+{
+    cJSON_Delete(turn("order a small pizza"));
+    cJSON_Delete(turn("4"));
+    expect(turn("nope"), "Failed", "Not ordered.");
+}
+END_TEST
+
+START_TEST(idle_ttl_expires_the_session)
+{
+    cJSON *o = turn("I want a pizza");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Size");
+    const char *sid = json_string(o, "sessionId");
+    char first[64];
+    snprintf(first, sizeof first, "%s", sid);
+    cJSON_Delete(o);
+    clock_ms += 59 * 1000; /* within the 60 s TTL: "large" answers the slot */
+    o = turn("large");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Count");
+    ck_assert_str_eq(json_string(o, "sessionId"), first);
+    cJSON_Delete(o);
+    clock_ms += 61 * 1000; /* idle past the TTL: a new session */
+    o = turn("hello");
+    ck_assert_str_eq(json_string(o, "intentName"), "Greeting");
+    ck_assert_str_ne(json_string(o, "sessionId"), first);
+    cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(restart_in_the_middle_of_a_conversation)
+{
+    cJSON_Delete(turn("I want a pizza"));
+    cJSON_Delete(turn("small"));
+    stop_engine();
+    store_close(st);
+    char err[256];
+    ck_assert_int_eq(store_open(dir, &st, err, sizeof err), 0);
+    start_engine();
+    cJSON *o = turn("2");
+    ck_assert_str_eq(json_string(o, "dialogState"), "ConfirmIntent");
+    ck_assert_str_eq(json_string(o, "message"), "2 small, right?");
+    cJSON_Delete(o);
+}
+END_TEST
+
+struct concurrent {
+    int done;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+static void on_done(cJSON *o, int err, const char *msg, void *ud)
+{
+    struct concurrent *c = ud;
+    ck_assert_msg(o != NULL, "turn failed: %s", msg);
+    cJSON_Delete(o);
+    pthread_mutex_lock(&c->lock);
+    c->done++;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+START_TEST(concurrent_turns_for_one_user_are_serialized)
+{
+    struct concurrent c = {0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    enum { N = 24 };
+    for (int i = 0; i < N; i++) {
+        struct bot_turn t = {.bot = "PizzaBot",
+                             .alias = "$LATEST",
+                             .user = "busy-user",
+                             .text = i % 2 ? "hello" : "hi there",
+                             .now_ms = clock_ms};
+        bot_turn_submit(engine, &t, on_done, &c);
+    }
+    pthread_mutex_lock(&c.lock);
+    while (c.done < N)
+        pthread_cond_wait(&c.cond, &c.lock);
+    pthread_mutex_unlock(&c.lock);
+    /* every turn read the session the previous one wrote: none was lost */
+    struct store_item item;
+    ck_assert_int_eq(store_get(st, "sessions", "PizzaBot/$LATEST/busy-user", &item), 0);
+    cJSON *j = cJSON_Parse(item.value);
+    double turns = 0;
+    ck_assert(json_number(j, "turns", &turns));
+    ck_assert_int_eq((int)turns, N);
+    ck_assert_int_eq(item.version, N);
+    cJSON_Delete(j);
+    store_item_release(&item);
+}
+END_TEST
+
+START_TEST(placeholders_and_seeded_prompts)
+{
+    struct bot_turn t = {.bot = "PizzaBot",
+                         .alias = "$LATEST",
+                         .user = "ph-user",
+                         .text = "I want a pizza",
+                         .now_ms = clock_ms};
+    cJSON *attrs = cJSON_Parse("{\"name\":\"Ana\"}");
+    cJSON *req = cJSON_Parse("{\"channel\":\"for delivery\"}");
+    t.session_attributes = attrs;
+    int err;
+    char msg[256];
+    cJSON *o = bot_turn_run(engine, &t, &err, msg, sizeof msg);
+    const char *m = json_string(o, "message");
+    /* one of the group's two messages, with [name] filled */
+    ck_assert(strcmp(m, "What size, Ana?") == 0 || strcmp(m, "Which size, Ana?") == 0);
+    char first[64];
+    snprintf(first, sizeof first, "%s", m);
+    cJSON_Delete(o);
+    t.session_attributes = NULL;
+    t.request_attributes = req;
+    t.text = "small";
+    o = bot_turn_run(engine, &t, &err, msg, sizeof msg);
+    ck_assert_str_eq(json_string(o, "message"), "How many small pizzas for delivery?");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(last_event, "requestAttributes"), "channel"),
+                     "for delivery");
+    cJSON_Delete(o);
+    /* the same seed and turn number choose the same message for another user */
+    t.user = "ph-user-2";
+    t.text = "I want a pizza";
+    t.session_attributes = attrs;
+    t.request_attributes = NULL;
+    o = bot_turn_run(engine, &t, &err, msg, sizeof msg);
+    ck_assert_str_eq(json_string(o, "message"), first);
+    cJSON_Delete(o);
+    cJSON_Delete(attrs);
+    cJSON_Delete(req);
+}
+END_TEST
+
+START_TEST(aliases_publish_and_export)
+{
+    /* alias "live" was pinned to 1: published from the file on first start */
+    struct bot_turn t = {.bot = "PizzaBot",
+                         .alias = "live",
+                         .user = "alias-user",
+                         .text = "hello",
+                         .now_ms = clock_ms};
+    int err;
+    char msg[256];
+    cJSON *o = bot_turn_run(engine, &t, &err, msg, sizeof msg);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(json_string(o, "botVersion"), "1");
+    cJSON_Delete(o);
+    t.alias = "nope";
+    ck_assert_ptr_null(bot_turn_run(engine, &t, &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+    char perr[256];
+    ck_assert_int_eq(bot_publish(engine, "PizzaBot", perr, sizeof perr), 2);
+    char *v2 = bot_export(engine, "PizzaBot", "2");
+    ck_assert_ptr_nonnull(v2);
+    cJSON *doc = cJSON_Parse(v2);
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(doc, "resource"), "version"), "2");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(doc, "resource"), "name"), "PizzaBot");
+    /* an export is itself a valid import */
+    ck_assert_int_eq(bot_definition_check(doc, "export", perr, sizeof perr), 0);
+    cJSON_Delete(doc);
+    free(v2);
+    ck_assert_ptr_null(bot_export(engine, "PizzaBot", "9"));
+}
+END_TEST
+
+START_TEST(definition_errors_name_the_json_path)
+{
+    struct {
+        const char *find, *replace, *want;
+    } cases[] = {
+        {"\"importType\":\"LEX\"", "\"importType\":\"ALEXA\"",
+         "x.json: metadata.importType: must be \"LEX\" (Parley reads Lex V1 bot exports)"},
+        {"\"slotConstraint\":\"Required\"", "\"slotConstraint\":\"Sometimes\"",
+         "x.json: resource.intents[0].slots[0].slotConstraint: must be Required or Optional"},
+        {"\"slotType\":\"PizzaSize\"", "\"slotType\":\"Crust\"",
+         "x.json: resource.intents[0].slots[0].slotType: \"Crust\" is neither a built-in type "
+         "nor in resource.slotTypes"},
+        {"get me a {Size} pizza", "get me a {Topping} pizza",
+         "x.json: resource.intents[0].sampleUtterances[3]: names slot {Topping}, which intent "
+         "OrderPizza does not have"},
+        {"\"maxAttempts\":2}},{", "\"maxAttempts\":9}},{",
+         "x.json: resource.intents[0].slots[0].valueElicitationPrompt.maxAttempts: must be an "
+         "integer from 1 to 5"},
+        {"\"type\":\"CodeHook\",\"codeHook\":{", "\"type\":\"Magic\",\"codeHook\":{",
+         "x.json: resource.intents[0].fulfillmentActivity.type: must be ReturnIntent or CodeHook"},
+        {"\"idleSessionTTLInSeconds\":60", "\"idleSessionTTLInSeconds\":5",
+         "x.json: resource.idleSessionTTLInSeconds: must be an integer from 60 to 86400"},
+        {"\"sampleUtterances\":[\"hello\",\"hi there\",\"good morning\",\"hey\"]",
+         "\"sampleUtterances\":[]",
+         "x.json: resource.intents[1].sampleUtterances: intent "
+         "Greeting has no sample utterances"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *at = strstr(pizza_bot, cases[i].find);
+        ck_assert_msg(at != NULL, "fixture lacks %s", cases[i].find);
+        struct buf b = BUF_INIT(1 << 20);
+        buf_append(&b, pizza_bot, (size_t)(at - pizza_bot));
+        buf_puts(&b, cases[i].replace);
+        buf_puts(&b, at + strlen(cases[i].find));
+        cJSON *doc = cJSON_Parse(b.data);
+        ck_assert_ptr_nonnull(doc);
+        char err[1024] = "";
+        ck_assert_int_ne(bot_definition_check(doc, "x.json", err, sizeof err), 0);
+        ck_assert_str_eq(err, cases[i].want);
+        cJSON_Delete(doc);
+        buf_release(&b);
+    }
+}
+END_TEST
+
+START_TEST(bad_input_is_refused)
+{
+    turn_as("user-1", "", PARLEY_EINVAL);
+    struct bot_turn t = {.bot = "NoBot", .alias = "$LATEST", .user = "u", .text = "hi"};
+    int err;
+    char msg[256];
+    ck_assert_ptr_null(bot_turn_run(engine, &t, &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+    ck_assert_str_eq(msg, "The bot NoBot does not exist.");
+    turn_as("user-1", "\xff\xfe invalid", PARLEY_EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dialog");
+    TCase *tc = tcase_create("engine");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, full_order_with_hooks_and_event_shape);
+    tcase_add_test(tc, hook_elicit_slot_and_confirm_intent);
+    tcase_add_test(tc, hook_elicit_intent_and_close_failed);
+    tcase_add_test(tc, bad_hook_replies_are_dependency_failures);
+    tcase_add_test(tc, retries_past_max_attempts_abort);
+    tcase_add_test(tc, confirmation_denied_gives_the_rejection);
+    tcase_add_test(tc, idle_ttl_expires_the_session);
+    tcase_add_test(tc, restart_in_the_middle_of_a_conversation);
+    tcase_add_test(tc, concurrent_turns_for_one_user_are_serialized);
+    tcase_add_test(tc, placeholders_and_seeded_prompts);
+    tcase_add_test(tc, aliases_publish_and_export);
+    tcase_add_test(tc, definition_errors_name_the_json_path);
+    tcase_add_test(tc, bad_input_is_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
