@@ -543,3 +543,35 @@ test('aws lambda invoke --endpoint-url (the AWS CLI, when installed) calls the d
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), closeReply);
   } finally { await stopClean(s); rmSync(work, { recursive: true, force: true }); }
 });
+
+test('under valgrind (plain build; Debian's valgrind lacks pidfd_open, so exits are polled): no memory error, no leak', async (t) => {
+  const ldd = spawnSync('ldd', [process.env.PARLEY_BIN ?? path.resolve('build/parley')], { encoding: 'utf8' });
+  if (spawnSync('valgrind', ['--version']).status !== 0 || /libasan|libubsan/.test(ldd.stdout)) {
+    t.skip('needs valgrind and a build without sanitizers');
+    return;
+  }
+  const work = tempDir();
+  const log = path.join(work, 'vg.log');
+  const s = await startParley({
+    wrapper: ['valgrind', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect',
+              `--log-file=${log}`],
+    startTimeoutMs: 60000,
+    config: { functions: [
+      { name: 'BookFlight', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
+        handler: 'function.handler' },
+      nodeFn('Crash', 'crash', { timeout: 30 }),
+    ] } });
+  try {
+    const c = client(s);
+    const r = await invoke(c, 'BookFlight', lexEvent('FulfillmentCodeHook', slots, { seat: 'aisle' }));
+    assert.deepEqual(r.json, closeReply);
+    assert.match((await invoke(c, 'Crash', {})).json.errorMessage, /exit status 3/);
+  } finally {
+    const { code } = await s.stop('SIGTERM', 60000);
+    const text = readFileSync(log, 'utf8');
+    s.cleanup();
+    rmSync(work, { recursive: true, force: true });
+    assert.equal(code, 0, text);
+    assert.match(text, /ERROR SUMMARY: 0 errors/);
+  }
+});
