@@ -544,7 +544,7 @@ test('aws lambda invoke --endpoint-url (the AWS CLI, when installed) calls the d
   } finally { await stopClean(s); rmSync(work, { recursive: true, force: true }); }
 });
 
-test('under valgrind (plain build; Debian's valgrind lacks pidfd_open, so exits are polled): no memory error, no leak', async (t) => {
+test('under valgrind (plain build; the Debian valgrind lacks pidfd_open, so exits are polled): no memory error, no leak', async (t) => {
   const ldd = spawnSync('ldd', [process.env.PARLEY_BIN ?? path.resolve('build/parley')], { encoding: 'utf8' });
   if (spawnSync('valgrind', ['--version']).status !== 0 || /libasan|libubsan/.test(ldd.stdout)) {
     t.skip('needs valgrind and a build without sanitizers');
