@@ -270,7 +270,7 @@ test('crashes and init errors are Unhandled function errors; crashed workers are
 
 test('no zombies while running, and every child stops with parley', async () => {
   const s = await startParley({ config: { functions: [
-    nodeFn('Echo', 'echo', { reservedConcurrency: 4 }), nodeFn('Crash', 'crash'),
+    nodeFn('Echo', 'echo', { reservedConcurrency: 4 }), nodeFn('Crash', 'crash', { reservedConcurrency: 8 }),
     { name: 'Bash', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
       handler: 'function.handler' },
   ] } });
@@ -279,7 +279,12 @@ test('no zombies while running, and every child stops with parley', async () => 
     const c = client(s);
     const rs = await Promise.all(Array.from({ length: 8 }, () => invoke(c, 'Echo', {})));
     rs.forEach((r) => pids.add(r.json.pid));
-    await invoke(c, 'Crash', {});
+    // churn: 30 overlapping crashes on 8 workers at most, each reported, each reaped
+    const crashes = await Promise.all(Array.from({ length: 30 }, (_, i) => invoke(c, 'Crash', { code: 10 + (i % 5) })));
+    for (const [i, r] of crashes.entries()) {
+      assert.equal(r.out.FunctionError, 'Unhandled');
+      assert.match(r.json.errorMessage, new RegExp(`exit status ${10 + (i % 5)}`));
+    }
     await invoke(c, 'Bash', lexEvent('DialogCodeHook', slots));
     await sleep(300);
     const kids = children(s.proc.pid);
