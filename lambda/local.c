@@ -346,12 +346,10 @@ static void handle_next(struct http_request *req, void *ud)
         runtime_reply(req, 410, "Runtime.Stopped", "This worker is being stopped.");
         return;
     }
-    if (w->next_req) {
-        pthread_mutex_unlock(&reg->lock);
-        runtime_reply(req, 403, "InvalidStateTransition",
-                      "A GET /runtime/invocation/next is already waiting.");
-        return;
-    }
+    /* A runtime waits on one GET /next at a time: a second one means it gave up on the first
+       (a client timeout, a new connection); the newer one is the one it reads. */
+    struct http_request *abandoned = w->next_req;
+    w->next_req = NULL;
     if (w->current) {
         struct invocation *inv = w->current;
         w->current = NULL;
@@ -374,6 +372,9 @@ static void handle_next(struct http_request *req, void *ud)
     w->next_req = req;
     schedule(reg, w->fn);
     pthread_mutex_unlock(&reg->lock);
+    if (abandoned)
+        runtime_reply(abandoned, 409, "InvalidStateTransition",
+                      "A newer GET /runtime/invocation/next replaced this one.");
     finish_list(done);
 }
 
