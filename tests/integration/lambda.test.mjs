@@ -82,6 +82,10 @@ const closeReply = {
                              content: 'We have booked your flight from Boston to Paris on 2026-12-01' } },
 };
 
+test('aws-lambda-ric is installed (scripts/install-deps.sh test runs npm ci in examples/functions/airline-node)', () => {
+  assert.ok(existsSync(RIC), `${RIC} is missing: run scripts/install-deps.sh test`);
+});
+
 test('the tutorial bash bootstrap, unmodified, serves invocations and stays warm', async () => {
   const s = await startParley({ config: { functions: [
     { name: 'Echo', codeDir: path.join(FN_DIR, 'book-bash'), handler: 'function.handler',
