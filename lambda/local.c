@@ -613,7 +613,7 @@ static int spawn_worker(struct lambda_registry *reg, struct lambda_function *fn,
                         struct invocation **done)
 {
     struct local_runtime *lr = reg->local;
-    char err[512];
+    char err[512] = "out of memory";
     struct worker *w = calloc(1, sizeof *w);
     if (!w)
         return PARLEY_ENOMEM;
