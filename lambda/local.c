@@ -20,8 +20,9 @@
  * One monitor thread owns the children: it forks them (so that
  * PR_SET_PDEATHSIG, which follows the forking thread, lasts as long as the
  * registry), reads every worker's stdout and stderr through one epoll set,
- * learns of exits through pidfds (no SIGCHLD handler: the server's signal
- * handling stays untouched), reaps them with waitpid on their own pid only,
+ * learns of exits through pidfds (where pidfd_open is missing, by polling
+ * waitid(WNOWAIT) on its own pids; never a SIGCHLD handler, so the server's
+ * signal handling stays untouched), reaps them with waitpid on their own pid,
  * and enforces deadlines: an invocation past its timeout, or a worker that
  * does not ask for work within initTimeout, has its process group killed
  * with SIGKILL. Each child leads its own process group so that its own
@@ -51,6 +52,7 @@
 
 #define LINE_MAX_BYTES (16 * 1024)
 #define RESPONSE_MARGIN (2u * 1024u * 1024u)
+#define POLL_MS 20 /* how often exits are checked without pidfds */
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 enum wstate { W_STARTING, W_IDLE, W_BUSY, W_RESTING, W_DEAD };
@@ -92,6 +94,7 @@ struct local_runtime {
     struct watch wake;
     bool stop;
     int64_t next_wake_us; /* when the monitor will wake by itself; INT64_MAX = never */
+    bool polling;         /* pidfd_open failed: exits are found with waitid(WNOWAIT) */
 };
 
 static const char *state_names[] = {"starting", "idle", "busy", "resting", "dead"};
@@ -343,12 +346,10 @@ static void handle_next(struct http_request *req, void *ud)
         runtime_reply(req, 410, "Runtime.Stopped", "This worker is being stopped.");
         return;
     }
-    if (w->next_req) {
-        pthread_mutex_unlock(&reg->lock);
-        runtime_reply(req, 403, "InvalidStateTransition",
-                      "A GET /runtime/invocation/next is already waiting.");
-        return;
-    }
+    /* A runtime waits on one GET /next at a time: a second one means it gave up on the first
+       (a client timeout, a new connection); the newer one is the one it reads. */
+    struct http_request *abandoned = w->next_req;
+    w->next_req = NULL;
     if (w->current) {
         struct invocation *inv = w->current;
         w->current = NULL;
@@ -371,6 +372,9 @@ static void handle_next(struct http_request *req, void *ud)
     w->next_req = req;
     schedule(reg, w->fn);
     pthread_mutex_unlock(&reg->lock);
+    if (abandoned)
+        runtime_reply(abandoned, 409, "InvalidStateTransition",
+                      "A newer GET /runtime/invocation/next replaced this one.");
     finish_list(done);
 }
 
@@ -609,7 +613,7 @@ static int spawn_worker(struct lambda_registry *reg, struct lambda_function *fn,
                         struct invocation **done)
 {
     struct local_runtime *lr = reg->local;
-    char err[512];
+    char err[512] = "out of memory";
     struct worker *w = calloc(1, sizeof *w);
     if (!w)
         return PARLEY_ENOMEM;
@@ -714,18 +718,19 @@ static int spawn_worker(struct lambda_registry *reg, struct lambda_function *fn,
     pout[0] = perr[0] = -1;
     fcntl(w->fd[0], F_SETFL, O_NONBLOCK);
     fcntl(w->fd[1], F_SETFL, O_NONBLOCK);
-    w->pidfd = pidfd_open(pid, 0);
-    if (w->pidfd < 0) {
-        log_error("lambda: %s: pidfd_open: %s", fn->name, strerror(errno));
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        goto fail;
+    w->pidfd = lr->polling ? -1 : pidfd_open(pid, 0);
+    if (w->pidfd < 0 && !lr->polling) {
+        /* old kernels, valgrind, some seccomp profiles: poll with waitid instead */
+        log_info("lambda: pidfd_open is not available (%s); watching workers by polling",
+                 strerror(errno));
+        lr->polling = true;
     }
     w->wpid = (struct watch){WATCH_PID, w};
     w->wout = (struct watch){WATCH_OUT, w};
     w->werr = (struct watch){WATCH_ERR, w};
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->wpid};
-    epoll_ctl(lr->epfd, EPOLL_CTL_ADD, w->pidfd, &ev);
+    if (w->pidfd >= 0)
+        epoll_ctl(lr->epfd, EPOLL_CTL_ADD, w->pidfd, &ev);
     ev.data.ptr = &w->wout;
     epoll_ctl(lr->epfd, EPOLL_CTL_ADD, w->fd[0], &ev);
     ev.data.ptr = &w->werr;
@@ -838,7 +843,8 @@ static void reap(struct lambda_registry *reg, struct worker *w)
             w->fd[i] = -1;
         }
     }
-    epoll_ctl(reg->local->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+    if (w->pidfd >= 0)
+        epoll_ctl(reg->local->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
     enum wstate prev = w->state;
     w->state = W_DEAD;
     struct lambda_function *fn = w->fn;
@@ -951,6 +957,8 @@ static void *monitor_main(void *arg)
         int timeout = next == INT64_MAX ? -1 : (int)((next - now + 999) / 1000);
         if (timeout > 60000)
             timeout = 60000;
+        if (lr->polling && any && (timeout < 0 || timeout > POLL_MS))
+            timeout = POLL_MS;
         int n = epoll_wait(lr->epfd, evs, 64, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("lambda: epoll_wait: %s", strerror(errno));
@@ -975,6 +983,22 @@ static void *monitor_main(void *arg)
                 exited[nexited++] = wt->w;
             }
         }
+        if (lr->polling) {
+            /* workers without a pidfd: has one exited? (WNOWAIT leaves the zombie for reap, so
+               its pid and process group cannot be reused before reap kills the group) */
+            pthread_mutex_lock(&reg->lock);
+            for (size_t f = 0; f < reg->nfns; f++)
+                for (struct worker *w = reg->fns[f].workers; w && nexited < 64; w = w->next) {
+                    if (w->pidfd >= 0)
+                        continue;
+                    siginfo_t si;
+                    memset(&si, 0, sizeof si);
+                    if (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                        si.si_pid == w->pid)
+                        exited[nexited++] = w;
+                }
+            pthread_mutex_unlock(&reg->lock);
+        }
         for (int i = 0; i < nexited; i++)
             reap(reg, exited[i]);
     }
@@ -995,6 +1019,9 @@ int local_runtime_start(struct lambda_registry *reg, char *err, size_t errlen)
         return PARLEY_ENOMEM;
     reg->local = lr;
     lr->next_wake_us = INT64_MAX;
+    /* for tests: behave as where pidfd_open does not exist */
+    const char *poll_env = getenv("PARLEY_LAMBDA_POLL_EXITS");
+    lr->polling = poll_env && strcmp(poll_env, "1") == 0;
     lr->epfd = epoll_create1(EPOLL_CLOEXEC);
     lr->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (lr->epfd < 0 || lr->evfd < 0) {

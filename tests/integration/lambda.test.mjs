@@ -82,6 +82,10 @@ const closeReply = {
                              content: 'We have booked your flight from Boston to Paris on 2026-12-01' } },
 };
 
+test('aws-lambda-ric is installed (scripts/install-deps.sh test runs npm ci in examples/functions/airline-node)', () => {
+  assert.ok(existsSync(RIC), `${RIC} is missing: run scripts/install-deps.sh test`);
+});
+
 test('the tutorial bash bootstrap, unmodified, serves invocations and stays warm', async () => {
   const s = await startParley({ config: { functions: [
     { name: 'Echo', codeDir: path.join(FN_DIR, 'book-bash'), handler: 'function.handler',
@@ -270,7 +274,7 @@ test('crashes and init errors are Unhandled function errors; crashed workers are
 
 test('no zombies while running, and every child stops with parley', async () => {
   const s = await startParley({ config: { functions: [
-    nodeFn('Echo', 'echo', { reservedConcurrency: 4 }), nodeFn('Crash', 'crash'),
+    nodeFn('Echo', 'echo', { reservedConcurrency: 4 }), nodeFn('Crash', 'crash', { reservedConcurrency: 8 }),
     { name: 'Bash', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
       handler: 'function.handler' },
   ] } });
@@ -279,7 +283,12 @@ test('no zombies while running, and every child stops with parley', async () => 
     const c = client(s);
     const rs = await Promise.all(Array.from({ length: 8 }, () => invoke(c, 'Echo', {})));
     rs.forEach((r) => pids.add(r.json.pid));
-    await invoke(c, 'Crash', {});
+    // churn: 30 overlapping crashes on 8 workers at most, each reported, each reaped
+    const crashes = await Promise.all(Array.from({ length: 30 }, (_, i) => invoke(c, 'Crash', { code: 10 + (i % 5) })));
+    for (const [i, r] of crashes.entries()) {
+      assert.equal(r.out.FunctionError, 'Unhandled');
+      assert.match(r.json.errorMessage, new RegExp(`exit status ${10 + (i % 5)}`));
+    }
     await invoke(c, 'Bash', lexEvent('DialogCodeHook', slots));
     await sleep(300);
     const kids = children(s.proc.pid);
@@ -542,4 +551,36 @@ test('aws lambda invoke --endpoint-url (the AWS CLI, when installed) calls the d
     assert.equal(JSON.parse(r.stdout).StatusCode, 200);
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), closeReply);
   } finally { await stopClean(s); rmSync(work, { recursive: true, force: true }); }
+});
+
+test('under valgrind (plain build; the Debian valgrind lacks pidfd_open, so exits are polled): no memory error, no leak', async (t) => {
+  const ldd = spawnSync('ldd', [process.env.PARLEY_BIN ?? path.resolve('build/parley')], { encoding: 'utf8' });
+  if (spawnSync('valgrind', ['--version']).status !== 0 || /libasan|libubsan/.test(ldd.stdout)) {
+    t.skip('needs valgrind and a build without sanitizers');
+    return;
+  }
+  const work = tempDir();
+  const log = path.join(work, 'vg.log');
+  const s = await startParley({
+    wrapper: ['valgrind', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect',
+              `--log-file=${log}`],
+    startTimeoutMs: 60000,
+    config: { functions: [
+      { name: 'BookFlight', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
+        handler: 'function.handler' },
+      nodeFn('Crash', 'crash', { timeout: 30 }),
+    ] } });
+  try {
+    const c = client(s);
+    const r = await invoke(c, 'BookFlight', lexEvent('FulfillmentCodeHook', slots, { seat: 'aisle' }));
+    assert.deepEqual(r.json, closeReply);
+    assert.match((await invoke(c, 'Crash', {})).json.errorMessage, /exit status 3/);
+  } finally {
+    const { code } = await s.stop('SIGTERM', 60000);
+    const text = readFileSync(log, 'utf8');
+    s.cleanup();
+    rmSync(work, { recursive: true, force: true });
+    assert.equal(code, 0, text);
+    assert.match(text, /ERROR SUMMARY: 0 errors/);
+  }
 });
