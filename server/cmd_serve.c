@@ -13,10 +13,12 @@
 #include <string.h>
 
 #include "bots/bots.h"
+#include "bots/webchat.h"
 #include "common/common.h"
 #include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
+#include "server/ws.h"
 #include "spa-host/spa.h"
 #include "store/store.h"
 
@@ -46,8 +48,8 @@ static void handle_healthz(struct http_request *req, void *ud)
     cJSON_Delete(j);
 }
 
-int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
-                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen)
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,
+                    char **reply, size_t *reply_len, char *err, size_t errlen)
 {
     struct lambda_owned_result res;
     struct lambda_invoke_opts o = {.type = LAMBDA_REQUEST_RESPONSE, .timeout_ms = timeout_ms};
@@ -127,6 +129,8 @@ int cmd_serve(int argc, char **argv)
     struct spa_host *spa = NULL;
     struct bot_engine *bots = NULL;
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
+    struct ws_server *ws = NULL;              /* WebSocket upgrades on the same port */
+    struct webchat *chat = NULL;              /* bots/: the chat widget's channel */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -168,6 +172,13 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     bot_routes_add(bots, srv);
+    /* bots/: web chat over WebSocket (upgrades on this port, server/ws.c) and the widget */
+    struct ws_server_options wo = {0};
+    if (!(ws = ws_server_new(srv, &wo, err, sizeof err)) ||
+        !(chat = webchat_new(&cfg, bots, srv, ws, err, sizeof err))) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -206,13 +217,17 @@ int cmd_serve(int argc, char **argv)
     /* Stop taking requests and let those in flight finish; then the modules, in the order
        they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
+    ws_server_stop(ws); /* closes the chat sockets; turns in flight still hold theirs */
     bot_engine_free(bots);
     bots = NULL;
     lambda_registry_shutdown(functions, cfg.server.shutdown_grace_ms);
     http_server_shutdown(srv);
     result = 0;
 out:
+    ws_server_stop(ws);
     bot_engine_free(bots);
+    ws_server_free(ws); /* after the engine: its last turns drop their connections */
+    webchat_free(chat);
     lambda_registry_free(functions);
     http_server_free(srv);
     spa_host_free(spa); /* after the server: no request holds a release any more */

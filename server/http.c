@@ -62,6 +62,7 @@ struct http_server {
     char *host;
     struct MHD_Daemon *daemon;
     struct listener *listener; /* the port: HTTP/1.1 goes to the daemon, h2c to h2c.c */
+    struct ws_server *ws;      /* WebSocket upgrades go here when set (server/ws.c) */
     int port;
     struct route *routes;
     size_t nroutes;
@@ -85,7 +86,7 @@ enum req_state { REQ_READING, REQ_HANDLING, REQ_SUSPENDED, REQ_QUEUED };
 
 struct header {
     struct header *next;
-    char *name;  /* both point into text: one allocation per header */
+    char *name; /* both point into text: one allocation per header */
     char *value;
     char text[];
 };
@@ -996,8 +997,8 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
         return PARLEY_EIO;
     }
     char why[256];
-    if (listener_start((struct sockaddr *)&ss, sslen, s->daemon, timeout, &s->listener, &s->port,
-                       why, sizeof why) != 0) {
+    if (listener_start((struct sockaddr *)&ss, sslen, s->daemon, s->ws, timeout, &s->listener,
+                       &s->port, why, sizeof why) != 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", s->host, s->opts.port, why);
         MHD_stop_daemon(s->daemon);
         s->daemon = NULL;
@@ -1073,4 +1074,9 @@ void http_server_free(struct http_server *s)
     pthread_mutex_destroy(&s->lock);
     free(s->host);
     free(s);
+}
+
+void http_server_ws_attach(struct http_server *s, struct ws_server *ws)
+{
+    s->ws = ws;
 }

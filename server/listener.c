@@ -7,9 +7,12 @@
  * watched until their first bytes arrive; a peek at them decides the
  * protocol. HTTP/1.1 connections are handed to libmicrohttpd
  * (MHD_add_connection) and never seen again; connections that open with the
- * HTTP/2 preface go to h2c.c. A connection that sends nothing within the
- * connection timeout is closed. The cost is one peek per connection, not per
- * request.
+ * HTTP/2 preface go to h2c.c. When a WebSocket layer is attached (server/ws.c),
+ * a `GET` is peeked until its head is complete, and one that asks for
+ * `Upgrade: websocket` goes there instead (browsers open a fresh connection
+ * for every WebSocket, so the first request decides). A connection that sends
+ * nothing within the connection timeout is closed. The cost is one peek per
+ * connection, not per request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,16 +30,19 @@
 
 #include "common/common.h"
 #include "server/server_internal.h"
+#include "server/ws.h"
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define PREFACE_LEN (sizeof h2_preface - 1)
 #define MAX_PENDING 4096
+#define MAX_HEAD 8192 /* a longer GET head is not a WebSocket upgrade we take */
 
 struct pending {
     int fd;
     int64_t since_ms;
     struct sockaddr_storage addr;
     socklen_t addrlen;
+    bool edge; /* waiting for more of the head: woken only by new bytes */
 };
 
 struct listener {
@@ -48,6 +54,7 @@ struct listener {
     unsigned timeout_s;
     struct pending *pending[MAX_PENDING];
     struct h2c *h2;
+    struct ws_server *ws;
 };
 
 static void drop(struct listener *l, struct pending *p)
@@ -59,10 +66,21 @@ static void drop(struct listener *l, struct pending *p)
     free(p);
 }
 
+/* Waits for more bytes; level-triggered epoll would wake at once for the bytes already there. */
+static void wait_more(struct listener *l, struct pending *p)
+{
+    if (p->edge)
+        return;
+    p->edge = true;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = p};
+    epoll_ctl(l->ep, EPOLL_CTL_MOD, p->fd, &ev);
+}
+
 static void decide(struct listener *l, struct pending *p)
 {
-    char head[PREFACE_LEN];
-    ssize_t n = recv(p->fd, head, sizeof head, MSG_PEEK);
+    char head[MAX_HEAD];
+    size_t want = l->ws ? sizeof head : PREFACE_LEN;
+    ssize_t n = recv(p->fd, head, want, MSG_PEEK);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
@@ -70,15 +88,31 @@ static void decide(struct listener *l, struct pending *p)
         drop(l, p);
         return;
     }
-    bool maybe_h2 = memcmp(head, h2_preface, (size_t)n) == 0;
-    if (maybe_h2 && (size_t)n < PREFACE_LEN)
-        return; /* wait for the rest of the preface */
+    size_t cmp = (size_t)n < PREFACE_LEN ? (size_t)n : PREFACE_LEN;
+    bool maybe_h2 = memcmp(head, h2_preface, cmp) == 0;
+    if (maybe_h2 && (size_t)n < PREFACE_LEN) {
+        wait_more(l, p); /* the rest of the preface */
+        return;
+    }
+    bool upgrade = false;
+    if (l->ws && !maybe_h2) {
+        size_t g = (size_t)n < 4 ? (size_t)n : 4;
+        bool is_get = memcmp(head, "GET ", g) == 0;
+        bool complete = memmem(head, (size_t)n, "\r\n\r\n", 4) != NULL;
+        if (is_get && !complete && (size_t)n < sizeof head) {
+            wait_more(l, p); /* the rest of the head */
+            return;
+        }
+        upgrade = is_get && complete && ws_head_is_upgrade(head, (size_t)n);
+    }
     int fd = p->fd;
     struct sockaddr_storage addr = p->addr;
     socklen_t addrlen = p->addrlen;
     drop(l, p);
     if (maybe_h2) {
         h2c_connection_start(l->h2, fd);
+    } else if (upgrade) {
+        ws_server_adopt(l->ws, fd, head, (size_t)n);
     } else if (MHD_add_connection(l->daemon, fd, (struct sockaddr *)&addr, addrlen) != MHD_YES) {
         /* libmicrohttpd closes the socket itself when it refuses it */
         log_warn("listener: libmicrohttpd refused a connection");
@@ -153,12 +187,14 @@ static void *run(void *arg)
 }
 
 int listener_start(struct sockaddr *addr, unsigned addrlen, struct MHD_Daemon *daemon,
-                   unsigned timeout_s, struct listener **out, int *port, char *err, size_t errlen)
+                   struct ws_server *ws, unsigned timeout_s, struct listener **out, int *port,
+                   char *err, size_t errlen)
 {
     struct listener *l = calloc(1, sizeof *l);
     if (!l)
         return PARLEY_ENOMEM;
     l->daemon = daemon;
+    l->ws = ws;
     l->timeout_s = timeout_s;
     l->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;

@@ -28,8 +28,14 @@ void metrics_render(struct metrics *m, unsigned in_flight, struct buf *out);
 struct MHD_Daemon;
 struct sockaddr;
 struct listener;
+struct ws_server;
+/* ws may be NULL; when set, WebSocket upgrade requests are handed to it (server/ws.c). */
 int listener_start(struct sockaddr *addr, unsigned addrlen, struct MHD_Daemon *daemon,
-                   unsigned timeout_s, struct listener **out, int *port, char *err, size_t errlen);
+                   struct ws_server *ws, unsigned timeout_s, struct listener **out, int *port,
+                   char *err, size_t errlen);
+/* http.c: the WebSocket layer to hand upgrades to (ws_server_new calls it before the start). */
+struct http_server;
+void http_server_ws_attach(struct http_server *s, struct ws_server *ws);
 /* Closes the port and connections not yet handed over; waits for HTTP/2 connections. */
 void listener_stop(struct listener *l);
 
@@ -75,8 +81,8 @@ int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out);
 
 int cmd_serve(int argc, char **argv);
 /* A bot_hook_fn that runs code hooks through lambda/ (ud: the lambda_registry). */
-int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
-                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen);
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,
+                    char **reply, size_t *reply_len, char *err, size_t errlen);
 int cmd_chat(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
