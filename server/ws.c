@@ -496,6 +496,7 @@ bool ws_head_is_upgrade(const char *head, size_t len)
 
 static void refuse(int fd, int status, const char *why)
 {
+    log_info("web socket refused (%d): %s", status, why);
     char body[512], resp[1024];
     struct buf b = BUF_INIT(sizeof body - 1);
     buf_puts(&b, "{\"error\":");
