@@ -447,7 +447,7 @@ static int config_read(struct webchat *w, const struct parley_config *cfg, char 
     size_t n = (size_t)cJSON_GetArraySize(bots);
     w->bots = n ? calloc(n, sizeof *w->bots) : NULL;
     if (n && !w->bots)
-        return PARLEY_ENOMEM;
+        goto oom;
     for (const cJSON *b = bots ? bots->child : NULL; b; b = b->next) {
         struct chat_bot *cb = &w->bots[w->nbots++];
         cb->name = strdup(b->string);
@@ -470,7 +470,7 @@ static int config_read(struct webchat *w, const struct parley_config *cfg, char 
         size_t no = (size_t)cJSON_GetArraySize(origins);
         cb->origins = calloc(no, sizeof *cb->origins);
         if (!cb->origins || !cb->name)
-            return PARLEY_ENOMEM;
+            goto oom;
         int i = 0;
         for (const cJSON *o = origins->child; o; o = o->next, i++) {
             if (!cJSON_IsString(o) || !origin_well_formed(o->valuestring)) {
@@ -481,7 +481,7 @@ static int config_read(struct webchat *w, const struct parley_config *cfg, char 
                 return -1;
             }
             if (!(cb->origins[cb->norigins++] = strdup(o->valuestring)))
-                return PARLEY_ENOMEM;
+                goto oom;
         }
     }
 done:
@@ -489,6 +489,9 @@ done:
     w->rate_per_s = rate;
     w->burst = burst;
     return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
 }
 
 struct webchat *webchat_new(const struct parley_config *cfg, struct bot_engine *engine,
@@ -500,10 +503,7 @@ struct webchat *webchat_new(const struct parley_config *cfg, struct bot_engine *
         return NULL;
     }
     w->engine = engine;
-    int rc = config_read(w, cfg, err, errlen);
-    if (rc == PARLEY_ENOMEM)
-        snprintf(err, errlen, "out of memory");
-    if (rc != 0) {
+    if (config_read(w, cfg, err, errlen) != 0) {
         webchat_free(w);
         return NULL;
     }
