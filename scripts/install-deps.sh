@@ -11,6 +11,8 @@ build_pkgs=(build-essential cmake pkg-config
             libmicrohttpd-dev libwebsockets-dev libcjson-dev libcurl4-openssl-dev libssl-dev
             libsqlite3-dev zlib1g-dev libbrotli-dev libnghttp2-dev)
 test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus
+           # the browser tests (spa, chat widget) drive Debian's Chromium with playwright-core
+           chromium
            # aws-lambda-ric (examples/functions/airline-node) builds its native client
            g++ make cmake autoconf automake libtool python3)
 
