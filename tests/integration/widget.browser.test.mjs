@@ -82,11 +82,19 @@ test('the chat widget in Chromium: a booking over WebSocket across a reload, the
                                   dataDir: path.join(work, 'data') });
     let browser = await launch(work, 'profile-ws');
     // a page on another origin (another loopback port), which the config does not allow
+    let flowerShop = null; // a second Parley, for the page on another origin that embeds the widget
     const foreign = http.createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end('<!doctype html><title>elsewhere</title><p>not Amazonian Airways</p>');
+      res.end(req.url === '/flowers.html'
+        ? '<!doctype html><title>Flowers</title><h1>Flowers</h1><script src="' +
+          `${flowerShop.url}/widget/parley-widget.js" data-bot="FlowerShop" data-open="true" defer></script>`
+        : '<!doctype html><title>elsewhere</title><p>not Amazonian Airways</p>');
     });
     await new Promise((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const foreignOrigin = `http://127.0.0.1:${foreign.address().port}`;
+    flowerShop = await startParley({ config: {
+      bots: [{ file: path.join(SOURCE_DIR, 'examples/bots/flowers.json'), aliases: { prod: '$LATEST' } }],
+      webchat: { bots: { FlowerShop: { allowedOrigins: [foreignOrigin] } } } } });
     try {
       // 1. over WebSocket
       let page = browser.pages()[0] ?? await browser.newPage();
@@ -135,9 +143,29 @@ test('the chat widget in Chromium: a booking over WebSocket across a reload, the
         ws.onclose = (e) => resolve({ opened, code: e.code });
       }), `${s.url.replace('http', 'ws')}/webchat/AmazonianAirways/prod`);
       assert.deepEqual(result, { opened: false, code: 1006 });
+      assert.match(problems.splice(0).join('\n'), /Unexpected response code: 403/);
+      assert.match(s.stderr, /web socket refused \(403\): Pages from http:\/\/127\.0\.0\.1:\d+ may not chat/);
+
+      // 3. a third-party page (another origin, allowed by its Parley) embeds the widget with one
+      //    tag; response-card buttons render and answer
+      await page.goto(`${foreignOrigin}/flowers.html`);
+      await page.waitForSelector('.parley-widget[data-transport="websocket"]');
+      await page.waitForSelector('.parley-panel:not([hidden])');
+      await send(page, 'I would like to order some flowers');
+      await page.waitForSelector('.parley-bot[data-dialog-state="ElicitSlot"] .parley-card');
+      assert.equal(await page.textContent('.parley-card-title'), 'Flowers');
+      assert.deepEqual(await page.locator('.parley-button').allTextContents(), ['Roses', 'Lilies', 'Tulips']);
+      await page.click('.parley-button:text("Lilies")');
+      await page.waitForFunction(() => document.querySelectorAll('.parley-bot').length === 2);
+      assert.deepEqual(await page.locator('.parley-user .parley-text').allTextContents(),
+                       ['I would like to order some flowers', 'Lilies']);
+      assert.equal(await page.locator('.parley-button:disabled').count(), 3); // answered
+      assert.equal(await page.evaluate(() => document.activeElement.className), 'parley-input');
+      await page.screenshot({ path: path.join(OUT, 'widget-buttons.png') });
+      assert.deepEqual(problems.filter((p) => !/favicon/.test(p)), []);
       await browser.close();
 
-      // 3. WebSocket blocked (a proxy that drops the upgrade): the widget sends over HTTP
+      // 4. WebSocket blocked (a proxy that drops the upgrade): the widget sends over HTTP
       browser = await launch(work, 'profile-http');
       await browser.routeWebSocket(/\/webchat\//, (ws) => ws.close({ code: 1011, reason: 'blocked' }));
       page = browser.pages()[0] ?? await browser.newPage();
@@ -154,9 +182,12 @@ test('the chat widget in Chromium: a booking over WebSocket across a reload, the
     } finally {
       await browser.close().catch(() => {});
       foreign.close();
+      if (flowerShop) {
+        assert.equal((await flowerShop.stop()).code, 0, flowerShop.stderr.slice(-4000));
+        flowerShop.cleanup();
+      }
       const res = await s.stop();
       assert.equal(res.code, 0, s.stderr.slice(-4000));
-      assert.match(s.stderr, /web socket refused \(403\): Pages from http:\/\/127\.0\.0\.1:\d+ may not chat/);
       s.cleanup();
       rmSync(work, { recursive: true, force: true });
     }
