@@ -33,6 +33,8 @@
 #include "server/server_internal.h"
 #include "server/ws.h"
 
+#define WS_MAX_QUEUED 256 /* unwritten messages per connection before it is closed */
+
 struct ws_route {
     char *prefix;
     size_t max_message;
@@ -59,6 +61,7 @@ struct ws_conn {
     int close_code;  /* under s->mu: close after the outbox drains */
     char close_reason[64];
     struct ws_msg *out_head, *out_tail; /* under s->mu */
+    unsigned queued;                    /* under s->mu: messages in the outbox */
     struct ws_conn *next_dirty;
     struct ws_conn *next_adopt;
     struct buf rx; /* service thread: the message being received */
@@ -135,11 +138,23 @@ int ws_conn_send(struct ws_conn *c, const char *text, size_t len)
         free(m);
         return PARLEY_EIO;
     }
+    if (c->queued >= WS_MAX_QUEUED) {
+        /* The client does not read what it asked for: let it go. */
+        free(m);
+        c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+        snprintf(c->close_reason, sizeof c->close_reason, "too many unread messages");
+        mark_dirty(c);
+        struct lws_context *ctx = s->ctx;
+        pthread_mutex_unlock(&s->mu);
+        lws_cancel_service(ctx);
+        return PARLEY_ETOOBIG;
+    }
     if (c->out_tail)
         c->out_tail->next = m;
     else
         c->out_head = m;
     c->out_tail = m;
+    c->queued++;
     mark_dirty(c);
     struct lws_context *ctx = s->ctx;
     pthread_mutex_unlock(&s->mu);
@@ -221,6 +236,7 @@ static int on_writable(struct lws *wsi, struct ws_conn *c)
         c->out_head = m->next;
         if (!c->out_head)
             c->out_tail = NULL;
+        c->queued--;
     }
     bool more = c->out_head != NULL;
     int close_code = c->close_code;

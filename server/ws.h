@@ -14,7 +14,8 @@
  * cap: a longer one is refused with the route's oversize callback and the
  * connection closed with 1009). It answers with ws_conn_send() from any
  * thread: messages are queued and written by the service thread, which is
- * woken with lws_cancel_service().
+ * woken with lws_cancel_service(). A client that leaves 256 messages unread
+ * is disconnected (1008).
  *
  * A struct ws_conn is reference-counted: a route that hands one to another
  * thread (a bot turn) takes a reference and drops it when done; sending on a
@@ -73,7 +74,10 @@ void ws_server_stop(struct ws_server *s);
 /* Frees a stopped server; every ws_conn reference must have been dropped. NULL is fine. */
 void ws_server_free(struct ws_server *s);
 
-/* Queues a text message (copied). Any thread. Returns 0, or PARLEY_EIO when the conn is closed. */
+/*
+ * Queues a text message (copied). Any thread. Returns 0, PARLEY_EIO when the conn is
+ * closed, or PARLEY_ETOOBIG when its outbox is full (the conn is then closing).
+ */
 int ws_conn_send(struct ws_conn *c, const char *text, size_t len);
 /* Closes after the queued messages are written, with a close code and reason. Any thread. */
 void ws_conn_close(struct ws_conn *c, int code, const char *reason);
