@@ -15,6 +15,7 @@
  * memory with an ETag, so a third-party page can load them from any Parley
  * install, with nothing to deploy.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,10 @@ extern const size_t parley_widget_js_len;
 extern const unsigned char parley_widget_css[];
 extern const size_t parley_widget_css_len;
 
+enum msg_result { MSG_TURN, MSG_PING, MSG_RATE_LIMITED, MSG_BAD, MSG_TOO_LARGE, MSG_NRESULTS };
+static const char *const msg_result_names[MSG_NRESULTS] = {"turn", "ping", "rate_limited", "bad",
+                                                           "too_large"};
+
 struct chat_bot {
     char *name;
     char **origins; /* "*", "self", or scheme://host[:port] */
@@ -49,6 +54,10 @@ struct webchat {
     size_t nbots;
     char js_etag[24];
     char css_etag[24];
+    /* GET /metrics */
+    atomic_long open_conns;
+    atomic_ulong refused[2]; /* 403, 404 */
+    atomic_ulong messages[MSG_NRESULTS];
 };
 
 struct chat_conn {
@@ -195,6 +204,7 @@ static int on_open(void *ud, const char *path, const char *origin, const char *h
     if (!path_segment(&p, bot, sizeof bot) || *p++ != '/' ||
         !path_segment(&p, alias, sizeof alias) || *p) {
         snprintf(why, whylen, "The web chat endpoint is /webchat/{bot}/{alias}.");
+        atomic_fetch_add(&w->refused[1], 1);
         return 404;
     }
     const struct chat_bot *b = NULL;
@@ -204,12 +214,14 @@ static int on_open(void *ud, const char *path, const char *origin, const char *h
     if (!b) {
         snprintf(why, whylen, "The bot %s is not open to web chat (webchat.bots in the config).",
                  bot);
+        atomic_fetch_add(&w->refused[1], 1);
         return 404;
     }
     if (!origin_allowed(b, origin, host)) {
         snprintf(why, whylen,
                  "Pages from %.200s may not chat with %s (webchat.bots.%s.allowedOrigins).", origin,
                  bot, bot);
+        atomic_fetch_add(&w->refused[0], 1);
         return 403;
     }
     struct chat_conn *cc = calloc(1, sizeof *cc);
@@ -222,6 +234,7 @@ static int on_open(void *ud, const char *path, const char *origin, const char *h
     snprintf(cc->alias, sizeof cc->alias, "%s", alias);
     cc->tokens = w->burst;
     cc->last_ms = time_mono_us() / 1000;
+    atomic_fetch_add(&w->open_conns, 1);
     *conn_ud = cc;
     return 0;
 }
@@ -257,7 +270,9 @@ static void on_message(struct ws_conn *c, void *conn_ud, const char *data, size_
 {
     struct chat_conn *cc = conn_ud;
     int64_t retry_ms = 0;
+    enum msg_result result = MSG_BAD;
     if (!take_token(cc, &retry_ms)) {
+        atomic_fetch_add(&cc->w->messages[MSG_RATE_LIMITED], 1);
         send_error(c, NULL, "RateLimited",
                    "Too many messages; wait %lld ms before sending the next one.",
                    (long long)retry_ms);
@@ -275,6 +290,7 @@ static void on_message(struct ws_conn *c, void *conn_ud, const char *data, size_
     }
     if (strcmp(type, "ping") == 0) {
         send_json(c, reply_new("pong", id));
+        result = MSG_PING;
         goto out;
     }
     bool is_text = strcmp(type, "text") == 0, is_button = strcmp(type, "button") == 0;
@@ -309,13 +325,16 @@ static void on_message(struct ws_conn *c, void *conn_ud, const char *data, size_
     send_json(c, reply_new("typing", id));
     struct bot_turn turn = {.bot = cc->bot, .alias = cc->alias, .user = t->session, .text = text};
     bot_turn_submit(cc->w->engine, &turn, turn_done, t);
+    result = MSG_TURN;
 out:
+    atomic_fetch_add(&cc->w->messages[result], 1);
     cJSON_Delete(msg);
 }
 
 static void on_oversize(struct ws_conn *c, void *conn_ud)
 {
     struct chat_conn *cc = conn_ud;
+    atomic_fetch_add(&cc->w->messages[MSG_TOO_LARGE], 1);
     send_error(c, NULL, "MessageTooLarge",
                "A message may be at most %zu bytes; this connection is closing.",
                cc->w->max_message);
@@ -323,7 +342,9 @@ static void on_oversize(struct ws_conn *c, void *conn_ud)
 
 static void on_closed(void *conn_ud)
 {
-    free(conn_ud);
+    struct chat_conn *cc = conn_ud;
+    atomic_fetch_sub(&cc->w->open_conns, 1);
+    free(cc);
 }
 
 static const struct ws_route_ops chat_ops = {
@@ -380,6 +401,27 @@ static void handle_widget(struct http_request *req, void *ud)
         http_respond_error(req, 404, NULL,
                            "The widget's files are parley-widget.js and "
                            "parley-widget.css.");
+}
+
+static void metrics_source(struct buf *out, void *ud)
+{
+    struct webchat *w = ud;
+    buf_printf(out,
+               "# HELP parley_webchat_connections Open web chat WebSockets.\n"
+               "# TYPE parley_webchat_connections gauge\n"
+               "parley_webchat_connections %ld\n"
+               "# HELP parley_webchat_handshakes_refused_total WebSocket upgrades refused, by "
+               "HTTP status.\n"
+               "# TYPE parley_webchat_handshakes_refused_total counter\n"
+               "parley_webchat_handshakes_refused_total{status=\"403\"} %lu\n"
+               "parley_webchat_handshakes_refused_total{status=\"404\"} %lu\n"
+               "# HELP parley_webchat_messages_total Client messages, by what became of them.\n"
+               "# TYPE parley_webchat_messages_total counter\n",
+               atomic_load(&w->open_conns), atomic_load(&w->refused[0]),
+               atomic_load(&w->refused[1]));
+    for (int i = 0; i < MSG_NRESULTS; i++)
+        buf_printf(out, "parley_webchat_messages_total{result=\"%s\"} %lu\n", msg_result_names[i],
+                   atomic_load(&w->messages[i]));
 }
 
 /* ---- the config ---- */
@@ -517,6 +559,7 @@ struct webchat *webchat_new(const struct parley_config *cfg, struct bot_engine *
         webchat_free(w);
         return NULL;
     }
+    http_metrics_source_add(srv, metrics_source, w);
     return w;
 }
 

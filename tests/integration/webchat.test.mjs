@@ -219,6 +219,21 @@ test('plain HTTP on the same port is untouched: the widget files, keep-alive req
   if (h) assert.equal(h.status, 200);
 });
 
+test('/metrics counts connections, refusals and messages', async () => {
+  const c = connect(AIR);
+  await c.opened;
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  const value = (series) => Number(text.match(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm'))?.[1]);
+  assert.ok(value('parley_webchat_connections') >= 1, text);
+  assert.ok(value('parley_webchat_handshakes_refused_total{status="403"}') >= 2);
+  assert.ok(value('parley_webchat_handshakes_refused_total{status="404"}') >= 3);
+  assert.ok(value('parley_webchat_messages_total{result="turn"}') >= 5);
+  assert.ok(value('parley_webchat_messages_total{result="rate_limited"}') >= 3);
+  assert.ok(value('parley_webchat_messages_total{result="too_large"}') >= 1);
+  assert.match(text, /# TYPE parley_webchat_messages_total counter/);
+  c.ws.close();
+});
+
 test('config errors are one line naming the key', async () => {
   const work = tempDir('parley-wc-cfg-');
   const bad = [
