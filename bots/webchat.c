@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "bots/bots.h"
 #include "bots/webchat.h"
@@ -54,6 +55,8 @@ struct webchat {
     size_t nbots;
     char js_etag[24];
     char css_etag[24];
+    unsigned char *js_gz, *css_gz; /* gzip'd at start, served to clients that take it */
+    size_t js_gz_len, css_gz_len;
     /* GET /metrics */
     atomic_long open_conns;
     atomic_ulong refused[2]; /* 403, 404 */
@@ -370,20 +373,59 @@ static void static_done(void *cls)
     (void)cls; /* the files are compiled in: nothing to release */
 }
 
-static void serve_file(struct http_request *req, const unsigned char *data, size_t len,
-                       const char *type, const char *etag)
+/* gzip (level 9) of len bytes into a malloc'd *out; false on failure. */
+static bool gzip_of(const unsigned char *in, size_t len, unsigned char **out, size_t *outlen)
 {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return false;
+    uLong cap = deflateBound(&z, (uLong)len);
+    *out = malloc(cap);
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)len;
+    z.next_out = *out;
+    z.avail_out = (uInt)cap;
+    bool ok = *out && deflate(&z, Z_FINISH) == Z_STREAM_END;
+    *outlen = z.total_out;
+    deflateEnd(&z);
+    if (!ok) {
+        free(*out);
+        *out = NULL;
+    }
+    return ok;
+}
+
+static bool accepts_gzip(const char *ae)
+{
+    /* Enough for browsers: "gzip" listed and not refused with q=0. */
+    const char *g = ae ? strstr(ae, "gzip") : NULL;
+    return g && strncmp(g + 4, ";q=0", 4) != 0 && strncmp(g + 4, "; q=0", 5) != 0;
+}
+
+static void serve_file(struct http_request *req, const unsigned char *data, size_t len,
+                       const unsigned char *gz, size_t gz_len, const char *type, const char *etag)
+{
+    bool zipped = gz && accepts_gzip(http_request_header(req, "Accept-Encoding"));
+    char tag[32]; /* each encoding is its own representation: "HASH" or "HASH-gz" */
+    snprintf(tag, sizeof tag, "%.*s%s\"", (int)strlen(etag) - 1, etag, zipped ? "-gz" : "");
+    etag = tag;
     const char *inm = http_request_header(req, "If-None-Match");
     bool fresh = inm && strcmp(inm, etag) == 0;
     struct http_response *r = http_response_new(fresh ? 304 : 200);
     http_response_header(r, "Content-Type", type);
     http_response_header(r, "Cache-Control", "public, max-age=300");
     http_response_header(r, "ETag", etag);
+    http_response_header(r, "Vary", "Accept-Encoding");
     http_response_header(r, "X-Content-Type-Options", "nosniff");
     /* A site on another origin may load the widget (and its stylesheet with crossorigin). */
     http_response_header(r, "Access-Control-Allow-Origin", "*");
-    if (!fresh)
+    if (!fresh && zipped) {
+        http_response_header(r, "Content-Encoding", "gzip");
+        http_response_body_ref(r, gz, gz_len, static_done, NULL);
+    } else if (!fresh) {
         http_response_body_ref(r, data, len, static_done, NULL);
+    }
     http_respond(req, r);
 }
 
@@ -392,11 +434,11 @@ static void handle_widget(struct http_request *req, void *ud)
     struct webchat *w = ud;
     const char *file = http_request_param(req, "file");
     if (strcmp(file, "parley-widget.js") == 0)
-        serve_file(req, parley_widget_js, parley_widget_js_len, "text/javascript; charset=utf-8",
-                   w->js_etag);
+        serve_file(req, parley_widget_js, parley_widget_js_len, w->js_gz, w->js_gz_len,
+                   "text/javascript; charset=utf-8", w->js_etag);
     else if (strcmp(file, "parley-widget.css") == 0)
-        serve_file(req, parley_widget_css, parley_widget_css_len, "text/css; charset=utf-8",
-                   w->css_etag);
+        serve_file(req, parley_widget_css, parley_widget_css_len, w->css_gz, w->css_gz_len,
+                   "text/css; charset=utf-8", w->css_etag);
     else
         http_respond_error(req, 404, NULL,
                            "The widget's files are parley-widget.js and "
@@ -551,6 +593,9 @@ struct webchat *webchat_new(const struct parley_config *cfg, struct bot_engine *
     }
     etag_of(parley_widget_js, parley_widget_js_len, w->js_etag, sizeof w->js_etag);
     etag_of(parley_widget_css, parley_widget_css_len, w->css_etag, sizeof w->css_etag);
+    /* Without memory for these, the files go out uncompressed. */
+    gzip_of(parley_widget_js, parley_widget_js_len, &w->js_gz, &w->js_gz_len);
+    gzip_of(parley_widget_css, parley_widget_css_len, &w->css_gz, &w->css_gz_len);
     struct http_route_opts ro = {.errors = HTTP_ERRORS_TEXT};
     if (ws_route_add(ws, WEBCHAT_PREFIX, w->max_message, &chat_ops, w) != 0 ||
         http_route_add(srv, "GET", "/widget/{file}", &ro, handle_widget, w) != 0 ||
@@ -574,5 +619,7 @@ void webchat_free(struct webchat *w)
         free(w->bots[i].name);
     }
     free(w->bots);
+    free(w->js_gz);
+    free(w->css_gz);
     free(w);
 }

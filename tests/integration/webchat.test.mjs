@@ -5,6 +5,7 @@
 // HTTP on the same port is untouched.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { startParley, runParley, tempDir, writeConfig, SOURCE_DIR } from './harness.mjs';
@@ -211,6 +212,16 @@ test('plain HTTP on the same port is untouched: the widget files, keep-alive req
   assert.match(await r.text(), /parley-widget/);
   const again = await fetch(`${s.url}/widget/parley-widget.js`, { headers: { 'If-None-Match': etag } });
   assert.equal(again.status, 304);
+  // gzip for clients that take it (fetch asks for it and decodes), plain otherwise
+  assert.equal(r.headers.get('content-encoding'), 'gzip');
+  assert.match(etag, /-gz"$/);
+  const plain = await new Promise((resolve) => http.get(`${s.url}/widget/parley-widget.js`, (res) => {
+    let n = 0;
+    res.on('data', (d) => (n += d.length));
+    res.on('end', () => resolve({ n, enc: res.headers['content-encoding'], etag: res.headers.etag }));
+  }));
+  assert.equal(plain.enc, undefined);
+  assert.ok(plain.n > 10000 && plain.etag !== etag);
   const css = await fetch(`${s.url}/widget/parley-widget.css`);
   assert.match(css.headers.get('content-type'), /^text\/css/);
   assert.equal((await fetch(`${s.url}/widget/other.js`)).status, 404);
