@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +65,8 @@ struct ws_conn {
     unsigned queued;                    /* under s->mu: messages in the outbox */
     struct ws_conn *next_dirty;
     struct ws_conn *next_adopt;
+    struct ws_conn *live_prev, *live_next; /* under s->mu: on s->live while established */
+    bool live;
     struct buf rx; /* service thread: the message being received */
     bool rx_oversize;
 };
@@ -80,6 +83,7 @@ struct ws_server {
     bool stopping; /* under mu */
     struct ws_conn *adopt_q;
     struct ws_conn *dirty;
+    struct ws_conn *live; /* established connections, told 1001 on stop */
 };
 
 void ws_conn_ref(struct ws_conn *c)
@@ -182,6 +186,15 @@ void ws_conn_close(struct ws_conn *c, int code, const char *reason)
 static void conn_closed(struct ws_conn *c)
 {
     pthread_mutex_lock(&c->s->mu);
+    if (c->live) {
+        if (c->live_prev)
+            c->live_prev->live_next = c->live_next;
+        else
+            c->s->live = c->live_next;
+        if (c->live_next)
+            c->live_next->live_prev = c->live_prev;
+        c->live = false;
+    }
     c->open = false;
     c->wsi = NULL;
     pthread_mutex_unlock(&c->s->mu);
@@ -295,6 +308,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return -1;
         pthread_mutex_lock(&s->mu);
         c->open = true;
+        c->live = true;
+        c->live_prev = NULL;
+        c->live_next = s->live;
+        if (s->live)
+            s->live->live_prev = c;
+        s->live = c;
         pthread_mutex_unlock(&s->mu);
         c->route->ops.established(c, c->conn_ud);
         return 0;
@@ -415,6 +434,26 @@ void ws_server_stop(struct ws_server *s)
 {
     if (!s || !s->thread_started)
         return;
+    /* Say goodbye (1001, going away) and give the clients a moment to see it. */
+    pthread_mutex_lock(&s->mu);
+    for (struct ws_conn *c = s->live; c; c = c->live_next) {
+        if (!c->close_code) {
+            c->close_code = LWS_CLOSE_STATUS_GOINGAWAY;
+            snprintf(c->close_reason, sizeof c->close_reason, "server shutting down");
+            mark_dirty(c);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    lws_cancel_service(s->ctx);
+    for (int i = 0; i < 100; i++) { /* at most a second */
+        pthread_mutex_lock(&s->mu);
+        bool gone = s->live == NULL;
+        pthread_mutex_unlock(&s->mu);
+        if (gone)
+            break;
+        struct timespec ms10 = {0, 10 * 1000 * 1000};
+        nanosleep(&ms10, NULL);
+    }
     pthread_mutex_lock(&s->mu);
     s->stopping = true;
     pthread_mutex_unlock(&s->mu);

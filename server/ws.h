@@ -69,7 +69,10 @@ struct ws_server *ws_server_new(struct http_server *srv, const struct ws_server_
  */
 int ws_route_add(struct ws_server *s, const char *prefix, size_t max_message,
                  const struct ws_route_ops *ops, void *ud);
-/* Closes every connection and stops the service thread; later sends are dropped. */
+/*
+ * Closes every connection (1001, going away, waiting up to a second for the close
+ * handshakes) and stops the service thread; later sends are dropped.
+ */
 void ws_server_stop(struct ws_server *s);
 /* Frees a stopped server; every ws_conn reference must have been dropped. NULL is fine. */
 void ws_server_free(struct ws_server *s);

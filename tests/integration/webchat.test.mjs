@@ -266,3 +266,18 @@ test('config errors are one line naming the key', async () => {
     assert.ok(lines[0].startsWith(`parley: ${cfg}: webchat.`), lines[0]);
   }
 });
+
+test('on SIGTERM, open sockets are closed with 1001 (going away) and parley exits cleanly', async () => {
+  const t = await startParley({ config: { bots: [airline], functions: [bash],
+                                          webchat: { bots: { AmazonianAirways: { allowedOrigins: ['*'] } } } } });
+  try {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}${AIR}`);
+    await new Promise((resolve, reject) => { ws.on('message', resolve); ws.on('error', reject); }); // hello
+    // a turn with a code hook in flight while the server stops
+    ws.send(JSON.stringify({ type: 'text', id: 1, sessionId: 'wc-stop', text: 'book a flight from Boston to Chicago tomorrow' }));
+    const closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const res = await t.stop();
+    assert.deepEqual(await closed, { code: 1001, reason: 'server shutting down' });
+    assert.equal(res.code, 0, t.stderr.slice(-3000));
+  } finally { t.cleanup(); }
+});
