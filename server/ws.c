@@ -67,7 +67,8 @@ struct ws_conn {
     struct ws_conn *next_adopt;
     struct ws_conn *live_prev, *live_next; /* under s->mu: on s->live while established */
     bool live;
-    struct buf rx; /* service thread: the message being received */
+    bool closing_armed; /* service thread: a close is pending */
+    struct buf rx;      /* service thread: the message being received */
     bool rx_oversize;
 };
 
@@ -143,8 +144,11 @@ int ws_conn_send(struct ws_conn *c, const char *text, size_t len)
         return PARLEY_EIO;
     }
     if (c->queued >= WS_MAX_QUEUED) {
-        /* The client does not read what it asked for: let it go. */
+        /* The client does not read what it asked for: drop its outbox and let it go. */
         free(m);
+        msg_list_free(c->out_head);
+        c->out_head = c->out_tail = NULL;
+        c->queued = 0;
         c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
         snprintf(c->close_reason, sizeof c->close_reason, "too many unread messages");
         mark_dirty(c);
@@ -228,14 +232,20 @@ static void arm_dirty(struct ws_server *s)
     pthread_mutex_lock(&s->mu);
     struct ws_conn *d = s->dirty;
     s->dirty = NULL;
-    for (struct ws_conn *c = d; c; c = c->next_dirty)
+    for (struct ws_conn *c = d; c; c = c->next_dirty) {
         c->dirty = false;
+        c->closing_armed = c->close_code != 0; /* read below without the lock */
+    }
     pthread_mutex_unlock(&s->mu);
     while (d) {
         struct ws_conn *c = d;
         d = d->next_dirty;
-        if (c->wsi)
+        if (c->wsi) {
             lws_callback_on_writable(c->wsi);
+            /* A client that reads nothing never lets the close frame out: bound the wait. */
+            if (c->closing_armed)
+                lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+        }
         ws_conn_unref(c);
     }
 }
