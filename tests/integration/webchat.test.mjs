@@ -165,11 +165,13 @@ test('the rate limit: past the burst, messages are refused with RateLimited, the
   const c = connect(AIR);
   await c.opened;
   for (let i = 0; i < 7; i++) c.send({ type: 'ping', id: i });
-  await new Promise((r) => setTimeout(r, 300));
+  const replies = () => c.got.filter((m) => m.type === 'pong' || m.code === 'RateLimited');
+  for (let t = 0; replies().length < 7 && t < 200; t++) await new Promise((r) => setTimeout(r, 25));
   const pongs = c.got.filter((m) => m.type === 'pong').length;
   const limited = c.got.filter((m) => m.type === 'error' && m.code === 'RateLimited');
-  assert.equal(pongs, 4); // the burst
-  assert.equal(limited.length, 3);
+  assert.equal(pongs + limited.length, 7);
+  assert.ok(pongs >= 4 && pongs <= 5, `${pongs} pongs`); // the burst (plus a refill on a slow machine)
+  assert.ok(limited.length >= 2);
   assert.match(limited[0].message, /wait \d+ ms/);
   await new Promise((r) => setTimeout(r, 700)); // 2 per second refill
   c.send({ type: 'ping', id: 'later' });
