@@ -46,8 +46,8 @@ static void handle_healthz(struct http_request *req, void *ud)
     cJSON_Delete(j);
 }
 
-int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
-                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen)
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,
+                    char **reply, size_t *reply_len, char *err, size_t errlen)
 {
     struct lambda_owned_result res;
     struct lambda_invoke_opts o = {.type = LAMBDA_REQUEST_RESPONSE, .timeout_ms = timeout_ms};

@@ -75,8 +75,8 @@ int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out);
 
 int cmd_serve(int argc, char **argv);
 /* A bot_hook_fn that runs code hooks through lambda/ (ud: the lambda_registry). */
-int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
-                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen);
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,
+                    char **reply, size_t *reply_len, char *err, size_t errlen);
 int cmd_chat(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
