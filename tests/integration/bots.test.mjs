@@ -143,6 +143,20 @@ test('parley chat talks to a bot through the dialog manager; parley export print
   assert.match(out, /\[ElicitSlot PickupDate intent=OrderFlowers slots=\{"FlowerType":"roses",/);
   assert.match(out, /confidence=0\.\d\d|confidence=1\.00/);
   assert.match(out, /\[ElicitSlot PickupTime /);
+  // a code hook in the terminal runs through the same functions as the server's
+  const cfg2 = writeConfig(dir, { bots: [{ file: path.join(SOURCE_DIR, 'examples/bots/airline.json') }],
+    functions: [{ name: 'BookFlight', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
+                  handler: 'function.handler' }] });
+  const booked = await new Promise((resolve) => {
+    const p = spawn(PARLEY_BIN, ['chat', 'AmazonianAirways', '--config', cfg2, '--data-dir', `${dir}/data2`]);
+    let text = '';
+    p.stdout.on('data', (d) => (text += d));
+    p.on('close', (code) => resolve({ text, code }));
+    p.stdin.end('book a flight from Boston to Chicago tomorrow\nyes\n');
+  });
+  assert.equal(booked.code, 0);
+  assert.match(booked.text, /AmazonianAirways> We have booked your flight from Boston to Chicago on \d{4}-\d\d-\d\d/);
+  assert.match(booked.text, /\[Fulfilled intent=BookFlight /);
   const ex = await runParley(['export', 'FlowerShop', '--config', cfg, '--data-dir', `${dir}/data`]);
   assert.equal(ex.code, 0);
   const doc = JSON.parse(ex.stdout);
