@@ -144,17 +144,19 @@ test('parley chat talks to a bot through the dialog manager; parley export print
   assert.match(out, /confidence=0\.\d\d|confidence=1\.00/);
   assert.match(out, /\[ElicitSlot PickupTime /);
   // a code hook in the terminal runs through the same functions as the server's
-  const cfg2 = writeConfig(dir, { bots: [{ file: path.join(SOURCE_DIR, 'examples/bots/airline.json') }],
+  const cfg2 = writeConfig(tempDir(), { bots: [{ file: path.join(SOURCE_DIR, 'examples/bots/airline.json') }],
     functions: [{ name: 'BookFlight', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
                   handler: 'function.handler' }] });
   const booked = await new Promise((resolve) => {
     const p = spawn(PARLEY_BIN, ['chat', 'AmazonianAirways', '--config', cfg2, '--data-dir', `${dir}/data2`]);
     let text = '';
     p.stdout.on('data', (d) => (text += d));
-    p.on('close', (code) => resolve({ text, code }));
+    let errText = '';
+    p.stderr.on('data', (d) => (errText += d));
+    p.on('close', (code) => resolve({ text, code, errText }));
     p.stdin.end('book a flight from Boston to Chicago tomorrow\nyes\n');
   });
-  assert.equal(booked.code, 0);
+  assert.equal(booked.code, 0, booked.errText);
   assert.match(booked.text, /AmazonianAirways> We have booked your flight from Boston to Chicago on \d{4}-\d\d-\d\d/);
   assert.match(booked.text, /\[Fulfilled intent=BookFlight /);
   const ex = await runParley(['export', 'FlowerShop', '--config', cfg, '--data-dir', `${dir}/data`]);
