@@ -172,7 +172,19 @@ cJSON *bot_session_outcome(const struct bot_def *def, const struct bot_session *
 /* Finds the bot version an alias points to, with a reference; NULL if none. */
 struct bot_def *bot_engine_resolve(struct bot_engine *e, const char *bot, const char *alias);
 struct store *bot_engine_store(struct bot_engine *e);
-/* Whether a request with this x-api-key (NULL if none) may use the Lex APIs. */
-bool bot_engine_authorized(struct bot_engine *e, const char *api_key);
+const struct lex_auth *bot_engine_auth(struct bot_engine *e);
+
+/* ---- auth.c: who may call the Lex runtime APIs (the config's "lex" section) ---- */
+
+struct parley_config;
+struct http_request;
+struct lex_auth;
+/* NULL *out means anyone may call. -1 with err "FILE: lex.KEY: problem". */
+int lex_auth_new(const struct parley_config *cfg, struct lex_auth **out, char *err,
+                 size_t errlen);
+void lex_auth_free(struct lex_auth *a);
+/* 0 when req may pass; else -1 with *type (an AWS error name) and msg set (answer 403). */
+int lex_auth_check(const struct lex_auth *a, struct http_request *req, const char **type,
+                   char *msg, size_t msglen);
 
 #endif

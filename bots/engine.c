@@ -63,8 +63,7 @@ struct busy {
 
 struct bot_engine {
     struct bot_engine_options opts;
-    char **api_keys; /* lex.auth "apiKey": the accepted keys; NULL = no check */
-    size_t n_api_keys;
+    struct lex_auth *auth; /* who may call the Lex APIs (auth.c) */
     struct store *st;
     pthread_rwlock_t lock; /* guards the entries' def pointers */
     struct bot_entry *entries;
@@ -84,6 +83,11 @@ struct bot_engine {
 struct store *bot_engine_store(struct bot_engine *e)
 {
     return e->st;
+}
+
+const struct lex_auth *bot_engine_auth(struct bot_engine *e)
+{
+    return e->auth;
 }
 
 /* ---- loading ---- */
@@ -304,76 +308,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/*
- * The "lex" section: {"auth": "none"} (default: any caller, SigV4-signed
- * requests included, signature not checked) or {"auth": "apiKey",
- * "apiKeysEnv": "NAME"}: callers must send x-api-key with one of the
- * comma-separated keys in environment variable NAME (keys never live in the
- * config file, nor in any log).
- */
-static int load_lex(struct bot_engine *e, const struct parley_config *cfg, char *err, size_t errlen)
-{
-    const cJSON *lex = cJSON_GetObjectItemCaseSensitive(cfg->doc, "lex");
-    if (!lex)
-        return 0;
-    for (const cJSON *k = lex->child; k; k = k->next) {
-        if (strcmp(k->string, "auth") && strcmp(k->string, "apiKeysEnv")) {
-            snprintf(err, errlen, "%s: lex.%s: unknown key (auth or apiKeysEnv)", cfg->path,
-                     k->string);
-            return -1;
-        }
-    }
-    const char *auth = json_string(lex, "auth");
-    if (!auth || strcmp(auth, "none") == 0)
-        return 0;
-    if (strcmp(auth, "apiKey") != 0) {
-        snprintf(err, errlen, "%s: lex.auth: must be \"none\" or \"apiKey\"", cfg->path);
-        return -1;
-    }
-    const char *env = json_string(lex, "apiKeysEnv");
-    const char *keys = env ? getenv(env) : NULL;
-    if (!keys || !*keys) {
-        snprintf(err, errlen,
-                 "%s: lex.apiKeysEnv: must name an environment variable holding "
-                 "comma-separated API keys (it is %s)",
-                 cfg->path, env ? "empty or unset" : "missing");
-        return -1;
-    }
-    char *copy = strdup(keys);
-    for (char *save = NULL, *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-        char **grown = realloc(e->api_keys, (e->n_api_keys + 1) * sizeof *grown);
-        if (!grown)
-            break;
-        e->api_keys = grown;
-        e->api_keys[e->n_api_keys++] = strdup(k);
-    }
-    free(copy);
-    return 0;
-}
-
-bool bot_engine_authorized(struct bot_engine *e, const char *api_key)
-{
-    if (!e->api_keys)
-        return true;
-    if (!api_key)
-        return false;
-    bool ok = false;
-    size_t n = strlen(api_key);
-    for (size_t i = 0; i < e->n_api_keys; i++) {
-        /* compare every key in full, whatever matched, so timing tells nothing */
-        size_t m = strlen(e->api_keys[i]);
-        unsigned char diff = (unsigned char)(n != m);
-        for (size_t k = 0; k < m; k++)
-            diff |= (unsigned char)(e->api_keys[i][k] ^ (k < n ? api_key[k] : 0));
-        ok |= diff == 0;
-    }
-    return ok;
-}
-
 static int load_config(struct bot_engine *e, const struct parley_config *cfg, char *err,
                        size_t errlen)
 {
-    if (load_lex(e, cfg, err, errlen))
+    if (lex_auth_new(cfg, &e->auth, err, errlen))
         return -1;
     const cJSON *bots = cJSON_GetObjectItemCaseSensitive(cfg->doc, "bots");
     const cJSON *b;
@@ -755,9 +693,7 @@ void bot_engine_free(struct bot_engine *e)
         free(b->cfg_path);
     }
     free(e->entries);
-    for (size_t i = 0; i < e->n_api_keys; i++)
-        free(e->api_keys[i]);
-    free(e->api_keys);
+    lex_auth_free(e->auth);
     pthread_rwlock_destroy(&e->lock);
     pthread_mutex_destroy(&e->qlock);
     pthread_cond_destroy(&e->qcond);

@@ -13,7 +13,6 @@
  * Lex V2's test alias, means $LATEST), localeId the bot's locale with an
  * underscore (en_US), sessionId the user.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,9 +161,10 @@ static bool path_ids(struct http_request *req, enum lex_api api, const char **bo
                      const char **alias, const char **user, struct bot_def **def,
                      struct bot_engine *e)
 {
-    if (!bot_engine_authorized(e, http_request_header(req, "x-api-key"))) {
-        http_respond_error(req, 403, "AccessDeniedException",
-                           "This Parley requires an API key: send it in the x-api-key header.");
+    const char *denied;
+    char why[256];
+    if (lex_auth_check(bot_engine_auth(e), req, &denied, why, sizeof why) != 0) {
+        http_respond_error(req, 403, denied, "%s", why);
         return false;
     }
     *bot = http_request_param(req, api == LEX_V1 ? "botName" : "botId");
@@ -587,28 +587,22 @@ static void handle_delete_session(struct http_request *req, void *ud)
 static char *header_b64(const char *text, bool gz)
 {
     size_t len = strlen(text);
-    unsigned char *data = (unsigned char *)text;
-    unsigned char *packed = NULL;
-    if (gz) {
-        z_stream zs = {0};
-        size_t cap = compressBound(len) + 32;
-        packed = malloc(cap);
-        if (!packed || deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            free(packed);
-            return NULL;
-        }
-        zs.next_in = data;
-        zs.avail_in = (uInt)len;
-        zs.next_out = packed;
-        zs.avail_out = (uInt)cap;
-        deflate(&zs, Z_FINISH);
-        len = zs.total_out;
-        deflateEnd(&zs);
-        data = packed;
+    if (!gz)
+        return base64_encode(text, len);
+    z_stream zs = {0};
+    size_t cap = compressBound(len) + 32;
+    unsigned char *packed = malloc(cap);
+    if (!packed || deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(packed);
+        return NULL;
     }
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    zs.next_in = (unsigned char *)text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = packed;
+    zs.avail_out = (uInt)cap;
+    deflate(&zs, Z_FINISH);
+    deflateEnd(&zs);
+    char *out = base64_encode(packed, zs.total_out);
     free(packed);
     return out;
 }

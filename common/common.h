@@ -88,6 +88,48 @@ bool json_number(const cJSON *obj, const char *key, double *out);
 /* Prints json unformatted into a malloc'd string (caller frees), NULL on OOM. */
 char *json_print(const cJSON *json, size_t *len);
 
+/* ---- sigv4.c: AWS Signature Version 4 (signing Lambda calls, checking Lex callers) ---- */
+
+struct sigv4_header {
+    const char *name; /* any case; signed lowercased */
+    const char *value;
+};
+
+struct sigv4_request {
+    const char *method;
+    const char *path;  /* as sent on the wire (already percent-encoded) */
+    const char *query; /* as sent, without '?', or NULL */
+    const struct sigv4_header *headers;
+    size_t nheaders; /* every header to sign, Host and X-Amz-Date included */
+    const void *payload;
+    size_t payload_len;
+    const char *region;
+    const char *service;
+    const char *access_key;
+    const char *secret_key;
+    const char *amz_date; /* YYYYMMDDTHHMMSSZ, the same as the X-Amz-Date header */
+    bool double_encode;   /* every service but S3 */
+};
+
+/*
+ * Fills out with the Authorization header's value. canonical and
+ * string_to_sign (may be NULL) receive those texts, for tests and debugging.
+ * 0 or PARLEY_ENOMEM/EINVAL.
+ */
+int sigv4_sign(const struct sigv4_request *rq, struct buf *out, struct buf *canonical,
+               struct buf *string_to_sign);
+/* Lowercase hex SHA-256 of data into out[65]. */
+void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
+/* Formats t (seconds since the epoch) as YYYYMMDDTHHMMSSZ into out[17]. */
+void sigv4_amz_date(int64_t t, char out[17]);
+
+/* ---- base64.c ---- */
+
+/* Base64 of data (malloc'd, NUL-terminated; caller frees), NULL on OOM. */
+char *base64_encode(const void *data, size_t len);
+/* The decoded bytes (malloc'd, NUL-terminated), *outlen set; NULL when malformed. */
+char *base64_decode(const char *text, size_t *outlen);
+
 #include "common/banned.h"
 
 #endif

@@ -63,7 +63,7 @@ static void invoke_done(const struct lambda_result *r, void *ud)
         if (r->function_error)
             http_response_header(resp, "X-Amz-Function-Error", r->function_error);
         if (r->log_tail) {
-            char *b64 = lambda_base64_encode(r->log_tail, r->log_tail_len);
+            char *b64 = base64_encode(r->log_tail, r->log_tail_len);
             if (b64)
                 http_response_header(resp, "X-Amz-Log-Result", b64);
             free(b64);
@@ -104,7 +104,7 @@ static void handle_invoke(struct http_request *req, void *ud)
     o.client_context = http_request_header(req, "X-Amz-Client-Context");
     if (o.client_context) {
         size_t cl;
-        char *cc = lambda_base64_decode(o.client_context, &cl);
+        char *cc = base64_decode(o.client_context, &cl);
         bool ok = cc && strlen(o.client_context) <= 3583;
         free(cc);
         if (!ok) {

@@ -168,44 +168,4 @@ void event_queue_free(struct lambda_registry *reg);
 
 int endpoint_routes_add(struct lambda_registry *reg, struct http_server *srv);
 
-/* ---- sigv4.c: AWS Signature Version 4 ---- */
-
-struct sigv4_header {
-    const char *name; /* any case; signed lowercased */
-    const char *value;
-};
-
-struct sigv4_request {
-    const char *method;
-    const char *path;  /* as sent on the wire (already percent-encoded) */
-    const char *query; /* as sent, without '?', or NULL */
-    const struct sigv4_header *headers;
-    size_t nheaders; /* every header to sign, Host and X-Amz-Date included */
-    const void *payload;
-    size_t payload_len;
-    const char *region;
-    const char *service;
-    const char *access_key;
-    const char *secret_key;
-    const char *amz_date; /* YYYYMMDDTHHMMSSZ, the same as the X-Amz-Date header */
-    bool double_encode;   /* every service but S3 */
-};
-
-/*
- * Fills out with the Authorization header's value. canonical and
- * string_to_sign (may be NULL) receive those texts, for tests and debugging.
- * 0 or PARLEY_ENOMEM/EINVAL.
- */
-int sigv4_sign(const struct sigv4_request *rq, struct buf *out, struct buf *canonical,
-               struct buf *string_to_sign);
-/* Lowercase hex SHA-256 of data into out[65]. */
-void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
-/* Formats t (seconds since the epoch) as YYYYMMDDTHHMMSSZ into out[17]. */
-void sigv4_amz_date(int64_t t, char out[17]);
-
-/* ---- base64 (registry.c) ---- */
-char *lambda_base64_encode(const void *data, size_t len);
-/* NULL when malformed; *outlen set. */
-char *lambda_base64_decode(const char *text, size_t *outlen);
-
 #endif

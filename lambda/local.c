@@ -294,7 +294,7 @@ static void assign(struct worker *w, struct invocation *inv)
     http_response_header(r, "Lambda-Runtime-Trace-Id", tid);
     if (inv->client_context) {
         size_t len;
-        char *json = lambda_base64_decode(inv->client_context, &len);
+        char *json = base64_decode(inv->client_context, &len);
         if (json && !memchr(json, '\n', len) && !memchr(json, '\r', len))
             http_response_header(r, "Lambda-Runtime-Client-Context", json);
         free(json);

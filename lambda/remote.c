@@ -308,7 +308,7 @@ static void call(CURL *curl, struct remote_pool *p, struct invocation *inv)
 
     if (r.log_result) {
         size_t len;
-        char *text = lambda_base64_decode(r.log_result, &len);
+        char *text = base64_decode(r.log_result, &len);
         if (text)
             invocation_log(inv, text, len);
         free(text);

@@ -2,22 +2,25 @@
 # Installs what Parley needs on Debian 12 and nothing that is already there.
 #   scripts/install-deps.sh build   compiler, CMake and the -dev libraries (to build and run)
 #   scripts/install-deps.sh test    all of build, plus what the tests drive: Check, valgrind,
-#                                   clang/clang-format, Node.js, promtool, and tests/ npm packages
+#                                   clang/clang-format, Node.js, promtool, Chromium, and the npm
+#                                   packages of tests/ and examples/functions/airline-node
+#   scripts/install-deps.sh bench   all of test, plus the peers the benchmarks run: nginx, wrk
 # Uses sudo for apt-get when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config
             libmicrohttpd-dev libwebsockets-dev libcjson-dev libcurl4-openssl-dev libssl-dev
-            libsqlite3-dev zlib1g-dev libbrotli-dev libnghttp2-dev)
-test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus
-           # the browser tests (spa, chat widget) drive Debian's Chromium with playwright-core
-           chromium
+            libsqlite3-dev zlib1g-dev libbrotli-dev libnghttp2-dev
+            curl)  # curl: the example bash Lambda runtime (examples/functions/airline-bash)
+test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus chromium
            # aws-lambda-ric (examples/functions/airline-node) builds its native client
            g++ make cmake autoconf automake libtool python3)
 
+mode=${1:-build}
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then
+[ "$mode" = bench ] && want+=(nginx wrk)
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
     want+=("${test_pkgs[@]}")
     command -v node >/dev/null 2>&1 || want+=(nodejs npm)
 fi
@@ -34,7 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-build}" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
     # npm packages come from the lock file, exactly.
     for dir in tests examples/functions/airline-node; do
         if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

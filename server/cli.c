@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bots/bots.h"
 #include "common/common.h"
+#include "lambda/lambda.h"
 #include "server/server_internal.h"
+#include "store/store.h"
 
 static int parse_port(const char *s, int *out)
 {
@@ -101,4 +104,30 @@ int cli_load_config(const struct cli_opts *o, struct parley_config *cfg)
     if (o->port >= 0)
         cfg->server.port = o->port;
     return 0;
+}
+
+int cli_bots_open(const struct cli_opts *o, struct cli_bots *b)
+{
+    memset(b, 0, sizeof *b);
+    if (cli_load_config(o, &b->cfg))
+        return -1;
+    char err[1024];
+    struct bot_engine_options bo = {.workers = 1, .hook = serve_code_hook};
+    if (store_open(b->cfg.data_dir, &b->st, err, sizeof err) != 0 ||
+        lambda_registry_new(&b->cfg, b->st, &b->functions, err, sizeof err) != 0 ||
+        (bo.hook_ud = b->functions,
+         bot_engine_new(&b->cfg, b->st, &bo, &b->engine, err, sizeof err) != 0)) {
+        fprintf(stderr, "parley: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_bots_close(struct cli_bots *b)
+{
+    bot_engine_free(b->engine);
+    lambda_registry_free(b->functions);
+    store_close(b->st);
+    config_release(&b->cfg);
+    memset(b, 0, sizeof *b);
 }

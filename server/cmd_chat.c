@@ -12,7 +12,6 @@
 #include "bots/bots.h"
 #include "common/common.h"
 #include "server/server_internal.h"
-#include "store/store.h"
 
 static const char usage[] =
     "usage: parley chat BOT [--alias A] [--user U] [--config FILE] [--data-dir DIR]\n"
@@ -37,19 +36,10 @@ int cmd_chat(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    struct parley_config cfg;
-    if (cli_load_config(&o, &cfg))
-        return 1;
+    struct cli_bots b;
     int result = 1;
-    struct store *st = NULL;
-    struct bot_engine *e = NULL;
-    char err[1024];
-    if (store_open(cfg.data_dir, &st, err, sizeof err) != 0 ||
-        bot_engine_new(&cfg, st, &(struct bot_engine_options){.workers = 1}, &e, err, sizeof err) !=
-            0) {
-        fprintf(stderr, "parley: %s\n", err);
+    if (cli_bots_open(&o, &b) != 0)
         goto out;
-    }
     bool tty = isatty(0);
     char line[2048];
     for (;;) {
@@ -65,7 +55,7 @@ int cmd_chat(int argc, char **argv)
         struct bot_turn turn = {.bot = o.args[0], .alias = alias, .user = user, .text = line};
         int terr = 0;
         char msg[1024];
-        cJSON *out = bot_turn_run(e, &turn, &terr, msg, sizeof msg);
+        cJSON *out = bot_turn_run(b.engine, &turn, &terr, msg, sizeof msg);
         if (!out) {
             printf("error: %s\n", msg);
             if (terr == PARLEY_ENOTFOUND)
@@ -90,8 +80,6 @@ int cmd_chat(int argc, char **argv)
     }
     result = 0;
 out:
-    bot_engine_free(e);
-    store_close(st);
-    config_release(&cfg);
+    cli_bots_close(&b);
     return result;
 }

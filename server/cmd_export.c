@@ -9,7 +9,6 @@
 #include "bots/bots.h"
 #include "common/common.h"
 #include "server/server_internal.h"
-#include "store/store.h"
 
 static int with_engine(int argc, char **argv, const char *usage, const struct cli_flag *flags,
                        int (*fn)(struct bot_engine *e, const char *bot, void *ud), void *ud)
@@ -22,22 +21,9 @@ static int with_engine(int argc, char **argv, const char *usage, const struct cl
         fputs(usage, stderr);
         return 2;
     }
-    struct parley_config cfg;
-    if (cli_load_config(&o, &cfg))
-        return 1;
-    struct store *st = NULL;
-    struct bot_engine *e = NULL;
-    char err[1024];
-    int result = 1;
-    if (store_open(cfg.data_dir, &st, err, sizeof err) != 0 ||
-        bot_engine_new(&cfg, st, &(struct bot_engine_options){.workers = 1}, &e, err, sizeof err) !=
-            0)
-        fprintf(stderr, "parley: %s\n", err);
-    else
-        result = fn(e, o.args[0], ud);
-    bot_engine_free(e);
-    store_close(st);
-    config_release(&cfg);
+    struct cli_bots b;
+    int result = cli_bots_open(&o, &b) == 0 ? fn(b.engine, o.args[0], ud) : 1;
+    cli_bots_close(&b);
     return result;
 }
 

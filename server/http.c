@@ -396,6 +396,32 @@ const char *http_request_query(struct http_request *req, const char *name)
     return copy;
 }
 
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    struct buf *b = cls;
+    if (b->len)
+        buf_append(b, "&", 1);
+    buf_puts(b, key);
+    if (value) {
+        buf_append(b, "=", 1);
+        buf_puts(b, value);
+    }
+    return MHD_YES;
+}
+
+const char *http_request_raw_query(struct http_request *req)
+{
+    /* libmicrohttpd keeps the arguments (raw: see keep_escaped), not the string: rebuild it. */
+    struct buf b = BUF_INIT(64 * 1024);
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_arg, &b);
+    char *copy = http_request_alloc(req, b.len + 1);
+    if (copy)
+        memcpy(copy, b.data ? b.data : "", b.len + 1);
+    buf_release(&b);
+    return copy ? copy : "";
+}
+
 const char *http_request_body(const struct http_request *req, size_t *len)
 {
     if (len)

@@ -103,6 +103,8 @@ const char *http_request_param(const struct http_request *req, const char *name)
 const char *http_request_header(const struct http_request *req, const char *name);
 /* A query-string argument, percent-decoded ('+' is a space); NULL if absent. */
 const char *http_request_query(struct http_request *req, const char *name);
+/* The query string as sent (no '?', still percent-encoded); "" when none. */
+const char *http_request_raw_query(struct http_request *req);
 /* The raw body; "" with *len = 0 when there is none. NUL-terminated. */
 const char *http_request_body(const struct http_request *req, size_t *len);
 const char *http_request_id(const struct http_request *req);

@@ -77,6 +77,23 @@ int cli_load_config(const struct cli_opts *o, struct parley_config *cfg);
 struct spa_sites;
 int cli_load_sites(const struct parley_config *cfg, struct spa_sites **out);
 
+/*
+ * What the bot verbs (chat, export, publish) work on: the config, the store,
+ * the functions (code hooks run through them) and the bot engine. 0, or -1
+ * after printing the error; close it either way.
+ */
+struct store;
+struct lambda_registry;
+struct bot_engine;
+struct cli_bots {
+    struct parley_config cfg;
+    struct store *st;
+    struct lambda_registry *functions;
+    struct bot_engine *engine;
+};
+int cli_bots_open(const struct cli_opts *o, struct cli_bots *b);
+void cli_bots_close(struct cli_bots *b);
+
 /* ---- the verbs (server/cmd_*.c) ---- */
 
 int cmd_serve(int argc, char **argv);

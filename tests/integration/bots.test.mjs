@@ -85,6 +85,38 @@ test('with lex.auth apiKey, requests need a key from the environment', async () 
   assert.match(bad.stderr, /lex\.apiKeysEnv: must name an environment variable/);
 });
 
+test('with lex.auth sigv4, the AWS SDK\'s signatures are checked (V1 over HTTP/1.1, V2 over h2c)', async () => {
+  const { LexRuntimeServiceClient, PostTextCommand } = await import('@aws-sdk/client-lex-runtime-service');
+  const { LexRuntimeV2Client, RecognizeTextCommand } = await import('@aws-sdk/client-lex-runtime-v2');
+  const s = await startParley({
+    config: { bots: [{ file: flowers }],
+              lex: { auth: 'sigv4', accessKeyIdEnv: 'TEST_LEX_ID', secretAccessKeyEnv: 'TEST_LEX_SECRET' } },
+    env: { TEST_LEX_ID: 'AKIDPARLEYTEST', TEST_LEX_SECRET: 'the-real-secret' },
+  });
+  const v1 = (accessKeyId, secretAccessKey) => new LexRuntimeServiceClient({
+    endpoint: s.url, region: 'eu-west-1', credentials: { accessKeyId, secretAccessKey } });
+  const v2 = (accessKeyId, secretAccessKey) => new LexRuntimeV2Client({
+    endpoint: s.url, region: 'eu-west-1', credentials: { accessKeyId, secretAccessKey } });
+  const post = (c) => c.send(new PostTextCommand({ botName: 'FlowerShop', botAlias: '$LATEST',
+    userId: 'signed-user', inputText: 'order flowers', sessionAttributes: { a: 'b c' } }));
+  const recognize = (c) => c.send(new RecognizeTextCommand({ botId: 'FlowerShop', botAliasId: 'TSTALIASID',
+    localeId: 'en_US', sessionId: 'signed-user-2', text: 'order flowers' }));
+  try {
+    assert.equal((await post(v1('AKIDPARLEYTEST', 'the-real-secret'))).slotToElicit, 'FlowerType');
+    assert.equal((await recognize(v2('AKIDPARLEYTEST', 'the-real-secret'))).sessionState.dialogAction.slotToElicit, 'FlowerType');
+    await assert.rejects(post(v1('AKIDPARLEYTEST', 'a-wrong-secret')),
+      (e) => e.name === 'InvalidSignatureException' && e.$metadata.httpStatusCode === 403);
+    await assert.rejects(recognize(v2('AKIDPARLEYTEST', 'a-wrong-secret')),
+      (e) => e.name === 'InvalidSignatureException');
+    await assert.rejects(post(v1('AKIDSOMEONEELSE', 'the-real-secret')),
+      (e) => e.name === 'UnrecognizedClientException');
+    const unsigned = await postText(s.url, 'FlowerShop', 'unsigned-user', 'order flowers');
+    assert.equal(unsigned.status, 403);
+    assert.equal(unsigned.type, 'MissingAuthenticationTokenException');
+    assert.ok(!s.stdout.includes('the-real-secret') && !s.stderr.includes('the-real-secret'));
+  } finally { await s.stop(); s.cleanup(); }
+});
+
 test('a bot file with a mistake stops serve with the file and the JSON path', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'broken.json');
@@ -111,6 +143,22 @@ test('parley chat talks to a bot through the dialog manager; parley export print
   assert.match(out, /\[ElicitSlot PickupDate intent=OrderFlowers slots=\{"FlowerType":"roses",/);
   assert.match(out, /confidence=0\.\d\d|confidence=1\.00/);
   assert.match(out, /\[ElicitSlot PickupTime /);
+  // a code hook in the terminal runs through the same functions as the server's
+  const cfg2 = writeConfig(tempDir(), { bots: [{ file: path.join(SOURCE_DIR, 'examples/bots/airline.json') }],
+    functions: [{ name: 'BookFlight', codeDir: path.join(SOURCE_DIR, 'examples/functions/airline-bash'),
+                  handler: 'function.handler' }] });
+  const booked = await new Promise((resolve) => {
+    const p = spawn(PARLEY_BIN, ['chat', 'AmazonianAirways', '--config', cfg2, '--data-dir', `${dir}/data2`]);
+    let text = '';
+    p.stdout.on('data', (d) => (text += d));
+    let errText = '';
+    p.stderr.on('data', (d) => (errText += d));
+    p.on('close', (code) => resolve({ text, code, errText }));
+    p.stdin.end('book a flight from Boston to Chicago tomorrow\nyes\n');
+  });
+  assert.equal(booked.code, 0, booked.errText);
+  assert.match(booked.text, /AmazonianAirways> We have booked your flight from Boston to Chicago on \d{4}-\d\d-\d\d/);
+  assert.match(booked.text, /\[Fulfilled intent=BookFlight /);
   const ex = await runParley(['export', 'FlowerShop', '--config', cfg, '--data-dir', `${dir}/data`]);
   assert.equal(ex.code, 0);
   const doc = JSON.parse(ex.stdout);

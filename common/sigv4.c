@@ -20,7 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "lambda/lambda_internal.h"
+#include "common/common.h"
 
 static void hex(const unsigned char *d, size_t n, char *out)
 {
@@ -203,7 +203,7 @@ int sigv4_sign(const struct sigv4_request *rq, struct buf *out, struct buf *cano
     if (!rq->method || !rq->path || !rq->region || !rq->service || !rq->access_key ||
         !rq->secret_key || !rq->amz_date || strlen(rq->amz_date) != 16)
         return PARLEY_EINVAL;
-    struct buf creq = BUF_INIT(LAMBDA_PAYLOAD_MAX);
+    struct buf creq = BUF_INIT(1u << 20); /* method, path, query, headers: the body is hashed */
     struct buf signed_headers = BUF_INIT(64 * 1024);
     struct buf sts = BUF_INIT(64 * 1024);
     struct hdr *hs = calloc(rq->nheaders ? rq->nheaders : 1, sizeof *hs);
