@@ -180,11 +180,10 @@ struct parley_config;
 struct http_request;
 struct lex_auth;
 /* NULL *out means anyone may call. -1 with err "FILE: lex.KEY: problem". */
-int lex_auth_new(const struct parley_config *cfg, struct lex_auth **out, char *err,
-                 size_t errlen);
+int lex_auth_new(const struct parley_config *cfg, struct lex_auth **out, char *err, size_t errlen);
 void lex_auth_free(struct lex_auth *a);
 /* 0 when req may pass; else -1 with *type (an AWS error name) and msg set (answer 403). */
-int lex_auth_check(const struct lex_auth *a, struct http_request *req, const char **type,
-                   char *msg, size_t msglen);
+int lex_auth_check(const struct lex_auth *a, struct http_request *req, const char **type, char *msg,
+                   size_t msglen);
 
 #endif
