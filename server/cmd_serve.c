@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bots/bots.h"
+#include "bots/slack.h"
 #include "common/common.h"
 #include "lambda/lambda.h"
 #include "server/http.h"
@@ -46,8 +47,8 @@ static void handle_healthz(struct http_request *req, void *ud)
     cJSON_Delete(j);
 }
 
-int serve_code_hook(void *ud, const char *uri, const char *event, size_t len,
-                    unsigned timeout_ms, char **reply, size_t *reply_len, char *err, size_t errlen)
+int serve_code_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,
+                    char **reply, size_t *reply_len, char *err, size_t errlen)
 {
     struct lambda_owned_result res;
     struct lambda_invoke_opts o = {.type = LAMBDA_REQUEST_RESPONSE, .timeout_ms = timeout_ms};
@@ -126,6 +127,7 @@ int cmd_serve(int argc, char **argv)
     struct spa_sites *sites = NULL;
     struct spa_host *spa = NULL;
     struct bot_engine *bots = NULL;
+    struct slack_channel *slack = NULL;       /* bots/slack.c: the config's `slack` */
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
@@ -168,6 +170,13 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     bot_routes_add(bots, srv);
+    /* bots/slack.c: the Slack channel (events, commands, interactions) over the engine */
+    if (slack_channel_new(&cfg, bots, &slack, err, sizeof err) != 0 ||
+        (slack_routes_add(slack, srv) != 0 &&
+         snprintf(err, sizeof err, "cannot add the Slack routes") > 0)) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -206,12 +215,15 @@ int cmd_serve(int argc, char **argv)
     /* Stop taking requests and let those in flight finish; then the modules, in the order
        they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
+    slack_channel_free(slack); /* its turns run on the engine: before it */
+    slack = NULL;
     bot_engine_free(bots);
     bots = NULL;
     lambda_registry_shutdown(functions, cfg.server.shutdown_grace_ms);
     http_server_shutdown(srv);
     result = 0;
 out:
+    slack_channel_free(slack);
     bot_engine_free(bots);
     lambda_registry_free(functions);
     http_server_free(srv);
