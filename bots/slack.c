@@ -112,7 +112,8 @@ int slack_signature_verify(const char *secret, const char *timestamp, const char
         return PARLEY_EINVAL;
     }
     size_t tl = strlen(timestamp);
-    if (tl == 0 || tl > 15) {
+    /* canonical decimal only: no sign, no leading zero, no fraction (Slack sends none) */
+    if (tl == 0 || tl > 15 || (timestamp[0] == '0' && tl > 1)) {
         *why = "the timestamp is not an integer";
         return PARLEY_EINVAL;
     }
