@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startParley, SOURCE_DIR, sleep } from './harness.mjs';
+import { startParley, runParley, tempDir, writeConfig, SOURCE_DIR, sleep } from './harness.mjs';
 import { startFakeSlack, slackSign, nowSeconds } from './fake-slack.mjs';
 
 const SECRET = 'test-signing-secret-0123456789abcdef';
@@ -251,4 +251,33 @@ test('with a code hook taking 5 s every event is still acknowledged in under 3 s
   } finally {
     await slow.stop(); slow.cleanup(); await slowFake.stop();
   }
+});
+
+test('the default config starts without the Slack variables: a warning, and 503', async () => {
+  const d = await startParley({ configPath: path.join(SOURCE_DIR, 'examples/parley.json'),
+    env: { SLACK_SIGNING_SECRET: '', SLACK_BOT_TOKEN: '', SLACK_BOT_USER_ID: '', SLACK_API_URL: '' } });
+  try {
+    const r = await postSigned(`${d.url}/slack/ConfigBot/events`, { type: 'url_verification', challenge: 'x' });
+    assert.equal(r.status, 503);
+    assert.match(d.stderr, /SLACK_SIGNING_SECRET\) is not set/);
+  } finally { await d.stop(); d.cleanup(); }
+});
+
+test('a mistake in the slack section stops parley with one line naming the key', async () => {
+  const dir = tempDir();
+  const cases = [
+    [{ bots: [{ bot: 'ConfigBot' }] }, /slack\.bots\[0\]\.signingSecretEnv: needs exactly one of/],
+    [{ bots: [{ bot: 'NoSuchBot', signingSecretEnv: 'X' }] }, /slack\.bots\[0\]\.bot: no bot NoSuchBot/],
+    [{ bots: [{ bot: 'ConfigBot', signingSecretEnv: 'X', events: ['reaction_added'] }] }, /slack\.bots\[0\]\.events: only/],
+    [{ bots: [{ bot: 'ConfigBot', signingSecretEnv: 'X', apiUrl: 'ftp://x' }] }, /slack\.bots\[0\]\.apiUrl: must be an http/],
+    [{ bots: [], colour: 'red' }, /slack\.colour: unknown key/],
+  ];
+  try {
+    for (const [slack, re] of cases) {
+      const file = writeConfig(dir, { server: { port: 0 }, bots: [configbot], slack });
+      const r = await runParley(['serve', '--config', file, '--data-dir', path.join(dir, 'data'), '--port', '0']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, re);
+    }
+  } finally { (await import('node:fs')).rmSync(dir, { recursive: true, force: true }); }
 });
