@@ -281,3 +281,26 @@ test('a mistake in the slack section stops parley with one line naming the key',
     }
   } finally { (await import('node:fs')).rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('the ConfigBot understands the book\'s sentence and checks instance ids (Lex V1 API)', async () => {
+  const say = async (user, inputText) => {
+    const r = await fetch(`${s.url}/bot/ConfigBot/alias/$LATEST/user/${user}/text`, { method: 'POST',
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputText }) });
+    assert.equal(r.status, 200);
+    return r.json();
+  };
+  let r = await say('lex-book', QUESTION);
+  assert.equal(r.intentName, 'GetOpenPorts');
+  assert.equal(r.slots.InstanceId, 'i-06dd90c34b8f87d76');
+  assert.equal(r.dialogState, 'Fulfilled');
+  assert.equal(r.message, ANSWER);
+  r = await say('lex-bad', 'what are the open ports for i-zzz?');
+  assert.equal(r.dialogState, 'ElicitSlot');
+  assert.equal(r.slotToElicit, 'InstanceId');
+  r = await say('lex-bad', 'i-0f1e2d3c4b5a69788');
+  assert.equal(r.dialogState, 'Fulfilled');
+  assert.equal(r.message, 'No ports are open on i-0f1e2d3c4b5a69788.');
+  r = await say('lex-unknown', 'which ports are open on i-0123456789abcdef0');
+  assert.equal(r.dialogState, 'Failed');
+  assert.equal(r.message, 'I do not know the instance i-0123456789abcdef0.');
+});
