@@ -51,8 +51,9 @@ void slack_channel_free(struct slack_channel *ch);
  * Verifies a Slack request signature: signature must be exactly
  * "v0=" + hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)), compared
  * in constant time; timestamp must be a decimal integer (no sign, no
- * leading zero, no fraction) with |now_s - timestamp| <= 300. Returns 0 when valid, PARLEY_EINVAL otherwise
- * with *why (if given) set to a static sentence for the log.
+ * leading zero, no fraction) with |now_s - timestamp| <= 300. Returns 0
+ * when valid, PARLEY_EINVAL otherwise with *why (if given) set to a static
+ * sentence for the log.
  */
 int slack_signature_verify(const char *secret, const char *timestamp, const char *signature,
                            const void *body, size_t len, int64_t now_s, const char **why);
