@@ -49,6 +49,25 @@
 #define MAX_REPLY_BYTES (64u << 10)
 #define MAX_SECRET_BYTES 4096
 
+/* What /metrics counts per bot: requests by outcome, then replies by outcome. */
+#define SLACK_COUNTS(XX)                                                                           \
+    XX(REFUSED, requests, "refused")                                                               \
+    XX(EVENT, requests, "event")                                                                   \
+    XX(DUPLICATE, requests, "duplicate")                                                           \
+    XX(IGNORED, requests, "ignored")                                                               \
+    XX(COMMAND, requests, "command")                                                               \
+    XX(INTERACTION, requests, "interaction")                                                       \
+    XX(POSTED, replies, "posted")                                                                  \
+    XX(RETRIED, replies, "retried")                                                                \
+    XX(DROPPED, replies, "dropped")
+
+enum slack_count {
+#define XX(name, family, label) SLACK_C_##name,
+    SLACK_COUNTS(XX)
+#undef XX
+        SLACK_NCOUNTS
+};
+
 struct slack_bot {
     char *bot;            /* the Parley bot; also the route segment */
     char *alias;          /* "$LATEST" or an alias */
@@ -57,11 +76,12 @@ struct slack_bot {
     char *bot_user_id;    /* NULL: only bot_id tells our own messages apart */
     char *api_url;        /* without a trailing slash */
     bool app_mention, message_im;
+    uint64_t counts[SLACK_NCOUNTS]; /* GET /metrics; updated with __atomic builtins */
 };
 
 struct post_job {
     struct post_job *next;
-    const struct slack_bot *sb;
+    struct slack_bot *sb;
     char *url;
     bool web_api; /* chat.postMessage: bearer token, {ok} in the answer */
     char *body;
@@ -94,6 +114,40 @@ struct slack_channel {
 };
 
 /* ---- small helpers ---- */
+
+static void count(struct slack_bot *sb, enum slack_count c)
+{
+    __atomic_fetch_add(&sb->counts[c], 1, __ATOMIC_RELAXED);
+}
+
+static void metrics_source(struct buf *out, void *ud)
+{
+    struct slack_channel *ch = ud;
+    static const char *const family[] = {
+#define XX(name, fam, label) #fam,
+        SLACK_COUNTS(XX)
+#undef XX
+    };
+    static const char *const label[] = {
+#define XX(name, fam, lab) lab,
+        SLACK_COUNTS(XX)
+#undef XX
+    };
+    static const char *const families[][2] = {
+        {"requests", "Slack requests by bot and outcome."},
+        {"replies", "Slack replies (chat.postMessage, response_url) by bot and outcome."}};
+    for (int f = 0; f < 2; f++) {
+        buf_printf(out, "# HELP parley_slack_%s_total %s\n# TYPE parley_slack_%s_total counter\n",
+                   families[f][0], families[f][1], families[f][0]);
+        for (size_t i = 0; i < ch->nbots; i++)
+            for (int c = 0; c < SLACK_NCOUNTS; c++)
+                if (strcmp(family[c], families[f][0]) == 0)
+                    buf_printf(out, "parley_slack_%s_total{bot=\"%s\",outcome=\"%s\"} %llu\n",
+                               family[c], ch->bots[i].bot, label[c],
+                               (unsigned long long)__atomic_load_n(&ch->bots[i].counts[c],
+                                                                   __ATOMIC_RELAXED));
+    }
+}
 
 static int hexval(int c)
 {
@@ -275,13 +329,16 @@ static void post_with_retries(struct slack_channel *ch, const struct post_job *j
     const char *what = j->web_api ? "chat.postMessage" : "response_url";
     if (j->web_api && !j->sb->token) {
         log_warn("slack %s: no bot token is configured; the reply is dropped", j->sb->bot);
+        count(j->sb, SLACK_C_DROPPED);
         return;
     }
     struct http_answer a = {.body = BUF_INIT(MAX_REPLY_BYTES)};
+    bool posted = false;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         post_once(j, &a);
         long wait_s = -1;
         if (a.status >= 200 && a.status < 300) {
+            posted = true;
             if (!j->web_api)
                 break;
             cJSON *r = a.body.data ? cJSON_ParseWithLength(a.body.data, a.body.len) : NULL;
@@ -290,6 +347,7 @@ static void post_with_retries(struct slack_channel *ch, const struct post_job *j
                 const char *e = json_string(r, "error");
                 log_error("slack %s: %s failed: %s; the reply is dropped", j->sb->bot, what,
                           e ? e : "the answer is not {\"ok\": true}");
+                posted = false;
             }
             cJSON_Delete(r);
             break;
@@ -311,6 +369,7 @@ static void post_with_retries(struct slack_channel *ch, const struct post_job *j
                       a.status);
             break;
         }
+        count(j->sb, SLACK_C_RETRIED);
         log_warn("slack %s: %s answered %s%ld; retrying in %ld s", j->sb->bot, what,
                  a.status ? "HTTP " : "transport error ", a.status, wait_s);
         if (!wait_ms(ch, wait_s * 1000)) {
@@ -318,6 +377,7 @@ static void post_with_retries(struct slack_channel *ch, const struct post_job *j
             break;
         }
     }
+    count(j->sb, posted ? SLACK_C_POSTED : SLACK_C_DROPPED);
     buf_release(&a.body);
 }
 
@@ -353,7 +413,7 @@ static void *sender_main(void *arg)
 }
 
 /* Queues a reply (taking msg). */
-static void queue_post(struct slack_channel *ch, const struct slack_bot *sb, const char *url,
+static void queue_post(struct slack_channel *ch, struct slack_bot *sb, const char *url,
                        bool web_api, cJSON *msg)
 {
     struct post_job *j = calloc(1, sizeof *j);
@@ -380,7 +440,7 @@ static void queue_post(struct slack_channel *ch, const struct slack_bot *sb, con
     pthread_mutex_unlock(&ch->lock);
 }
 
-static void queue_chat_post(struct slack_channel *ch, const struct slack_bot *sb, cJSON *msg)
+static void queue_chat_post(struct slack_channel *ch, struct slack_bot *sb, cJSON *msg)
 {
     char url[2048];
     snprintf(url, sizeof url, "%s/chat.postMessage", sb->api_url);
@@ -406,7 +466,7 @@ static cJSON *error_outcome(int err, const char *message)
 
 struct turn_ctx {
     struct slack_channel *ch;
-    const struct slack_bot *sb;
+    struct slack_bot *sb;
     char *channel;
     char *thread_ts;
 };
@@ -443,7 +503,7 @@ static void on_turn_done(cJSON *outcome, int err, const char *message, void *ud)
     turn_finished(ch);
 }
 
-static void submit_turn(struct slack_channel *ch, const struct slack_bot *sb, const char *user,
+static void submit_turn(struct slack_channel *ch, struct slack_bot *sb, const char *user,
                         const char *text, void *ctx, bot_turn_done_fn done)
 {
     pthread_mutex_lock(&ch->lock);
@@ -456,10 +516,10 @@ static void submit_turn(struct slack_channel *ch, const struct slack_bot *sb, co
 /* ---- requests: the common gate ---- */
 
 /* The bot for the request, verified; NULL when the request was answered (404, 503, 401). */
-static const struct slack_bot *gate(struct slack_channel *ch, struct http_request *req)
+static struct slack_bot *gate(struct slack_channel *ch, struct http_request *req)
 {
     const char *name = http_request_param(req, "bot");
-    const struct slack_bot *sb = NULL;
+    struct slack_bot *sb = NULL;
     for (size_t i = 0; name && i < ch->nbots; i++)
         if (strcmp(ch->bots[i].bot, name) == 0)
             sb = &ch->bots[i];
@@ -480,6 +540,7 @@ static const struct slack_bot *gate(struct slack_channel *ch, struct http_reques
                                http_request_header(req, "X-Slack-Signature"), body, len,
                                time_now_ms() / 1000, &why) != 0) {
         log_debug("slack %s: request %s refused: %s", sb->bot, http_request_id(req), why);
+        count(sb, SLACK_C_REFUSED);
         http_respond_error(req, 401, NULL, "The request signature is not valid.");
         return NULL;
     }
@@ -489,7 +550,7 @@ static const struct slack_bot *gate(struct slack_channel *ch, struct http_reques
 /* ---- Events API ---- */
 
 /* Claims event_id in the store; false when it was claimed before (a retry or a replay). */
-static bool claim_event(struct slack_channel *ch, const struct slack_bot *sb, const char *event_id)
+static bool claim_event(struct slack_channel *ch, struct slack_bot *sb, const char *event_id)
 {
     char key[512];
     snprintf(key, sizeof key, "%s/%s", sb->bot, event_id);
@@ -506,7 +567,7 @@ static bool claim_event(struct slack_channel *ch, const struct slack_bot *sb, co
     return true;
 }
 
-static void handle_event(struct slack_channel *ch, const struct slack_bot *sb, const cJSON *env)
+static void handle_event(struct slack_channel *ch, struct slack_bot *sb, const cJSON *env)
 {
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(env, "event");
     const char *type = json_string(ev, "type");
@@ -523,14 +584,17 @@ static void handle_event(struct slack_channel *ch, const struct slack_bot *sb, c
     const char *channel = json_string(ev, "channel");
     const char *text = json_string(ev, "text");
     if (cJSON_GetObjectItemCaseSensitive(ev, "bot_id") || json_string(ev, "subtype") || !user ||
-        !channel || !text || (sb->bot_user_id && strcmp(user, sb->bot_user_id) == 0))
+        !channel || !text || (sb->bot_user_id && strcmp(user, sb->bot_user_id) == 0)) {
+        count(sb, SLACK_C_IGNORED);
         return; /* bots (ourselves included), edits, joins: nothing to answer */
+    }
     char *clean = strip_mentions(text, sb->bot_user_id);
     if (!clean || !*clean) {
         free(clean);
         return;
     }
     if (!claim_event(ch, sb, event_id)) {
+        count(sb, SLACK_C_DUPLICATE);
         log_info("slack %s: event %s was already handled; ignored", sb->bot, event_id);
         free(clean);
         return;
@@ -545,6 +609,7 @@ static void handle_event(struct slack_channel *ch, const struct slack_bot *sb, c
         team = json_string(ev, "team");
     char sess[128];
     slack_session_user(sess, sizeof sess, team, user, channel, thread);
+    count(sb, SLACK_C_EVENT);
     struct turn_ctx *t = calloc(1, sizeof *t);
     if (!t) {
         free(clean);
@@ -561,7 +626,7 @@ static void handle_event(struct slack_channel *ch, const struct slack_bot *sb, c
 static void handle_events(struct http_request *req, void *ud)
 {
     struct slack_channel *ch = ud;
-    const struct slack_bot *sb = gate(ch, req);
+    struct slack_bot *sb = gate(ch, req);
     if (!sb)
         return;
     size_t len;
@@ -594,7 +659,7 @@ static void handle_events(struct http_request *req, void *ud)
 static void handle_interactions(struct http_request *req, void *ud)
 {
     struct slack_channel *ch = ud;
-    const struct slack_bot *sb = gate(ch, req);
+    struct slack_bot *sb = gate(ch, req);
     if (!sb)
         return;
     size_t len;
@@ -631,6 +696,7 @@ static void handle_interactions(struct http_request *req, void *ud)
         cJSON_Delete(p);
         return;
     }
+    count(sb, SLACK_C_INTERACTION);
     char sess[128];
     slack_session_user(sess, sizeof sess, tid, uid, cid, thread);
     struct turn_ctx *t = calloc(1, sizeof *t);
@@ -649,7 +715,7 @@ static void handle_interactions(struct http_request *req, void *ud)
 struct command {
     struct command *next; /* in ch->commands while the timer may still answer */
     struct slack_channel *ch;
-    const struct slack_bot *sb;
+    struct slack_bot *sb;
     struct http_request *req;
     char *response_url;
     int64_t deadline_us;
@@ -758,7 +824,7 @@ static void *timer_main(void *arg)
 static void handle_commands(struct http_request *req, void *ud)
 {
     struct slack_channel *ch = ud;
-    const struct slack_bot *sb = gate(ch, req);
+    struct slack_bot *sb = gate(ch, req);
     if (!sb)
         return;
     size_t len;
@@ -792,6 +858,7 @@ static void handle_commands(struct http_request *req, void *ud)
         if (!c) {
             http_respond_error(req, 503, NULL, "Out of memory.");
         } else {
+            count(sb, SLACK_C_COMMAND);
             char sess[128];
             slack_session_user(sess, sizeof sess, team, user, channel, NULL);
             c->ch = ch;
@@ -1086,6 +1153,7 @@ int slack_routes_add(struct slack_channel *ch, struct http_server *srv)
     if (!ch || !ch->nbots)
         return 0;
     struct http_route_opts o = {.errors = HTTP_ERRORS_TEXT, .max_body_bytes = ch->max_body};
+    http_metrics_source_add(srv, metrics_source, ch);
     if (http_route_add(srv, "POST", "/slack/{bot}/events", &o, handle_events, ch) ||
         http_route_add(srv, "POST", "/slack/{bot}/commands", &o, handle_commands, ch) ||
         http_route_add(srv, "POST", "/slack/{bot}/interactions", &o, handle_interactions, ch))

@@ -304,3 +304,22 @@ test('the ConfigBot understands the book\'s sentence and checks instance ids (Le
   assert.equal(r.dialogState, 'Failed');
   assert.equal(r.message, 'I do not know the instance i-0123456789abcdef0.');
 });
+
+test('/metrics counts Slack requests and replies by outcome (promtool-clean)', async () => {
+  const ev = mention(`<@${BOT_USER}> ${QUESTION}`, { channel: 'C0METRICS' });
+  await postSigned(`${s.url}/slack/ConfigBot/events`, ev);
+  await postSigned(`${s.url}/slack/ConfigBot/events`, ev, { headers: { 'x-slack-retry-num': '1' } });
+  await postSigned(`${s.url}/slack/ConfigBot/events`, ev, { secret: 'wrong' });
+  await fake.waitFor(() => fake.posts((c) => c.body.channel === 'C0METRICS').length >= 1, 30000);
+  await sleep(300);
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  const value = (family, outcome) => Number(text.match(new RegExp(
+    `^parley_slack_${family}_total\\{bot="ConfigBot",outcome="${outcome}"\\} (\\d+)$`, 'm'))?.[1]);
+  assert.ok(value('requests', 'event') >= 1);
+  assert.ok(value('requests', 'duplicate') >= 1);
+  assert.ok(value('requests', 'refused') >= 1);
+  assert.ok(value('replies', 'posted') >= 1);
+  const { spawnSync } = await import('node:child_process');
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (!lint.error) assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+});
