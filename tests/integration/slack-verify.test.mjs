@@ -213,7 +213,11 @@ test('Parley and @slack/bolt agree on every generated request (at least 1,000)',
         if (parley === bolt) agreements++;
         else disagreements.push({ category, headers: sent, bodyLength: body.length, parley, bolt });
       }
-    } finally { await s.stop(); s.cleanup(); }
+    } finally {
+      const { code } = await s.stop();
+      s.cleanup();
+      assert.equal(code, 0, 'parley exits cleanly');
+    }
   }
   console.log(`# slack-verify seed=${SEED}: ${agreements}/${cases} agree; ${stricter} deliberate (Parley stricter)`);
   console.log(`# ${JSON.stringify(tally)}`);

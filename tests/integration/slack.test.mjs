@@ -61,8 +61,14 @@ before(async () => {
   fake = await startFakeSlack();
   s = await startParley({ config: { bots: [configbot, flowers], functions: [portsFunction()], slack: slackConfig(fake) }, env });
 });
+// A clean exit (0) also means no leak under LeakSanitizer (the ASan build).
+async function stopClean(server) {
+  const { code, signal } = await server.stop();
+  assert.equal(code, 0, `parley exited ${code ?? signal}: ${server.stderr.slice(-3000)}`);
+}
+
 after(async () => {
-  await s?.stop();
+  if (s) await stopClean(s);
   await fake?.stop();
   s?.cleanup();
 });
@@ -114,7 +120,7 @@ test('an event retried three times (X-Slack-Retry-Num) is answered once, also af
   assert.equal(fake.posts((c) => c.body.channel === 'C0RETRY').length, 1);
 
   // the same server restarted on the same data: the claim survived
-  await s.stop();
+  await stopClean(s);
   const restarted = await startParley({ configPath: s.configPath, dataDir: s.dataDir, env });
   try {
     const r = await postSigned(`${restarted.url}/slack/ConfigBot/events`, ev,
@@ -123,7 +129,7 @@ test('an event retried three times (X-Slack-Retry-Num) is answered once, also af
     await sleep(2000);
     assert.equal(fake.posts((c) => c.body.channel === 'C0RETRY').length, 1);
   } finally {
-    await restarted.stop();
+    await stopClean(restarted);
   }
   s = await startParley({ configPath: s.configPath, dataDir: s.dataDir, env });
 });
@@ -249,7 +255,7 @@ test('with a code hook taking 5 s every event is still acknowledged in under 3 s
     assert.equal(late.body.text, ANSWER);
     assert.equal(late.body.response_type, 'in_channel');
   } finally {
-    await slow.stop(); slow.cleanup(); await slowFake.stop();
+    await stopClean(slow); slow.cleanup(); await slowFake.stop();
   }
 });
 
