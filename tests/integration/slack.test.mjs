@@ -329,3 +329,17 @@ test('/metrics counts Slack requests and replies by outcome (promtool-clean)', a
   const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   if (!lint.error) assert.equal(lint.status, 0, lint.stdout + lint.stderr);
 });
+
+test('stopping with a turn in flight still posts its reply, then exits cleanly', async () => {
+  const f = await startFakeSlack();
+  const p = await startParley({ config: { bots: [configbot], functions: [portsFunction(1500)],
+                                          slack: { bots: [slackConfig(f).bots[0]] } }, env });
+  try {
+    const ev = mention(`<@${BOT_USER}> ${QUESTION}`, { channel: 'C0STOP' });
+    assert.equal((await postSigned(`${p.url}/slack/ConfigBot/events`, ev)).status, 200);
+    await sleep(200);
+    await stopClean(p);
+    assert.equal(f.posts((c) => c.body.channel === 'C0STOP').length, 1);
+    assert.equal(f.posts()[0].body.text, ANSWER);
+  } finally { p.cleanup(); await f.stop(); }
+});
