@@ -516,13 +516,18 @@ static void submit_turn(struct slack_channel *ch, struct slack_bot *sb, const ch
 /* ---- requests: the common gate ---- */
 
 /* The bot for the request, verified; NULL when the request was answered (404, 503, 401). */
-static struct slack_bot *gate(struct slack_channel *ch, struct http_request *req)
+static struct slack_bot *find_bot(struct slack_channel *ch, struct http_request *req)
 {
     const char *name = http_request_param(req, "bot");
-    struct slack_bot *sb = NULL;
     for (size_t i = 0; name && i < ch->nbots; i++)
         if (strcmp(ch->bots[i].bot, name) == 0)
-            sb = &ch->bots[i];
+            return &ch->bots[i];
+    return NULL;
+}
+
+static struct slack_bot *gate(struct slack_channel *ch, struct http_request *req)
+{
+    struct slack_bot *sb = find_bot(ch, req);
     if (!sb) {
         http_respond_error(req, 404, NULL, "No bot is connected to Slack under this name.");
         return NULL;
@@ -824,18 +829,20 @@ static void *timer_main(void *arg)
 static void handle_commands(struct http_request *req, void *ud)
 {
     struct slack_channel *ch = ud;
-    struct slack_bot *sb = gate(ch, req);
-    if (!sb)
-        return;
     size_t len;
     const char *body = http_request_body(req, &len);
+    /* Slack's SSL check may come unsigned (bolt lets it through too): an empty 200 that
+       reads nothing else and reaches no bot. */
     char *ssl = form_get(body, len, "ssl_check");
     bool ssl_check = ssl && strcmp(ssl, "1") == 0;
     free(ssl);
-    if (ssl_check) {
+    if (ssl_check && find_bot(ch, req)) {
         http_respond(req, http_response_new(200));
         return;
     }
+    struct slack_bot *sb = gate(ch, req);
+    if (!sb)
+        return;
     char *text = form_get(body, len, "text");
     char *user = form_get(body, len, "user_id");
     char *channel = form_get(body, len, "channel_id");

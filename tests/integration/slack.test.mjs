@@ -175,6 +175,11 @@ test('slash commands: ssl_check, a direct answer within 3 s, and an empty text h
   const url = `${s.url}/slack/ConfigBot/commands`;
   const ssl = await postSigned(url, form({ ssl_check: '1', token: 'x' }), { contentType: 'application/x-www-form-urlencoded' });
   assert.equal(ssl.status, 200);
+  assert.equal(ssl.text, '');
+  const unsignedSsl = await fetch(url, { method: 'POST', body: form({ ssl_check: '1', token: 'x' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(unsignedSsl.status, 200);
+  assert.equal(await unsignedSsl.text(), '');
   // warm the handler up so the answer comes in time
   await fetch(`${s.url}/bot/ConfigBot/alias/$LATEST/user/warmup/text`, { method: 'POST',
     headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputText: QUESTION }) });
