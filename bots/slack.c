@@ -37,6 +37,7 @@
 #include "bots/bots.h"
 #include "bots/bots_internal.h"
 #include "bots/slack.h"
+#include "bots/slack_internal.h"
 #include "common/common.h"
 #include "server/config.h"
 #include "server/http.h"
@@ -147,82 +148,6 @@ static void metrics_source(struct buf *out, void *ud)
                                (unsigned long long)__atomic_load_n(&ch->bots[i].counts[c],
                                                                    __ATOMIC_RELAXED));
     }
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* The decoded value of name in an application/x-www-form-urlencoded body; caller frees. */
-static char *form_get(const char *body, size_t len, const char *name)
-{
-    size_t nl = strlen(name);
-    const char *p = body, *end = body + len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        if (eq && (size_t)(eq - p) == nl && memcmp(p, name, nl) == 0) {
-            const char *v = eq + 1;
-            char *out = malloc((size_t)(stop - v) + 1);
-            if (!out)
-                return NULL;
-            size_t o = 0;
-            for (const char *q = v; q < stop; q++) {
-                if (*q == '+') {
-                    out[o++] = ' ';
-                } else if (*q == '%' && stop - q >= 3 && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
-                    out[o++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
-                    q += 2;
-                } else {
-                    out[o++] = *q;
-                }
-            }
-            out[o] = '\0';
-            return out;
-        }
-        p = stop + 1;
-    }
-    return NULL;
-}
-
-/* Removes "<@ID>" and "<@ID|name>" mentions of id (any mention when id is NULL) and trims. */
-static char *strip_mentions(const char *text, const char *id)
-{
-    size_t n = strlen(text);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        if (text[i] == '<' && text[i + 1] == '@') {
-            const char *close = strchr(text + i, '>');
-            if (close) {
-                const char *mid = text + i + 2;
-                size_t idlen = strcspn(mid, "|>");
-                if (!id || (strlen(id) == idlen && strncmp(mid, id, idlen) == 0)) {
-                    i = (size_t)(close - text) + 1;
-                    continue;
-                }
-            }
-        }
-        out[o++] = text[i++];
-    }
-    out[o] = '\0';
-    size_t s = 0;
-    while (s < o && isspace((unsigned char)out[s]))
-        s++;
-    while (o > s && isspace((unsigned char)out[o - 1]))
-        o--;
-    memmove(out, out + s, o - s);
-    out[o - s] = '\0';
-    return out;
 }
 
 static char *dup_or_null(const char *s)
@@ -593,7 +518,7 @@ static void handle_event(struct slack_channel *ch, struct slack_bot *sb, const c
         count(sb, SLACK_C_IGNORED);
         return; /* bots (ourselves included), edits, joins: nothing to answer */
     }
-    char *clean = strip_mentions(text, sb->bot_user_id);
+    char *clean = slack_strip_mentions(text, sb->bot_user_id);
     if (!clean || !*clean) {
         free(clean);
         return;
@@ -669,7 +594,7 @@ static void handle_interactions(struct http_request *req, void *ud)
         return;
     size_t len;
     const char *body = http_request_body(req, &len);
-    char *payload = form_get(body, len, "payload");
+    char *payload = slack_form_get(body, len, "payload");
     cJSON *p = payload ? cJSON_Parse(payload) : NULL;
     free(payload);
     const char *type = json_string(p, "type");
@@ -833,7 +758,7 @@ static void handle_commands(struct http_request *req, void *ud)
     const char *body = http_request_body(req, &len);
     /* Slack's SSL check may come unsigned (bolt lets it through too): an empty 200 that
        reads nothing else and reaches no bot. */
-    char *ssl = form_get(body, len, "ssl_check");
+    char *ssl = slack_form_get(body, len, "ssl_check");
     bool ssl_check = ssl && strcmp(ssl, "1") == 0;
     free(ssl);
     if (ssl_check && find_bot(ch, req)) {
@@ -843,12 +768,12 @@ static void handle_commands(struct http_request *req, void *ud)
     struct slack_bot *sb = gate(ch, req);
     if (!sb)
         return;
-    char *text = form_get(body, len, "text");
-    char *user = form_get(body, len, "user_id");
-    char *channel = form_get(body, len, "channel_id");
-    char *team = form_get(body, len, "team_id");
-    char *command = form_get(body, len, "command");
-    char *response_url = form_get(body, len, "response_url");
+    char *text = slack_form_get(body, len, "text");
+    char *user = slack_form_get(body, len, "user_id");
+    char *channel = slack_form_get(body, len, "channel_id");
+    char *team = slack_form_get(body, len, "team_id");
+    char *command = slack_form_get(body, len, "command");
+    char *response_url = slack_form_get(body, len, "response_url");
     if (!user || !channel) {
         http_respond_error(req, 400, NULL, "The slash command has no user_id or channel_id.");
     } else if (!text || !*text) {

@@ -1,7 +1,7 @@
 /*
  * Slack's wire formats, without any HTTP: the request signature (v0,
  * HMAC-SHA256 over the raw body, compared in constant time), the session user
- * id of a conversation, and the chat.postMessage body a turn's outcome
+ * id of a conversation, form bodies, mentions, and the chat.postMessage body a turn's outcome
  * becomes (a Lex response card's buttons as an actions block). Kept apart
  * from slack.c, which holds the routes and threads, so that the unit tests
  * link only this.
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bots/slack.h"
+#include "bots/slack_internal.h"
 #include "common/common.h"
 
 #define MAX_SKEW_S 300
@@ -212,4 +213,80 @@ cJSON *slack_message_render(const cJSON *outcome, const char *channel, const cha
         cJSON_AddItemToArray(blocks, actions);
     }
     return m;
+}
+
+/* ---- form bodies and mentions ---- */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+char *slack_form_get(const char *body, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = body, *end = body + len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        if (eq && (size_t)(eq - p) == nl && memcmp(p, name, nl) == 0) {
+            const char *v = eq + 1;
+            char *out = malloc((size_t)(stop - v) + 1);
+            if (!out)
+                return NULL;
+            size_t o = 0;
+            for (const char *q = v; q < stop; q++) {
+                if (*q == '+') {
+                    out[o++] = ' ';
+                } else if (*q == '%' && stop - q >= 3 && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
+                    out[o++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
+                    q += 2;
+                } else {
+                    out[o++] = *q;
+                }
+            }
+            out[o] = '\0';
+            return out;
+        }
+        p = stop + 1;
+    }
+    return NULL;
+}
+
+char *slack_strip_mentions(const char *text, const char *id)
+{
+    size_t n = strlen(text);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (text[i] == '<' && text[i + 1] == '@') {
+            const char *close = strchr(text + i, '>');
+            if (close) {
+                const char *mid = text + i + 2;
+                size_t idlen = strcspn(mid, "|>");
+                if (!id || (strlen(id) == idlen && strncmp(mid, id, idlen) == 0)) {
+                    i = (size_t)(close - text) + 1;
+                    continue;
+                }
+            }
+        }
+        out[o++] = text[i++];
+    }
+    out[o] = '\0';
+    size_t s = 0;
+    while (s < o && isspace((unsigned char)out[s]))
+        s++;
+    while (o > s && isspace((unsigned char)out[o - 1]))
+        o--;
+    memmove(out, out + s, o - s);
+    out[o - s] = '\0';
+    return out;
 }

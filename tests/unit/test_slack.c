@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bots/slack.h"
+#include "bots/slack_internal.h"
 #include "common/common.h"
 
 #define VSECRET "8f742231b10e8888abcd99yyyzzz85a5"
@@ -164,6 +165,53 @@ START_TEST(outcomes_render_as_messages_with_buttons)
 }
 END_TEST
 
+START_TEST(form_values_are_decoded)
+{
+    static const char body[] =
+        "command=%2Fports&text=open+ports%20for+i-1&textx=no&empty=&bad=%zz%4";
+    size_t n = strlen(body);
+    char *v = slack_form_get(body, n, "command");
+    ck_assert_str_eq(v, "/ports");
+    free(v);
+    v = slack_form_get(body, n, "text");
+    ck_assert_str_eq(v, "open ports for i-1");
+    free(v);
+    v = slack_form_get(body, n, "empty");
+    ck_assert_str_eq(v, "");
+    free(v);
+    v = slack_form_get(body, n, "bad");
+    ck_assert_str_eq(v, "%zz%4");
+    free(v);
+    ck_assert_ptr_null(slack_form_get(body, n, "tex"));
+    ck_assert_ptr_null(slack_form_get(body, n, "missing"));
+    ck_assert_ptr_null(slack_form_get("", 0, "text"));
+    /* only len bytes are read */
+    v = slack_form_get(body, strlen("command=%2Fpo"), "command");
+    ck_assert_str_eq(v, "/po");
+    free(v);
+}
+END_TEST
+
+START_TEST(mentions_are_stripped)
+{
+    char *t = slack_strip_mentions("<@UBOT> what are the open ports?", "UBOT");
+    ck_assert_str_eq(t, "what are the open ports?");
+    free(t);
+    t = slack_strip_mentions("  hey <@UBOT|configbot>, ask <@UOTHER> \n", "UBOT");
+    ck_assert_str_eq(t, "hey , ask <@UOTHER>");
+    free(t);
+    t = slack_strip_mentions("<@UA> <@UB|b> hi", NULL);
+    ck_assert_str_eq(t, "hi");
+    free(t);
+    t = slack_strip_mentions("<@UBOT", "UBOT");
+    ck_assert_str_eq(t, "<@UBOT");
+    free(t);
+    t = slack_strip_mentions("<@UBOT>", "UBOT");
+    ck_assert_str_eq(t, "");
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("slack");
@@ -176,6 +224,8 @@ int main(void)
     tcase_add_test(tc, empty_body_signs_too);
     tcase_add_test(tc, session_users_are_safe_ids);
     tcase_add_test(tc, outcomes_render_as_messages_with_buttons);
+    tcase_add_test(tc, form_values_are_decoded);
+    tcase_add_test(tc, mentions_are_stripped);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
