@@ -11,6 +11,7 @@
  * the built-in's sample utterances in addition to their own;
  * AMAZON.FallbackIntent is not trained: it is what a low score becomes.
  */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,8 +508,22 @@ static int check_slot_types(struct check *c, const cJSON *types)
             sub(q, sizeof q, p, "valueSelectionStrategy");
             return problem(c, q, "must be ORIGINAL_VALUE or TOP_RESOLUTION");
         }
+        /* Parley extension: "parleyRegex", a POSIX extended regex a value must match whole;
+           with it, enumerationValues may be empty (any matching text is a value). */
+        const char *regex;
+        if (want_string(c, t, "parleyRegex", p, false, &regex))
+            return -1;
+        if (regex) {
+            regex_t re;
+            sub(q, sizeof q, p, "parleyRegex");
+            if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
+                return problem(c, q, "is not a valid POSIX extended regular expression");
+            regfree(&re);
+        }
         const cJSON *vals = get(t, "enumerationValues");
         sub(q, sizeof q, p, "enumerationValues");
+        if (regex && (!vals || (cJSON_IsArray(vals) && cJSON_GetArraySize(vals) == 0)))
+            continue;
         if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) == 0)
             return problem(c, q, "must be a non-empty array of {value, synonyms}");
         const cJSON *v;
@@ -562,6 +577,7 @@ static int train(struct bot_def *d, const cJSON *types, struct check *c)
         size_t nv = (size_t)cJSON_GetArraySize(vals);
         const char *strategy = json_string(t, "valueSelectionStrategy");
         ts[i].name = json_string(t, "name");
+        ts[i].regex = json_string(t, "parleyRegex");
         ts[i].selection = strategy && strcmp(strategy, "TOP_RESOLUTION") == 0
                               ? INTENTS_TOP_RESOLUTION
                               : INTENTS_ORIGINAL_VALUE;

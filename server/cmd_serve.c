@@ -14,6 +14,7 @@
 
 #include "bots/bots.h"
 #include "bots/webchat.h"
+#include "bots/slack.h"
 #include "common/common.h"
 #include "lambda/lambda.h"
 #include "server/http.h"
@@ -128,6 +129,7 @@ int cmd_serve(int argc, char **argv)
     struct spa_sites *sites = NULL;
     struct spa_host *spa = NULL;
     struct bot_engine *bots = NULL;
+    struct slack_channel *slack = NULL;       /* bots/slack.c: the config's `slack` */
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     struct ws_server *ws = NULL;              /* WebSocket upgrades on the same port */
     struct webchat *chat = NULL;              /* bots/: the chat widget's channel */
@@ -179,6 +181,13 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "parley: %s\n", err);
         goto out;
     }
+    /* bots/slack.c: the Slack channel (events, commands, interactions) over the engine */
+    if (slack_channel_new(&cfg, bots, &slack, err, sizeof err) != 0 ||
+        (slack_routes_add(slack, srv) != 0 &&
+         snprintf(err, sizeof err, "cannot add the Slack routes") > 0)) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -218,12 +227,15 @@ int cmd_serve(int argc, char **argv)
        they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
     ws_server_stop(ws); /* closes the chat sockets; turns in flight still hold theirs */
+    slack_channel_free(slack); /* its turns run on the engine: before it */
+    slack = NULL;
     bot_engine_free(bots);
     bots = NULL;
     lambda_registry_shutdown(functions, cfg.server.shutdown_grace_ms);
     http_server_shutdown(srv);
     result = 0;
 out:
+    slack_channel_free(slack);
     ws_server_stop(ws);
     bot_engine_free(bots);
     ws_server_free(ws); /* after the engine: its last turns drop their connections */
