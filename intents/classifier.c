@@ -1,0 +1,481 @@
+/*
+ * The intent classifier: a one-vs-rest linear SVM (squared hinge loss,
+ * L2-regularized) trained by dual coordinate descent with shrinking, the
+ * solver of LIBLINEAR (Hsieh et al., ICML 2008), over TF-IDF vectors:
+ * sublinear term frequency (1 + ln tf) times smoothed idf, each feature
+ * block (words, chars) L2-normalized on its own.
+ *
+ * Classes are independent, so the two halves of them train on two threads;
+ * each class visits examples in an order drawn from a fixed seed, so the
+ * model is the same on every build and whatever the thread timing.
+ *
+ * Scores are calibrated: p = softmax(scale * margins), where scale minimizes
+ * the log loss on a held-out fifth of the examples (every fifth example of
+ * each intent) of a first model trained on the other four fifths; the final
+ * model is then trained on everything. Weights are stored feature-major
+ * ([feature][class]) so classifying touches one row per feature present.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+#define SVM_C 0.5
+#define SVM_EPS 0.1
+#define SVM_MAX_ITER 60
+#define DEFAULT_SCALE 4.0f
+
+struct csr {
+    size_t n_rows;
+    size_t *ptr;
+    uint32_t *idx;
+    float *val;
+    float *sqnorm;
+};
+
+static void csr_release(struct csr *x)
+{
+    free(x->ptr);
+    free(x->idx);
+    free(x->val);
+    free(x->sqnorm);
+    memset(x, 0, sizeof *x);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Maps raw hashes to (id, value) with sublinear tf-idf and per-block L2 norm.
+ * keys is scratch of raw->n entries; writes n_out <= raw->n entries. */
+static size_t vectorize(const struct fdict *dict, const float *idf, const struct fraw *raw,
+                        uint32_t *keys, uint32_t *idx, float *val)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < raw->n; i++) {
+        int64_t id = fdict_get(dict, raw->h[i]);
+        if (id < 0)
+            continue;
+        keys[m++] = (uint32_t)id | ((uint32_t)raw->block[i] << 31);
+    }
+    qsort(keys, m, sizeof *keys, cmp_u32);
+    size_t n = 0;
+    double norm[FBLOCK_N] = {0};
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && keys[j] == keys[i])
+            j++;
+        uint32_t id = keys[i] & 0x7fffffffu;
+        float v = (1.0f + logf((float)(j - i))) * idf[id];
+        idx[n] = keys[i];
+        val[n] = v;
+        norm[keys[i] >> 31] += (double)v * v;
+        n++;
+        i = j;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double s = norm[idx[i] >> 31];
+        if (s > 0)
+            val[i] = (float)(val[i] / sqrt(s));
+        idx[i] &= 0x7fffffffu;
+    }
+    return n;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+struct svm_job {
+    const struct csr *x;
+    const uint32_t *labels;
+    const uint8_t *use; /* rows to train on (NULL = all) */
+    size_t n_features, n_classes;
+    float *w; /* [n_classes][n_features] */
+    float *bias;
+    unsigned thread, n_threads;
+    int rc;
+};
+
+/* LIBLINEAR's solve_l2r_l1l2_svc for the L2 loss, with the bias as a feature of value 1. */
+static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
+{
+    const struct csr *x = j->x;
+    float *w = j->w + (size_t)k * j->n_features;
+    double b = 0;
+    const double diag = 0.5 / SVM_C;
+    size_t l = 0;
+    for (size_t i = 0; i < x->n_rows; i++)
+        if (!j->use || j->use[i])
+            index[l++] = i;
+    memset(w, 0, j->n_features * sizeof *w);
+    for (size_t i = 0; i < x->n_rows; i++)
+        alpha[i] = 0;
+    size_t active = l;
+    double pgmax_old = INFINITY, pgmin_old = -INFINITY;
+    uint64_t seed = 0x5eed0000u + k;
+    for (int iter = 0; iter < SVM_MAX_ITER; iter++) {
+        double pgmax_new = -INFINITY, pgmin_new = INFINITY;
+        for (size_t s = 0; s < active; s++) {
+            size_t r = s + (size_t)(rng_next(&seed) % (active - s));
+            size_t tmp = index[s];
+            index[s] = index[r];
+            index[r] = tmp;
+        }
+        for (size_t s = 0; s < active; s++) {
+            size_t i = index[s];
+            double y = j->labels[i] == k ? 1.0 : -1.0;
+            double dot = b;
+            for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
+                dot += (double)w[x->idx[p]] * x->val[p];
+            double g = y * dot - 1.0 + alpha[i] * diag;
+            double pg = 0;
+            if (alpha[i] == 0) {
+                if (g > pgmax_old) {
+                    active--;
+                    index[s] = index[active];
+                    index[active] = i;
+                    s--;
+                    continue;
+                } else if (g < 0) {
+                    pg = g;
+                }
+            } else {
+                pg = g;
+            }
+            if (pg > pgmax_new)
+                pgmax_new = pg;
+            if (pg < pgmin_new)
+                pgmin_new = pg;
+            if (fabs(pg) > 1e-12) {
+                double old = alpha[i];
+                double qd = (double)x->sqnorm[i] + 1.0 + diag;
+                alpha[i] = old - g / qd;
+                if (alpha[i] < 0)
+                    alpha[i] = 0;
+                double d = (alpha[i] - old) * y;
+                for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
+                    w[x->idx[p]] += (float)(d * x->val[p]);
+                b += d;
+            }
+        }
+        if (pgmax_new - pgmin_new <= SVM_EPS) {
+            if (active == l)
+                break;
+            active = l;
+            pgmax_old = INFINITY;
+            pgmin_old = -INFINITY;
+            continue;
+        }
+        pgmax_old = pgmax_new <= 0 ? INFINITY : pgmax_new;
+        pgmin_old = pgmin_new >= 0 ? -INFINITY : pgmin_new;
+    }
+    (void)pgmin_old;
+    j->bias[k] = (float)b;
+}
+
+static void *svm_thread(void *arg)
+{
+    struct svm_job *j = arg;
+    double *alpha = malloc(j->x->n_rows * sizeof *alpha);
+    size_t *index = malloc(j->x->n_rows * sizeof *index);
+    if (!alpha || !index) {
+        j->rc = PARLEY_ENOMEM;
+    } else {
+        for (size_t k = j->thread; k < j->n_classes; k += j->n_threads)
+            svm_train_class(j, (uint32_t)k, alpha, index);
+    }
+    free(alpha);
+    free(index);
+    return NULL;
+}
+
+/* Trains all classes into w[n_classes][n_features] and bias. */
+static int svm_train(const struct csr *x, const uint32_t *labels, const uint8_t *use,
+                     size_t n_features, size_t n_classes, float *w, float *bias)
+{
+    enum { N_THREADS = 2 };
+    struct svm_job jobs[N_THREADS];
+    pthread_t th[N_THREADS];
+    bool started[N_THREADS] = {false};
+    for (unsigned t = 0; t < N_THREADS; t++) {
+        jobs[t] = (struct svm_job){x, labels, use, n_features, n_classes, w, bias, t, N_THREADS, 0};
+        started[t] = t > 0 && pthread_create(&th[t], NULL, svm_thread, &jobs[t]) == 0;
+    }
+    svm_thread(&jobs[0]);
+    for (unsigned t = 1; t < N_THREADS; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            svm_thread(&jobs[t]);
+    }
+    for (unsigned t = 0; t < N_THREADS; t++)
+        if (jobs[t].rc < 0)
+            return jobs[t].rc;
+    return 0;
+}
+
+/* Mean log loss of softmax(scale * margins) against the labels. */
+static double log_loss(const float *margins, const uint32_t *labels, size_t n, size_t k,
+                       double scale)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float *m = margins + i * k;
+        double mx = m[0];
+        for (size_t c = 1; c < k; c++)
+            if (m[c] > mx)
+                mx = m[c];
+        double z = 0;
+        for (size_t c = 0; c < k; c++)
+            z += exp(scale * (m[c] - mx));
+        sum += -(scale * (m[labels[i]] - mx) - log(z));
+    }
+    return n ? sum / (double)n : 0;
+}
+
+static double fit_scale(const float *margins, const uint32_t *labels, size_t n, size_t k)
+{
+    double lo = log(0.5), hi = log(200.0);
+    const double gr = 0.6180339887498949;
+    double a = hi - gr * (hi - lo), b = lo + gr * (hi - lo);
+    double fa = log_loss(margins, labels, n, k, exp(a));
+    double fb = log_loss(margins, labels, n, k, exp(b));
+    for (int it = 0; it < 40; it++) {
+        if (fa < fb) {
+            hi = b;
+            b = a;
+            fb = fa;
+            a = hi - gr * (hi - lo);
+            fa = log_loss(margins, labels, n, k, exp(a));
+        } else {
+            lo = a;
+            a = b;
+            fa = fb;
+            b = lo + gr * (hi - lo);
+            fb = log_loss(margins, labels, n, k, exp(b));
+        }
+    }
+    return exp((lo + hi) / 2);
+}
+
+int classifier_train(struct classifier *c, const struct train_doc *docs, size_t n_docs,
+                     size_t n_classes)
+{
+    int rc = 0;
+    struct csr x = {0};
+    uint32_t *labels = NULL, *keys = NULL, *df = NULL, *count = NULL, *seen = NULL;
+    uint8_t *use = NULL;
+    float *wtmp = NULL, *margins = NULL;
+    size_t total = 0, max_raw = 0;
+    memset(c, 0, sizeof *c);
+    c->n_classes = n_classes;
+    c->scale = DEFAULT_SCALE;
+    for (size_t i = 0; i < n_docs; i++) {
+        total += docs[i].raw.n;
+        if (docs[i].raw.n > max_raw)
+            max_raw = docs[i].raw.n;
+    }
+    if ((rc = fdict_init(&c->dict, total / 4 + 64)) < 0)
+        goto out;
+    /* ids in order of first appearance: deterministic */
+    for (size_t i = 0; i < n_docs; i++)
+        for (size_t j = 0; j < docs[i].raw.n; j++)
+            if (fdict_add(&c->dict, docs[i].raw.h[j]) < 0) {
+                rc = PARLEY_ENOMEM;
+                goto out;
+            }
+    c->n_features = c->dict.n;
+    df = calloc(c->n_features + 1, sizeof *df);
+    seen = calloc(c->n_features + 1, sizeof *seen);
+    c->idf = calloc(c->n_features + 1, sizeof *c->idf);
+    keys = malloc((max_raw + 1) * sizeof *keys);
+    labels = malloc((n_docs + 1) * sizeof *labels);
+    x.ptr = malloc((n_docs + 1) * sizeof *x.ptr);
+    x.idx = malloc((total + 1) * sizeof *x.idx);
+    x.val = malloc((total + 1) * sizeof *x.val);
+    x.sqnorm = malloc((n_docs + 1) * sizeof *x.sqnorm);
+    if (!df || !seen || !c->idf || !keys || !labels || !x.ptr || !x.idx || !x.val || !x.sqnorm) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n_docs; i++) {
+        for (size_t j = 0; j < docs[i].raw.n; j++) {
+            uint32_t id = (uint32_t)fdict_get(&c->dict, docs[i].raw.h[j]);
+            if (seen[id] != i + 1) {
+                seen[id] = (uint32_t)i + 1;
+                df[id]++;
+            }
+        }
+    }
+    for (size_t f = 0; f < c->n_features; f++)
+        c->idf[f] = (float)(log((1.0 + (double)n_docs) / (1.0 + df[f])) + 1.0);
+    x.n_rows = n_docs;
+    x.ptr[0] = 0;
+    for (size_t i = 0; i < n_docs; i++) {
+        size_t n =
+            vectorize(&c->dict, c->idf, &docs[i].raw, keys, x.idx + x.ptr[i], x.val + x.ptr[i]);
+        double s = 0;
+        for (size_t p = x.ptr[i]; p < x.ptr[i] + n; p++)
+            s += (double)x.val[p] * x.val[p];
+        x.sqnorm[i] = (float)s;
+        x.ptr[i + 1] = x.ptr[i] + n;
+        labels[i] = docs[i].label;
+    }
+    wtmp = malloc(n_classes * c->n_features * sizeof *wtmp + 1);
+    c->bias = calloc(n_classes, sizeof *c->bias);
+    if (!wtmp || !c->bias) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+
+    /* calibration: hold out every fifth example of each class */
+    count = calloc(n_classes, sizeof *count);
+    use = malloc(n_docs + 1);
+    if (!count || !use) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    size_t n_held = 0;
+    bool can_calibrate = n_classes > 1;
+    for (size_t i = 0; i < n_docs; i++)
+        count[labels[i]]++;
+    for (size_t k = 0; k < n_classes; k++)
+        if (count[k] < 5)
+            can_calibrate = false;
+    if (can_calibrate) {
+        memset(count, 0, n_classes * sizeof *count);
+        for (size_t i = 0; i < n_docs; i++) {
+            use[i] = (count[labels[i]]++ % 5) != 4;
+            n_held += !use[i];
+        }
+        if ((rc = svm_train(&x, labels, use, c->n_features, n_classes, wtmp, c->bias)) < 0)
+            goto out;
+        margins = malloc(n_held * n_classes * sizeof *margins + 1);
+        uint32_t *hl = malloc(n_held * sizeof *hl + 1);
+        if (!margins || !hl) {
+            free(hl);
+            rc = PARLEY_ENOMEM;
+            goto out;
+        }
+        size_t h = 0;
+        for (size_t i = 0; i < n_docs; i++) {
+            if (use[i])
+                continue;
+            for (size_t k = 0; k < n_classes; k++) {
+                const float *wk = wtmp + k * c->n_features;
+                double m = c->bias[k];
+                for (size_t p = x.ptr[i]; p < x.ptr[i + 1]; p++)
+                    m += (double)wk[x.idx[p]] * x.val[p];
+                margins[h * n_classes + k] = (float)m;
+            }
+            hl[h++] = labels[i];
+        }
+        c->scale = (float)fit_scale(margins, hl, n_held, n_classes);
+        free(hl);
+    }
+    if ((rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias)) < 0)
+        goto out;
+    c->w = malloc(n_classes * c->n_features * sizeof *c->w + 1);
+    if (!c->w) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < n_classes; k++)
+        for (size_t f = 0; f < c->n_features; f++)
+            c->w[f * n_classes + k] = wtmp[k * c->n_features + f];
+out:
+    csr_release(&x);
+    free(labels);
+    free(keys);
+    free(df);
+    free(seen);
+    free(count);
+    free(use);
+    free(wtmp);
+    free(margins);
+    if (rc < 0)
+        classifier_release(c);
+    return rc;
+}
+
+void classifier_release(struct classifier *c)
+{
+    fdict_release(&c->dict);
+    free(c->idf);
+    free(c->w);
+    free(c->bias);
+    memset(c, 0, sizeof *c);
+}
+
+int classifier_predict(const struct classifier *c, const struct fraw *raw, float *probs)
+{
+    enum { STACK = 512 };
+    uint32_t keys_s[STACK], idx_s[STACK];
+    float val_s[STACK];
+    uint32_t *keys = keys_s, *idx = idx_s;
+    float *val = val_s;
+    int rc = 0;
+    if (raw->n > STACK) {
+        keys = malloc(raw->n * sizeof *keys);
+        idx = malloc(raw->n * sizeof *idx);
+        val = malloc(raw->n * sizeof *val);
+        if (!keys || !idx || !val) {
+            rc = PARLEY_ENOMEM;
+            goto out;
+        }
+    }
+    size_t n = vectorize(&c->dict, c->idf, raw, keys, idx, val);
+    size_t k = c->n_classes;
+    for (size_t j = 0; j < k; j++)
+        probs[j] = c->bias[j];
+    for (size_t p = 0; p < n; p++) {
+        const float *row = c->w + (size_t)idx[p] * k;
+        float v = val[p];
+        for (size_t j = 0; j < k; j++)
+            probs[j] += v * row[j];
+    }
+    float mx = probs[0];
+    for (size_t j = 1; j < k; j++)
+        if (probs[j] > mx)
+            mx = probs[j];
+    double z = 0;
+    for (size_t j = 0; j < k; j++) {
+        probs[j] = expf(c->scale * (probs[j] - mx));
+        z += probs[j];
+    }
+    for (size_t j = 0; j < k; j++)
+        probs[j] = (float)(probs[j] / z);
+out:
+    if (keys != keys_s) {
+        free(keys);
+        free(idx);
+        free(val);
+    }
+    return rc;
+}
+
+uint64_t classifier_digest(const struct classifier *c, uint64_t h)
+{
+    h = hash_mix(h, c->n_features);
+    h = hash_mix(h, c->n_classes);
+    h = hash_mix(h, hash_bytes(1, &c->scale, sizeof c->scale));
+    if (c->w)
+        h = hash_mix(h, hash_bytes(2, c->w, c->n_features * c->n_classes * sizeof *c->w));
+    if (c->bias)
+        h = hash_mix(h, hash_bytes(3, c->bias, c->n_classes * sizeof *c->bias));
+    if (c->idf)
+        h = hash_mix(h, hash_bytes(4, c->idf, c->n_features * sizeof *c->idf));
+    if (c->dict.keys)
+        h = hash_mix(h, hash_bytes(5, c->dict.keys, (c->dict.mask + 1) * sizeof(uint64_t)));
+    return h;
+}

@@ -1,0 +1,425 @@
+/*
+ * `parley eval`: trains a model on a JSONL benchmark file and measures it
+ * on another (the format of ../shared/datasets: text, intent, slots with
+ * code-point offsets; intent "oos" = out of scope).
+ *
+ * Every training intent but "oos" becomes an intent of the spec, with its
+ * lines as annotated examples and the slot names it uses as free-text slots
+ * (the datasets have no slot types). "oos" training lines are left out, as a
+ * real bot has none: out of scope is decided by the fallback threshold
+ * alone. That threshold is either given, or chosen on a held-out file
+ * (--val) as the one that maximizes in-scope accuracy + OOS recall there;
+ * the test file is never used to choose anything.
+ *
+ * Reported: intent accuracy over all test lines (an "oos" line is right
+ * when we fall back), in-scope accuracy, OOS recall, slot precision /
+ * recall / F1 on exact (name, start, end) matches, the most confused intent
+ * pairs, the wall-clock training time and the mean classification time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+#define LINE_MAX_BYTES (1 << 20)
+
+struct eline {
+    char *text;
+    char *intent;
+    struct intents_example_slot *slots; /* byte offsets */
+    size_t *cp;                         /* code-point start, end pairs */
+    size_t n_slots;
+};
+
+struct eset {
+    struct eline *v;
+    size_t n, cap;
+};
+
+static void eset_free(struct eset *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].text);
+        free(s->v[i].intent);
+        for (size_t k = 0; k < s->v[i].n_slots; k++)
+            free((char *)s->v[i].slots[k].name);
+        free(s->v[i].slots);
+        free(s->v[i].cp);
+    }
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+static int eset_load(const char *path, struct eset *s, FILE *errout)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    size_t lineno = 0;
+    int rc = 0;
+    memset(s, 0, sizeof *s);
+    if (!f) {
+        fprintf(errout, "parley eval: cannot open %s\n", path);
+        return PARLEY_EIO;
+    }
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (got > LINE_MAX_BYTES) {
+            fprintf(errout, "parley eval: %s:%zu: line too long\n", path, lineno);
+            rc = PARLEY_ETOOBIG;
+            break;
+        }
+        cJSON *j = cJSON_Parse(line);
+        if (!j) {
+            bool blank = true;
+            for (ssize_t i = 0; i < got; i++)
+                if (line[i] != ' ' && line[i] != '\n' && line[i] != '\r' && line[i] != '\t')
+                    blank = false;
+            if (blank)
+                continue;
+            fprintf(errout, "parley eval: %s:%zu: not a JSON object\n", path, lineno);
+            rc = PARLEY_EINVAL;
+            break;
+        }
+        const char *text = json_string(j, "text"), *intent = json_string(j, "intent");
+        if (!text || !intent) {
+            fprintf(errout, "parley eval: %s:%zu: needs \"text\" and \"intent\" strings\n", path,
+                    lineno);
+            cJSON_Delete(j);
+            rc = PARLEY_EINVAL;
+            break;
+        }
+        if (s->n == s->cap) {
+            size_t nc = s->cap ? s->cap * 2 : 1024;
+            struct eline *v = realloc(s->v, nc * sizeof *v);
+            if (!v) {
+                cJSON_Delete(j);
+                rc = PARLEY_ENOMEM;
+                break;
+            }
+            s->v = v;
+            s->cap = nc;
+        }
+        struct eline *e = &s->v[s->n++];
+        memset(e, 0, sizeof *e);
+        e->text = dup_str(text);
+        e->intent = dup_str(intent);
+        const cJSON *slots = cJSON_GetObjectItemCaseSensitive(j, "slots");
+        size_t ns = cJSON_IsArray(slots) ? (size_t)cJSON_GetArraySize(slots) : 0;
+        e->slots = calloc(ns + 1, sizeof *e->slots);
+        e->cp = calloc(2 * ns + 2, sizeof *e->cp);
+        if (!e->text || !e->intent || !e->slots || !e->cp) {
+            cJSON_Delete(j);
+            rc = PARLEY_ENOMEM;
+            break;
+        }
+        size_t len = strlen(text), ncp = utf8_count(text, len);
+        const cJSON *sl;
+        cJSON_ArrayForEach(sl, slots)
+        {
+            const char *name = json_string(sl, "name");
+            double st, en;
+            if (!name || !json_number(sl, "start", &st) || !json_number(sl, "end", &en) || st < 0 ||
+                en <= st || en > (double)ncp) {
+                fprintf(errout, "parley eval: %s:%zu: bad slot\n", path, lineno);
+                rc = PARLEY_EINVAL;
+                break;
+            }
+            struct intents_example_slot *es = &e->slots[e->n_slots];
+            es->name = dup_str(name);
+            if (!es->name) {
+                rc = PARLEY_ENOMEM;
+                break;
+            }
+            e->cp[2 * e->n_slots] = (size_t)st;
+            e->cp[2 * e->n_slots + 1] = (size_t)en;
+            es->start = utf8_cp_to_byte(text, len, (size_t)st);
+            es->end = utf8_cp_to_byte(text, len, (size_t)en);
+            e->n_slots++;
+        }
+        cJSON_Delete(j);
+        if (rc < 0)
+            break;
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && s->n == 0) {
+        fprintf(errout, "parley eval: %s has no lines\n", path);
+        rc = PARLEY_EINVAL;
+    }
+    if (rc < 0)
+        eset_free(s);
+    return rc;
+}
+
+struct spec_build {
+    struct intents_intent_spec *intents;
+    struct intents_example **examples;
+    struct intents_slot_spec **slots;
+    size_t n;
+};
+
+static void spec_build_free(struct spec_build *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->examples[i]);
+        free(b->slots[i]);
+    }
+    free(b->intents);
+    free(b->examples);
+    free(b->slots);
+}
+
+static int spec_build(const struct eset *train, struct spec_build *b)
+{
+    memset(b, 0, sizeof *b);
+    b->intents = calloc(train->n + 1, sizeof *b->intents);
+    b->examples = calloc(train->n + 1, sizeof *b->examples);
+    b->slots = calloc(train->n + 1, sizeof *b->slots);
+    if (!b->intents || !b->examples || !b->slots)
+        return PARLEY_ENOMEM;
+    for (size_t i = 0; i < train->n; i++) {
+        const struct eline *e = &train->v[i];
+        if (strcmp(e->intent, "oos") == 0)
+            continue;
+        size_t k = 0;
+        while (k < b->n && strcmp(b->intents[k].name, e->intent) != 0)
+            k++;
+        if (k == b->n) {
+            b->intents[k].name = e->intent;
+            b->examples[k] = calloc(train->n, sizeof **b->examples);
+            b->slots[k] = calloc(64, sizeof **b->slots);
+            if (!b->examples[k] || !b->slots[k])
+                return PARLEY_ENOMEM;
+            b->n++;
+        }
+        struct intents_intent_spec *is = &b->intents[k];
+        b->examples[k][is->n_examples++] = (struct intents_example){e->text, e->slots, e->n_slots};
+        for (size_t s = 0; s < e->n_slots; s++) {
+            size_t j = 0;
+            while (j < is->n_slots && strcmp(b->slots[k][j].name, e->slots[s].name) != 0)
+                j++;
+            if (j == is->n_slots && j < 64)
+                b->slots[k][is->n_slots++] = (struct intents_slot_spec){e->slots[s].name, NULL};
+        }
+    }
+    for (size_t k = 0; k < b->n; k++) {
+        b->intents[k].examples = b->examples[k];
+        b->intents[k].slots = b->slots[k];
+    }
+    return 0;
+}
+
+struct scored {
+    float score;
+    bool correct; /* top intent right (in scope) */
+    bool oos;
+};
+
+static int cmp_scored(const void *a, const void *b)
+{
+    float x = ((const struct scored *)a)->score, y = ((const struct scored *)b)->score;
+    return (x > y) - (x < y);
+}
+
+/* Threshold maximizing in-scope accuracy + OOS recall on set. */
+static double choose_threshold(const struct intents_model *m, const struct eset *set,
+                               const struct intents_context *ctx, FILE *errout)
+{
+    struct scored *sc = calloc(set->n, sizeof *sc);
+    struct intents_result r;
+    size_t n_in = 0, n_oos = 0;
+    if (!sc)
+        return 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct eline *e = &set->v[i];
+        if (intents_classify(m, e->text, strlen(e->text), ctx, &r) < 0)
+            continue;
+        sc[i].score = (float)r.ranked[0].score;
+        sc[i].oos = strcmp(e->intent, "oos") == 0;
+        sc[i].correct = !sc[i].oos && r.n_ranked && strcmp(r.ranked[0].name, e->intent) == 0;
+        n_in += !sc[i].oos;
+        n_oos += sc[i].oos;
+    }
+    qsort(sc, set->n, sizeof *sc, cmp_scored);
+    /* threshold just above sc[k-1]: the first k lines fall back */
+    size_t correct_above = 0, oos_below = 0;
+    for (size_t i = 0; i < set->n; i++)
+        correct_above += sc[i].correct;
+    double best = (double)correct_above / (n_in ? n_in : 1), best_t = 0;
+    for (size_t k = 0; k < set->n; k++) {
+        correct_above -= sc[k].correct;
+        oos_below += sc[k].oos;
+        if (k + 1 < set->n && sc[k + 1].score == sc[k].score)
+            continue;
+        double v =
+            (double)correct_above / (n_in ? n_in : 1) + (double)oos_below / (n_oos ? n_oos : 1);
+        if (v > best) {
+            best = v;
+            best_t = k + 1 < set->n ? (sc[k].score + sc[k + 1].score) / 2 : sc[k].score + 1e-6;
+        }
+    }
+    free(sc);
+    (void)errout;
+    return best_t;
+}
+
+struct pair_count {
+    const char *gold, *pred;
+    size_t n;
+};
+
+static int cmp_pairs(const void *a, const void *b)
+{
+    const struct pair_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    int c = strcmp(x->gold, y->gold);
+    return c ? c : strcmp(x->pred, y->pred);
+}
+
+int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *errout)
+{
+    struct eset train = {0}, test = {0}, val = {0};
+    struct spec_build sb = {0};
+    struct intents_model *m = NULL;
+    struct pair_count *pairs = NULL;
+    size_t n_pairs = 0;
+    char err[512];
+    int rc;
+    if (!opts->train_path || !opts->test_path) {
+        fprintf(errout, "parley eval: --train FILE and --test FILE are required\n");
+        return PARLEY_EINVAL;
+    }
+    if ((rc = eset_load(opts->train_path, &train, errout)) < 0 ||
+        (rc = eset_load(opts->test_path, &test, errout)) < 0 ||
+        (opts->val_path && (rc = eset_load(opts->val_path, &val, errout)) < 0))
+        goto out;
+    if ((rc = spec_build(&train, &sb)) < 0)
+        goto out;
+    struct intents_bot_spec spec = {"en-US", 0.0, sb.intents, sb.n, NULL, 0};
+    int64_t t0 = time_mono_us();
+    rc = intents_model_new(&spec, &m, err, sizeof err);
+    int64_t train_us = time_mono_us() - t0;
+    if (rc < 0) {
+        fprintf(errout, "parley eval: cannot train: %s\n", err);
+        goto out;
+    }
+    struct intents_context ctx = {1795000000, 0, NULL, NULL}; /* fixed now: Nov 2026 */
+    double threshold = opts->threshold;
+    if (opts->val_path)
+        threshold = choose_threshold(m, &val, &ctx, errout);
+
+    size_t n_correct = 0, n_in = 0, n_in_correct = 0, n_oos = 0, n_oos_hit = 0;
+    size_t slot_tp = 0, slot_pred = 0, slot_gold = 0;
+    int64_t infer_us = 0;
+    pairs = calloc(test.n + 1, sizeof *pairs);
+    if (!pairs) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < test.n; i++) {
+        const struct eline *e = &test.v[i];
+        struct intents_result r;
+        int64_t c0 = time_mono_us();
+        int crc = intents_classify(m, e->text, strlen(e->text), &ctx, &r);
+        infer_us += time_mono_us() - c0;
+        bool fell = crc < 0 || r.fallback || r.ranked[0].score < threshold;
+        const char *pred = fell ? "oos" : r.intent;
+        bool is_oos = strcmp(e->intent, "oos") == 0;
+        bool right = strcmp(pred, e->intent) == 0;
+        n_correct += right;
+        if (is_oos) {
+            n_oos++;
+            n_oos_hit += right;
+        } else {
+            n_in++;
+            n_in_correct += right;
+        }
+        if (!right) {
+            size_t k = 0;
+            while (k < n_pairs &&
+                   (strcmp(pairs[k].gold, e->intent) != 0 || strcmp(pairs[k].pred, pred) != 0))
+                k++;
+            if (k == n_pairs)
+                pairs[n_pairs++] = (struct pair_count){e->intent, pred, 0};
+            pairs[k].n++;
+        }
+        slot_gold += e->n_slots;
+        if (fell)
+            continue;
+        for (size_t s = 0; s < r.n_slots; s++) {
+            slot_pred++;
+            for (size_t g = 0; g < e->n_slots; g++)
+                if (strcmp(e->slots[g].name, r.slots[s].name) == 0 &&
+                    e->cp[2 * g] == r.slots[s].span.cp_start &&
+                    e->cp[2 * g + 1] == r.slots[s].span.cp_end) {
+                    slot_tp++;
+                    break;
+                }
+        }
+    }
+    qsort(pairs, n_pairs, sizeof *pairs, cmp_pairs);
+    double acc = 100.0 * (double)n_correct / (double)test.n;
+    double in_acc = n_in ? 100.0 * (double)n_in_correct / (double)n_in : 0;
+    double oos_rec = n_oos ? 100.0 * (double)n_oos_hit / (double)n_oos : 0;
+    double p = slot_pred ? 100.0 * (double)slot_tp / (double)slot_pred : 0;
+    double rr = slot_gold ? 100.0 * (double)slot_tp / (double)slot_gold : 0;
+    double f1 = p + rr > 0 ? 2 * p * rr / (p + rr) : 0;
+    double train_ms = (double)train_us / 1000.0;
+    double mean_us = (double)infer_us / (double)test.n;
+    if (opts->json) {
+        fprintf(out, "{\"intent_accuracy\":%.2f,\"in_scope_accuracy\":%.2f,", acc, in_acc);
+        if (n_oos)
+            fprintf(out, "\"oos_recall\":%.2f,", oos_rec);
+        else
+            fprintf(out, "\"oos_recall\":null,");
+        if (slot_gold)
+            fprintf(out, "\"slot_precision\":%.2f,\"slot_recall\":%.2f,\"slot_f1\":%.2f,", p, rr,
+                    f1);
+        else
+            fprintf(out, "\"slot_f1\":null,");
+        fprintf(out,
+                "\"train_ms\":%.1f,\"infer_us\":%.2f,\"threshold\":%.4f,\"train_lines\":%zu,"
+                "\"test_lines\":%zu,\"intents\":%zu}\n",
+                train_ms, mean_us, threshold, train.n, test.n, sb.n);
+    } else {
+        fprintf(out, "train %s (%zu lines, %zu intents), test %s (%zu lines)\n", opts->train_path,
+                train.n, sb.n, opts->test_path, test.n);
+        fprintf(out, "intent accuracy     %6.2f %%\n", acc);
+        fprintf(out, "in-scope accuracy   %6.2f %%\n", in_acc);
+        if (n_oos)
+            fprintf(out, "OOS recall          %6.2f %%  (threshold %.4f%s)\n", oos_rec, threshold,
+                    opts->val_path ? ", chosen on --val" : "");
+        if (slot_gold)
+            fprintf(out, "slots P / R / F1    %6.2f / %.2f / %.2f %%  (exact span and name)\n", p,
+                    rr, f1);
+        fprintf(out, "training time       %8.1f ms\n", train_ms);
+        fprintf(out, "inference           %8.2f us per utterance (mean)\n", mean_us);
+        if (n_pairs) {
+            fprintf(out, "most confused (gold -> predicted):\n");
+            for (size_t k = 0; k < n_pairs && k < 10; k++)
+                fprintf(out, "  %4zu  %s -> %s\n", pairs[k].n, pairs[k].gold, pairs[k].pred);
+        }
+    }
+out:
+    intents_model_free(m);
+    free(pairs);
+    spec_build_free(&sb);
+    eset_free(&train);
+    eset_free(&test);
+    eset_free(&val);
+    return rc;
+}

@@ -1,0 +1,185 @@
+/*
+ * Features for the intent classifier, and the dictionary that numbers them.
+ *
+ * A text becomes a bag of 64-bit hashes in two blocks, the way the TF-IDF
+ * baselines in NLU-NOTES.md do it: the word block holds folded word
+ * unigrams and bigrams (punctuation dropped), where a recognized slot value
+ * is replaced by its slot type ("fly to <AMAZON.US_CITY>"), and the char
+ * block holds character 2..5-grams inside word boundaries (" wellington "
+ * padded with spaces), which carry typos and morphology. The classifier
+ * maps hashes seen in training to dense ids with an fdict (an open-addressed
+ * table, immutable after training and so safe to read from many threads);
+ * hashes never seen in training are dropped at inference.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+uint64_t hash_bytes(uint64_t seed, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x100000001b3ULL);
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+int fdict_init(struct fdict *d, size_t expect)
+{
+    size_t cap = 64;
+    while (cap < expect * 2)
+        cap *= 2;
+    d->keys = calloc(cap, sizeof *d->keys);
+    d->ids = calloc(cap, sizeof *d->ids);
+    d->mask = cap - 1;
+    d->n = 0;
+    if (!d->keys || !d->ids) {
+        fdict_release(d);
+        return PARLEY_ENOMEM;
+    }
+    return 0;
+}
+
+void fdict_release(struct fdict *d)
+{
+    free(d->keys);
+    free(d->ids);
+    memset(d, 0, sizeof *d);
+}
+
+static int fdict_grow(struct fdict *d)
+{
+    struct fdict g;
+    if (fdict_init(&g, (d->mask + 1)) < 0)
+        return PARLEY_ENOMEM;
+    for (size_t i = 0; i <= d->mask; i++) {
+        if (!d->keys[i])
+            continue;
+        size_t j = d->keys[i] & g.mask;
+        while (g.keys[j])
+            j = (j + 1) & g.mask;
+        g.keys[j] = d->keys[i];
+        g.ids[j] = d->ids[i];
+    }
+    g.n = d->n;
+    fdict_release(d);
+    *d = g;
+    return 0;
+}
+
+int64_t fdict_add(struct fdict *d, uint64_t h)
+{
+    if (!h)
+        h = 1;
+    if ((d->n + 1) * 2 > d->mask + 1 && fdict_grow(d) < 0)
+        return -1;
+    size_t j = h & d->mask;
+    while (d->keys[j]) {
+        if (d->keys[j] == h)
+            return d->ids[j];
+        j = (j + 1) & d->mask;
+    }
+    d->keys[j] = h;
+    d->ids[j] = (uint32_t)d->n;
+    return (int64_t)d->n++;
+}
+
+int64_t fdict_get(const struct fdict *d, uint64_t h)
+{
+    if (!d->keys)
+        return -1;
+    if (!h)
+        h = 1;
+    size_t j = h & d->mask;
+    while (d->keys[j]) {
+        if (d->keys[j] == h)
+            return d->ids[j];
+        j = (j + 1) & d->mask;
+    }
+    return -1;
+}
+
+void fraw_release(struct fraw *f)
+{
+    free(f->h);
+    free(f->block);
+    memset(f, 0, sizeof *f);
+}
+
+static int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 128;
+        uint64_t *nh = realloc(f->h, cap * sizeof *nh);
+        if (!nh)
+            return PARLEY_ENOMEM;
+        f->h = nh;
+        uint8_t *nb = realloc(f->block, cap);
+        if (!nb)
+            return PARLEY_ENOMEM;
+        f->block = nb;
+        f->cap = cap;
+    }
+    f->h[f->n] = h;
+    f->block[f->n] = block;
+    f->n++;
+    return 0;
+}
+
+enum { SEED_UNI = 1, SEED_BI = 2, SEED_CHAR = 3, SEED_TYPE = 4 };
+
+int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
+                     struct fraw *out)
+{
+    int rc = 0;
+    uint64_t prev = 0;
+    out->n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->v[i].kind == TOK_PUNCT)
+            continue;
+        uint64_t w = 0;
+        const struct typed_span *sp = NULL;
+        for (size_t s = 0; s < n_spans; s++)
+            if (i >= spans[s].t0 && i < spans[s].t1)
+                sp = &spans[s];
+        if (sp) {
+            if (i == sp->t0)
+                w = hash_bytes(SEED_TYPE, sp->type, strlen(sp->type));
+        } else {
+            w = hash_bytes(SEED_UNI, tok_norm(t, i), tok_norm_len(t, i));
+        }
+        if (w) {
+            if ((rc = fraw_push(out, w, FBLOCK_WORD)) < 0)
+                return rc;
+            if (prev && (rc = fraw_push(out, hash_mix(prev, w) ^ SEED_BI, FBLOCK_WORD)) < 0)
+                return rc;
+            prev = w;
+        }
+        /* char n-grams of the word padded with spaces */
+        char buf[72];
+        size_t l = tok_norm_len(t, i);
+        if (l > 64)
+            l = 64;
+        buf[0] = ' ';
+        memcpy(buf + 1, tok_norm(t, i), l);
+        buf[l + 1] = ' ';
+        size_t bl = l + 2;
+        for (size_t n = 2; n <= 5; n++) {
+            if (n > bl)
+                break;
+            for (size_t k = 0; k + n <= bl; k++) {
+                if ((rc = fraw_push(out, hash_bytes(SEED_CHAR + 16 * n, buf + k, n), FBLOCK_CHAR)) <
+                    0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}

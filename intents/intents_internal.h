@@ -1,0 +1,303 @@
+/*
+ * What the .c files of intents/ share: tokens, hashing, the feature
+ * dictionary, the classifier, the tagger, slot types and the model layout.
+ * Nothing outside intents/ includes this header.
+ */
+#ifndef PARLEY_INTENTS_INTERNAL_H
+#define PARLEY_INTENTS_INTERNAL_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intents/intents.h"
+
+/* ---- text.c: UTF-8, folding, tokens with offsets ---- */
+
+enum tok_kind { TOK_WORD = 0, TOK_NUM = 1, TOK_PUNCT = 2 };
+
+enum tok_flag {
+    TOKF_UPPER_FIRST = 1, /* first letter upper case in the user's text */
+    TOKF_ALL_UPPER = 2,
+    TOKF_HAS_DIGIT = 4,
+    TOKF_HAS_ALPHA = 8,
+};
+
+struct tok {
+    uint32_t b0, b1; /* byte span in the original text */
+    uint32_t c0, c1; /* code-point span */
+    uint32_t n0, n1; /* span of the folded form in toks.norm */
+    uint8_t kind;
+    uint8_t flags;
+};
+
+struct toks {
+    struct tok *v;
+    size_t n, cap;
+    char *norm; /* folded tokens, each NUL-terminated */
+    size_t nlen, ncap;
+};
+
+/* Decodes one code point at s[*i] (advancing *i); -1 when invalid UTF-8. */
+int32_t utf8_next(const char *s, size_t len, size_t *i);
+/* True when s[0..len) is valid UTF-8 without NUL bytes. */
+bool utf8_valid(const char *s, size_t len);
+/* Number of code points in valid UTF-8. */
+size_t utf8_count(const char *s, size_t len);
+/* Byte offset of code point cp (clamped to len). */
+size_t utf8_cp_to_byte(const char *s, size_t len, size_t cp);
+
+/* Splits text into tokens (runs of letters/digits; every other non-space
+ * character is its own punctuation token). Returns 0 or PARLEY_EINVAL (invalid
+ * UTF-8) / PARLEY_ENOMEM. Release with toks_release. */
+int toks_init(struct toks *t, const char *s, size_t len);
+void toks_release(struct toks *t);
+static inline const char *tok_norm(const struct toks *t, size_t i)
+{
+    return t->norm + t->v[i].n0;
+}
+static inline size_t tok_norm_len(const struct toks *t, size_t i)
+{
+    return t->v[i].n1 - t->v[i].n0;
+}
+/* Folds s (case, accents, spacing, punctuation dropped) into out (cap bytes,
+ * NUL-terminated); tokens separated by one space. Returns the length. */
+size_t text_fold(const char *s, size_t len, char *out, size_t cap);
+
+/* ---- hashing and the feature dictionary (features.c) ---- */
+
+uint64_t hash_bytes(uint64_t seed, const void *p, size_t n);
+static inline uint64_t hash_mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* hash -> dense id, open addressing; immutable after building. */
+struct fdict {
+    uint64_t *keys; /* 0 = empty */
+    uint32_t *ids;
+    size_t mask;
+    size_t n;
+};
+int fdict_init(struct fdict *d, size_t expect);
+void fdict_release(struct fdict *d);
+/* Returns the id of h, adding it when absent (-1 on OOM). */
+int64_t fdict_add(struct fdict *d, uint64_t h);
+/* Returns the id of h or -1. */
+int64_t fdict_get(const struct fdict *d, uint64_t h);
+
+/* Raw features of a text for the classifier: hashes tagged with their block. */
+enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_N = 2 };
+struct fraw {
+    uint64_t *h;
+    uint8_t *block;
+    size_t n, cap;
+};
+void fraw_release(struct fraw *f);
+/* A token sequence with some spans replaced by slot-type names. */
+struct typed_span {
+    uint32_t t0, t1; /* token span, end exclusive */
+    const char *type;
+};
+int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
+                     struct fraw *out);
+
+/* A sparse vector of dictionary ids. */
+struct fvec {
+    uint32_t *idx;
+    float *val;
+    size_t n;
+};
+
+/* ---- classifier.c: one-vs-rest linear SVM, calibrated softmax ---- */
+
+struct classifier {
+    struct fdict dict;
+    float *idf;  /* per feature id */
+    float *w;    /* [n_features][n_classes] */
+    float *bias; /* [n_classes] */
+    size_t n_features, n_classes;
+    float scale; /* softmax temperature: p = softmax(scale * margin) */
+};
+
+struct train_doc {
+    struct fraw raw;
+    uint32_t label;
+};
+
+int classifier_train(struct classifier *c, const struct train_doc *docs, size_t n_docs,
+                     size_t n_classes);
+void classifier_release(struct classifier *c);
+/* Fills probs[n_classes]. */
+int classifier_predict(const struct classifier *c, const struct fraw *raw, float *probs);
+uint64_t classifier_digest(const struct classifier *c, uint64_t h);
+
+/* ---- tagger.c: BIO averaged structured perceptron ---- */
+
+struct gaz_match {
+    uint32_t t0, t1;
+    uint32_t cls; /* gazetteer class (slot name or slot type) */
+};
+
+struct tag_doc {
+    const struct toks *t;
+    uint32_t intent;
+    const uint16_t *gold; /* labels per token */
+    const struct gaz_match *gaz;
+    size_t n_gaz;
+};
+
+struct tagger {
+    float *w; /* hashed (feature, label) weights */
+    size_t mask;
+    float *trans; /* [(n_labels + 1) * n_labels], row n_labels = start */
+    size_t n_labels;
+    /* allowed[intent] = label ids allowed for that intent (O always first) */
+    uint16_t **allowed;
+    size_t *n_allowed;
+    size_t n_intents;
+};
+
+/* Labels: 0 = O, 1 + 2s = B-slot s, 2 + 2s = I-slot s. */
+int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, size_t n_slots,
+                 size_t n_intents, uint16_t *const *allowed, const size_t *n_allowed,
+                 const char *const *gaz_names, size_t n_gaz_names);
+void tagger_release(struct tagger *tg);
+/* Tags t for intent into labels[t->n]. */
+int tagger_tag(const struct tagger *tg, const struct toks *t, uint32_t intent,
+               const struct gaz_match *gaz, size_t n_gaz, uint16_t *labels);
+uint64_t tagger_digest(const struct tagger *tg, uint64_t h);
+
+/* ---- builtins.c / dates.c: built-in slot types ---- */
+
+enum builtin_type {
+    BI_NONE = 0,
+    BI_DATE,
+    BI_TIME,
+    BI_NUMBER,
+    BI_DURATION,
+    BI_CITY,
+    BI_EMAIL,
+    BI_PHONE,
+    BI_ALNUM,
+    BI_FIRSTNAME,
+    BI_N
+};
+
+enum builtin_type builtin_lookup(const char *name);
+const char *builtin_name(enum builtin_type b);
+
+/* A recognized value: token span and its resolution. */
+struct bi_match {
+    uint32_t t0, t1;
+    char resolved[INTENTS_MAX_VALUE];
+};
+
+/* Parses exactly tokens [t0,t1) of t as a value of type b; 0 or PARLEY_ENOTFOUND. */
+int builtin_parse(enum builtin_type b, const char *text, const struct toks *t, size_t t0, size_t t1,
+                  const struct intents_context *ctx, char *resolved, size_t cap);
+/* Finds the longest values of type b in t, left to right, non-overlapping. */
+size_t builtin_scan(enum builtin_type b, const char *text, const struct toks *t,
+                    const struct intents_context *ctx, struct bi_match *out, size_t max);
+/* Sample values used to fill {Slot} of a built-in type in sample utterances. */
+const char *const *builtin_samples(enum builtin_type b, size_t *n);
+
+/* dates.c */
+int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents_context *ctx,
+                char *out, size_t cap);
+int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap);
+int durations_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap);
+/* numbers: parse tokens [t0,t1) as a number into out (decimal text). */
+int numbers_parse(const struct toks *t, size_t t0, size_t t1, double *value);
+void numbers_format(double v, char *out, size_t cap);
+
+/* gazetteer.c: shipped city and first-name lists (folded, one per entry). */
+extern const char *const gazetteer_cities[];
+extern const size_t gazetteer_n_cities;
+extern const char *const gazetteer_first_names[];
+extern const size_t gazetteer_n_first_names;
+
+/* ---- slots.c: custom slot types ---- */
+
+struct slot_value {
+    char *value;   /* canonical, as given */
+    char **folded; /* folded forms: value then synonyms */
+    size_t n_folded;
+};
+
+struct slot_type {
+    char *name;
+    struct slot_value *values;
+    size_t n_values;
+    enum intents_selection selection;
+    char *regex_src;
+    regex_t regex;
+    bool has_regex;
+    enum builtin_type builtin; /* BI_NONE for custom types */
+    uint32_t gaz_class;
+};
+
+/* Resolves a folded candidate against a custom type: exact, plural, typo. */
+int slot_type_match(const struct slot_type *st, const char *folded, const char *original,
+                    char *resolved, size_t cap);
+/* Finds values of a custom type in t (longest, non-overlapping). */
+size_t slot_type_scan(const struct slot_type *st, const char *text, const struct toks *t,
+                      struct bi_match *out, size_t max);
+void slot_type_release(struct slot_type *st);
+
+/* ---- the model (model.c) ---- */
+
+struct model_slot {
+    char *name;
+    int32_t type;    /* index into model.types, -1 = free text */
+    uint32_t global; /* index into model.slot_names */
+};
+
+struct model_intent {
+    char *name;
+    struct model_slot *slots;
+    size_t n_slots;
+};
+
+/* Gazetteer of values seen as slot values (examples) or defined (types). */
+struct gaz_entry {
+    uint64_t key; /* hash of folded token sequence */
+    uint32_t cls;
+    uint32_t n_tokens;
+    uint32_t count_ex;
+    uint32_t count_def;
+};
+
+struct gazetteer {
+    struct gaz_entry *v;
+    size_t n, cap;
+    struct fdict index; /* key ^ cls -> entry */
+    struct fdict keys;  /* key -> 1 when any entry has it */
+    uint32_t max_tokens;
+};
+
+struct intents_model {
+    struct model_intent *intents;
+    size_t n_intents;
+    struct slot_type *types;
+    size_t n_types;
+    char **slot_names; /* global slot names (tagger labels) */
+    size_t n_slot_names;
+    char **gaz_names; /* gazetteer classes */
+    size_t n_gaz_names;
+    struct gazetteer gaz;
+    struct classifier clf;
+    struct tagger tagger;
+    double threshold;
+    bool use_types; /* slot-type replacement features enabled */
+};
+
+/* Finds gazetteer matches in t; self_* describe the example's own gold spans
+ * (leave-one-out during training) and may be NULL. */
+size_t gazetteer_scan(const struct gazetteer *g, const struct toks *t, const struct gaz_match *self,
+                      size_t n_self, struct gaz_match **out);
+
+#endif

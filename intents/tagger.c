@@ -1,0 +1,357 @@
+/*
+ * The slot tagger: a linear-chain model over BIO labels (O, B-slot, I-slot)
+ * trained as an averaged structured perceptron (Collins 2002) and decoded
+ * with Viterbi.
+ *
+ * Features of a token: its folded form, its neighbours (±2) and the
+ * bigrams around it, prefixes and suffixes, its shape (Xx, x, d, ...), the
+ * predicted intent, and gazetteer features: the token lies at the start or
+ * inside a known value of a slot (values seen in training, with the
+ * example's own values left out while training so the tagger does not learn
+ * to trust them blindly), of a custom slot type, or of a built-in type
+ * (a date, a number, a city). Weights live in one hashed table indexed by
+ * (feature, label), the row of a feature's labels contiguous. Decoding only
+ * considers the labels of the intent's own slots, and BIO is enforced (I-x
+ * follows B-x or I-x), which makes training and tagging fast.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+#define TAG_EPOCHS 8
+#define TAG_MAX_FEATS 48
+
+static uint64_t hs(uint64_t seed, const char *s, size_t n)
+{
+    return hash_bytes(seed, s, n);
+}
+
+static uint64_t tok_h(const struct toks *t, long i)
+{
+    if (i < 0)
+        return 0x1111;
+    if ((size_t)i >= t->n)
+        return 0x2222;
+    return hs(7, tok_norm(t, (size_t)i), tok_norm_len(t, (size_t)i));
+}
+
+static char shape_of(const struct tok *k)
+{
+    if (k->kind == TOK_PUNCT)
+        return 'p';
+    if (k->kind == TOK_NUM)
+        return 'd';
+    if (k->flags & TOKF_HAS_DIGIT)
+        return 'm';
+    if (k->flags & TOKF_ALL_UPPER)
+        return 'A';
+    if (k->flags & TOKF_UPPER_FIRST)
+        return 'X';
+    return 'x';
+}
+
+/* Writes the feature hashes of token i into f; returns how many. */
+static size_t token_features(const struct toks *t, size_t i, uint32_t intent,
+                             const struct gaz_match *gaz, size_t n_gaz, uint64_t *f)
+{
+    size_t n = 0;
+    long li = (long)i;
+    uint64_t w0 = tok_h(t, li), wm1 = tok_h(t, li - 1), wp1 = tok_h(t, li + 1);
+    uint64_t wm2 = tok_h(t, li - 2), wp2 = tok_h(t, li + 2);
+    f[n++] = 0xb1a5;
+    f[n++] = hash_mix(1, w0);
+    f[n++] = hash_mix(2, wm1);
+    f[n++] = hash_mix(3, wp1);
+    f[n++] = hash_mix(4, wm2);
+    f[n++] = hash_mix(5, wp2);
+    f[n++] = hash_mix(hash_mix(6, wm1), w0);
+    f[n++] = hash_mix(hash_mix(7, w0), wp1);
+    f[n++] = hash_mix(hash_mix(8, wm2), wm1);
+    f[n++] = hash_mix(hash_mix(9, wp1), wp2);
+    f[n++] = hash_mix(10, intent);
+    f[n++] = hash_mix(hash_mix(11, intent), w0);
+    const char *s = tok_norm(t, i);
+    size_t l = tok_norm_len(t, i);
+    for (size_t k = 1; k <= 4 && k <= l; k++) {
+        f[n++] = hash_mix(12 + k, hs(8, s, k));
+        f[n++] = hash_mix(20 + k, hs(8, s + l - k, k));
+    }
+    char sh = shape_of(&t->v[i]);
+    char shp = i > 0 ? shape_of(&t->v[i - 1]) : '^';
+    char shn = i + 1 < t->n ? shape_of(&t->v[i + 1]) : '$';
+    f[n++] = hash_mix(30, (uint64_t)sh);
+    f[n++] = hash_mix(31, (uint64_t)sh * 256 + (uint64_t)shp);
+    f[n++] = hash_mix(32, (uint64_t)sh * 256 + (uint64_t)shn);
+    f[n++] = hash_mix(33, l > 8 ? 8 : l);
+    for (size_t g = 0; g < n_gaz && n < TAG_MAX_FEATS - 2; g++) {
+        if (i < gaz[g].t0 || i >= gaz[g].t1)
+            continue;
+        uint64_t pos = i == gaz[g].t0 ? 1 : 2;
+        f[n++] = hash_mix(hash_mix(40, gaz[g].cls), pos);
+        if (n < TAG_MAX_FEATS)
+            f[n++] = hash_mix(hash_mix(41, gaz[g].cls), hash_mix(pos, intent));
+    }
+    return n;
+}
+
+static inline size_t widx(const struct tagger *tg, uint64_t f, size_t label)
+{
+    return (size_t)(f + label * 0x9E3779B1u) & tg->mask;
+}
+
+static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
+{
+    /* prev == n_labels: start */
+    if (cur == 0 || (cur & 1))
+        return true; /* O or B-x */
+    return prev != n_labels && prev != 0 && (prev + 1) / 2 == cur / 2;
+}
+
+/* Viterbi over the allowed labels. scores: [n][na] emission; out labels. */
+static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
+                    const float *emit, float *dp, uint16_t *bp, uint16_t *out)
+{
+    size_t L = tg->n_labels;
+    for (size_t a = 0; a < na; a++) {
+        dp[a] = bio_ok(L, al[a], L) ? emit[a] + tg->trans[L * L + al[a]] : -1e30f;
+        bp[a] = 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        for (size_t a = 0; a < na; a++) {
+            float best = -1e30f;
+            uint16_t arg = 0;
+            for (size_t b = 0; b < na; b++) {
+                if (!bio_ok(al[b], al[a], L))
+                    continue;
+                float v = dp[(i - 1) * na + b] + tg->trans[al[b] * L + al[a]];
+                if (v > best) {
+                    best = v;
+                    arg = (uint16_t)b;
+                }
+            }
+            dp[i * na + a] = best + emit[i * na + a];
+            bp[i * na + a] = arg;
+        }
+    }
+    size_t best = 0;
+    for (size_t a = 1; a < na; a++)
+        if (dp[(n - 1) * na + a] > dp[(n - 1) * na + best])
+            best = a;
+    for (size_t i = n; i-- > 0;) {
+        out[i] = al[best];
+        best = bp[i * na + best];
+    }
+}
+
+struct tag_scratch {
+    uint64_t *feats; /* [n][TAG_MAX_FEATS] */
+    size_t *nf;
+    float *emit, *dp;
+    uint16_t *bp, *pred;
+    size_t cap;
+};
+
+static int scratch_fit(struct tag_scratch *s, size_t n, size_t na)
+{
+    if (n * na <= s->cap && n <= s->cap)
+        return 0;
+    size_t cap = n * (na > 1 ? na : 1) + 64;
+    free(s->feats);
+    free(s->nf);
+    free(s->emit);
+    free(s->dp);
+    free(s->bp);
+    free(s->pred);
+    s->feats = malloc(cap * TAG_MAX_FEATS * sizeof *s->feats);
+    s->nf = malloc(cap * sizeof *s->nf);
+    s->emit = malloc(cap * sizeof *s->emit);
+    s->dp = malloc(cap * sizeof *s->dp);
+    s->bp = malloc(cap * sizeof *s->bp);
+    s->pred = malloc(cap * sizeof *s->pred);
+    s->cap = cap;
+    if (!s->feats || !s->nf || !s->emit || !s->dp || !s->bp || !s->pred) {
+        s->cap = 0;
+        return PARLEY_ENOMEM;
+    }
+    return 0;
+}
+
+static void scratch_release(struct tag_scratch *s)
+{
+    free(s->feats);
+    free(s->nf);
+    free(s->emit);
+    free(s->dp);
+    free(s->bp);
+    free(s->pred);
+    memset(s, 0, sizeof *s);
+}
+
+static void decode(const struct tagger *tg, const struct toks *t, uint32_t intent,
+                   const struct gaz_match *gaz, size_t n_gaz, struct tag_scratch *s)
+{
+    const uint16_t *al = tg->allowed[intent];
+    size_t na = tg->n_allowed[intent];
+    for (size_t i = 0; i < t->n; i++) {
+        uint64_t *f = s->feats + i * TAG_MAX_FEATS;
+        s->nf[i] = token_features(t, i, intent, gaz, n_gaz, f);
+        for (size_t a = 0; a < na; a++) {
+            float sc = 0;
+            for (size_t k = 0; k < s->nf[i]; k++)
+                sc += tg->w[widx(tg, f[k], al[a])];
+            s->emit[i * na + a] = sc;
+        }
+    }
+    viterbi(tg, t->n, al, na, s->emit, s->dp, s->bp, s->pred);
+}
+
+int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, size_t n_slots,
+                 size_t n_intents, uint16_t *const *allowed, const size_t *n_allowed,
+                 const char *const *gaz_names, size_t n_gaz_names)
+{
+    int rc = 0;
+    struct tag_scratch s = {0};
+    float *u = NULL, *ut = NULL;
+    size_t *order = NULL;
+    memset(tg, 0, sizeof *tg);
+    tg->n_labels = 1 + 2 * n_slots;
+    tg->n_intents = n_intents;
+    size_t n_tok = 0;
+    for (size_t d = 0; d < n_docs; d++)
+        n_tok += docs[d].t->n;
+    size_t size = 1u << 14;
+    size_t want = n_tok * 24 * 4;
+    while (size < want && size < (1u << 22))
+        size <<= 1;
+    tg->mask = size - 1;
+    size_t L = tg->n_labels;
+    tg->w = calloc(size, sizeof *tg->w);
+    u = calloc(size, sizeof *u);
+    tg->trans = calloc((L + 1) * L, sizeof *tg->trans);
+    ut = calloc((L + 1) * L, sizeof *ut);
+    tg->allowed = calloc(n_intents, sizeof *tg->allowed);
+    tg->n_allowed = calloc(n_intents, sizeof *tg->n_allowed);
+    order = malloc((n_docs + 1) * sizeof *order);
+    if (!tg->w || !u || !tg->trans || !ut || !tg->allowed || !tg->n_allowed || !order) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < n_intents; k++) {
+        tg->allowed[k] = malloc((n_allowed[k] + 1) * sizeof **tg->allowed);
+        if (!tg->allowed[k]) {
+            rc = PARLEY_ENOMEM;
+            goto out;
+        }
+        memcpy(tg->allowed[k], allowed[k], n_allowed[k] * sizeof **allowed);
+        tg->n_allowed[k] = n_allowed[k];
+    }
+    (void)gaz_names;
+    (void)n_gaz_names;
+    if (n_slots == 0)
+        goto out;
+    for (size_t d = 0; d < n_docs; d++)
+        order[d] = d;
+    uint64_t seed = 0x7a66e5u;
+    float c = 1;
+    for (int ep = 0; ep < TAG_EPOCHS; ep++) {
+        for (size_t d = n_docs; d > 1; d--) {
+            seed = hash_mix(seed, d);
+            size_t r = seed % d;
+            size_t tmp = order[d - 1];
+            order[d - 1] = order[r];
+            order[r] = tmp;
+        }
+        for (size_t oi = 0; oi < n_docs; oi++) {
+            const struct tag_doc *doc = &docs[order[oi]];
+            const struct toks *t = doc->t;
+            if (t->n == 0 || tg->n_allowed[doc->intent] <= 1)
+                continue;
+            if ((rc = scratch_fit(&s, t->n, tg->n_allowed[doc->intent])) < 0)
+                goto out;
+            decode(tg, t, doc->intent, doc->gaz, doc->n_gaz, &s);
+            bool same = true;
+            for (size_t i = 0; i < t->n; i++)
+                if (s.pred[i] != doc->gold[i])
+                    same = false;
+            if (!same) {
+                for (size_t i = 0; i < t->n; i++) {
+                    size_t g = doc->gold[i], p = s.pred[i];
+                    size_t gp = i ? doc->gold[i - 1] : L, pp = i ? s.pred[i - 1] : L;
+                    if (g != p) {
+                        const uint64_t *f = s.feats + i * TAG_MAX_FEATS;
+                        for (size_t k = 0; k < s.nf[i]; k++) {
+                            size_t a = widx(tg, f[k], g), b = widx(tg, f[k], p);
+                            tg->w[a] += 1;
+                            u[a] += c;
+                            tg->w[b] -= 1;
+                            u[b] -= c;
+                        }
+                    }
+                    if (g != p || gp != pp) {
+                        tg->trans[gp * L + g] += 1;
+                        ut[gp * L + g] += c;
+                        tg->trans[pp * L + p] -= 1;
+                        ut[pp * L + p] -= c;
+                    }
+                }
+            }
+            c += 1;
+        }
+    }
+    for (size_t i = 0; i < size; i++)
+        tg->w[i] -= u[i] / c;
+    for (size_t i = 0; i < (L + 1) * L; i++)
+        tg->trans[i] -= ut[i] / c;
+out:
+    scratch_release(&s);
+    free(u);
+    free(ut);
+    free(order);
+    if (rc < 0)
+        tagger_release(tg);
+    return rc;
+}
+
+void tagger_release(struct tagger *tg)
+{
+    free(tg->w);
+    free(tg->trans);
+    if (tg->allowed)
+        for (size_t k = 0; k < tg->n_intents; k++)
+            free(tg->allowed[k]);
+    free(tg->allowed);
+    free(tg->n_allowed);
+    memset(tg, 0, sizeof *tg);
+}
+
+int tagger_tag(const struct tagger *tg, const struct toks *t, uint32_t intent,
+               const struct gaz_match *gaz, size_t n_gaz, uint16_t *labels)
+{
+    struct tag_scratch s = {0};
+    if (t->n == 0)
+        return 0;
+    if (!tg->w || intent >= tg->n_intents || tg->n_allowed[intent] <= 1) {
+        memset(labels, 0, t->n * sizeof *labels);
+        return 0;
+    }
+    if (scratch_fit(&s, t->n, tg->n_allowed[intent]) < 0)
+        return PARLEY_ENOMEM;
+    decode(tg, t, intent, gaz, n_gaz, &s);
+    memcpy(labels, s.pred, t->n * sizeof *labels);
+    scratch_release(&s);
+    return 0;
+}
+
+uint64_t tagger_digest(const struct tagger *tg, uint64_t h)
+{
+    h = hash_mix(h, tg->n_labels);
+    if (tg->w)
+        h = hash_mix(h, hash_bytes(11, tg->w, (tg->mask + 1) * sizeof *tg->w));
+    if (tg->trans)
+        h = hash_mix(
+            h, hash_bytes(12, tg->trans, (tg->n_labels + 1) * tg->n_labels * sizeof *tg->trans));
+    return h;
+}
