@@ -16,6 +16,7 @@
  * ([feature][class]) so classifying touches one row per feature present.
  */
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +46,52 @@ static void csr_release(struct csr *x)
     memset(x, 0, sizeof *x);
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Sorts a[0..n): insertion sort for short runs, quicksort above (no callbacks). */
+static void sort_u32(uint32_t *a, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    while (n > 24) {
+        uint32_t x = a[0], y = a[n / 2], z = a[n - 1];
+        uint32_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            uint32_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller half, loop on the larger */
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_u32(a, left);
+            a += left;
+            n -= left;
+        } else {
+            sort_u32(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
 }
 
 /* Maps raw hashes to (id, value) with sublinear tf-idf and per-block L2 norm.
  * keys is scratch of raw->n entries; writes n_out <= raw->n entries. */
+static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val);
+
 static size_t vectorize(const struct fdict *dict, const float *idf, const struct fraw *raw,
                         uint32_t *keys, uint32_t *idx, float *val)
 {
@@ -63,7 +102,13 @@ static size_t vectorize(const struct fdict *dict, const float *idf, const struct
             continue;
         keys[m++] = (uint32_t)id | ((uint32_t)raw->block[i] << 31);
     }
-    qsort(keys, m, sizeof *keys, cmp_u32);
+    return aggregate(idf, keys, m, idx, val);
+}
+
+/* keys: feature ids with the block in the top bit; sorted and summed here. */
+static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val)
+{
+    sort_u32(keys, m);
     size_t n = 0;
     double norm[FBLOCK_N] = {0};
     for (size_t i = 0; i < m;) {
@@ -102,6 +147,7 @@ struct svm_job {
     size_t n_features, n_classes;
     float *w; /* [n_classes][n_features] */
     float *bias;
+    float *loo; /* [n_rows][n_classes] approximate leave-one-out margins, or NULL */
     unsigned thread, n_threads;
     int rc;
 };
@@ -123,7 +169,9 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
     size_t active = l;
     double pgmax_old = INFINITY, pgmin_old = -INFINITY;
     uint64_t seed = 0x5eed0000u + k;
+    int iter_done = 0;
     for (int iter = 0; iter < SVM_MAX_ITER; iter++) {
+        iter_done = iter + 1;
         double pgmax_new = -INFINITY, pgmin_new = INFINITY;
         for (size_t s = 0; s < active; s++) {
             size_t r = s + (size_t)(rng_next(&seed) % (active - s));
@@ -180,7 +228,20 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         pgmin_old = pgmin_new >= 0 ? -INFINITY : pgmin_new;
     }
     (void)pgmin_old;
+    if (getenv("PARLEY_INTENTS_DEBUG"))
+        fprintf(stderr, "svm class %u: %d iterations\n", k, iter_done);
     j->bias[k] = (float)b;
+    if (j->loo) {
+        /* the margin each example would get without its own support: w - a_i y_i x_i */
+        for (size_t i = 0; i < x->n_rows; i++) {
+            double y = j->labels[i] == k ? 1.0 : -1.0;
+            double dot = b;
+            for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
+                dot += (double)w[x->idx[p]] * x->val[p];
+            dot -= alpha[i] * y * ((double)x->sqnorm[i] + 1.0);
+            j->loo[i * j->n_classes + k] = (float)dot;
+        }
+    }
 }
 
 static void *svm_thread(void *arg)
@@ -201,14 +262,15 @@ static void *svm_thread(void *arg)
 
 /* Trains all classes into w[n_classes][n_features] and bias. */
 static int svm_train(const struct csr *x, const uint32_t *labels, const uint8_t *use,
-                     size_t n_features, size_t n_classes, float *w, float *bias)
+                     size_t n_features, size_t n_classes, float *w, float *bias, float *loo)
 {
     enum { N_THREADS = 2 };
     struct svm_job jobs[N_THREADS];
     pthread_t th[N_THREADS];
     bool started[N_THREADS] = {false};
     for (unsigned t = 0; t < N_THREADS; t++) {
-        jobs[t] = (struct svm_job){x, labels, use, n_features, n_classes, w, bias, t, N_THREADS, 0};
+        jobs[t] =
+            (struct svm_job){x, labels, use, n_features, n_classes, w, bias, loo, t, N_THREADS, 0};
         started[t] = t > 0 && pthread_create(&th[t], NULL, svm_thread, &jobs[t]) == 0;
     }
     svm_thread(&jobs[0]);
@@ -273,8 +335,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
 {
     int rc = 0;
     struct csr x = {0};
-    uint32_t *labels = NULL, *keys = NULL, *df = NULL, *count = NULL, *seen = NULL;
-    uint8_t *use = NULL;
+    uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL, *rid = NULL;
     float *wtmp = NULL, *margins = NULL;
     size_t total = 0, max_raw = 0;
     memset(c, 0, sizeof *c);
@@ -288,12 +349,21 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     if ((rc = fdict_init(&c->dict, total / 4 + 64)) < 0)
         goto out;
     /* ids in order of first appearance: deterministic */
+    rid = malloc((total + 1) * sizeof *rid);
+    if (!rid) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    size_t at = 0;
     for (size_t i = 0; i < n_docs; i++)
-        for (size_t j = 0; j < docs[i].raw.n; j++)
-            if (fdict_add(&c->dict, docs[i].raw.h[j]) < 0) {
+        for (size_t j = 0; j < docs[i].raw.n; j++) {
+            int64_t id = fdict_add(&c->dict, docs[i].raw.h[j]);
+            if (id < 0) {
                 rc = PARLEY_ENOMEM;
                 goto out;
             }
+            rid[at++] = (uint32_t)id | ((uint32_t)docs[i].raw.block[j] << 31);
+        }
     c->n_features = c->dict.n;
     df = calloc(c->n_features + 1, sizeof *df);
     seen = calloc(c->n_features + 1, sizeof *seen);
@@ -308,9 +378,10 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
         goto out;
     }
+    at = 0;
     for (size_t i = 0; i < n_docs; i++) {
         for (size_t j = 0; j < docs[i].raw.n; j++) {
-            uint32_t id = (uint32_t)fdict_get(&c->dict, docs[i].raw.h[j]);
+            uint32_t id = rid[at++] & 0x7fffffffu;
             if (seen[id] != i + 1) {
                 seen[id] = (uint32_t)i + 1;
                 df[id]++;
@@ -338,53 +409,23 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         goto out;
     }
 
-    /* calibration: hold out every fifth example of each class */
-    count = calloc(n_classes, sizeof *count);
-    use = malloc(n_docs + 1);
-    if (!count || !use) {
+    /* calibration on approximate leave-one-out margins of (at most) ~4000 examples */
+    margins = malloc(n_docs * n_classes * sizeof *margins + 1);
+    if (!margins) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    size_t n_held = 0;
-    bool can_calibrate = n_classes > 1;
-    for (size_t i = 0; i < n_docs; i++)
-        count[labels[i]]++;
-    for (size_t k = 0; k < n_classes; k++)
-        if (count[k] < 5)
-            can_calibrate = false;
-    if (can_calibrate) {
-        memset(count, 0, n_classes * sizeof *count);
-        for (size_t i = 0; i < n_docs; i++) {
-            use[i] = (count[labels[i]]++ % 5) != 4;
-            n_held += !use[i];
-        }
-        if ((rc = svm_train(&x, labels, use, c->n_features, n_classes, wtmp, c->bias)) < 0)
-            goto out;
-        margins = malloc(n_held * n_classes * sizeof *margins + 1);
-        uint32_t *hl = malloc(n_held * sizeof *hl + 1);
-        if (!margins || !hl) {
-            free(hl);
-            rc = PARLEY_ENOMEM;
-            goto out;
-        }
-        size_t h = 0;
-        for (size_t i = 0; i < n_docs; i++) {
-            if (use[i])
-                continue;
-            for (size_t k = 0; k < n_classes; k++) {
-                const float *wk = wtmp + k * c->n_features;
-                double m = c->bias[k];
-                for (size_t p = x.ptr[i]; p < x.ptr[i + 1]; p++)
-                    m += (double)wk[x.idx[p]] * x.val[p];
-                margins[h * n_classes + k] = (float)m;
-            }
-            hl[h++] = labels[i];
-        }
-        c->scale = (float)fit_scale(margins, hl, n_held, n_classes);
-        free(hl);
-    }
-    if ((rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias)) < 0)
+    if ((rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias, margins)) < 0)
         goto out;
+    if (n_classes > 1) {
+        size_t step = n_docs * n_classes / 400000 + 1, n_cal = 0;
+        for (size_t i = 0; i < n_docs; i += step) {
+            memmove(margins + n_cal * n_classes, margins + i * n_classes,
+                    n_classes * sizeof *margins);
+            labels[n_cal++] = labels[i];
+        }
+        c->scale = (float)fit_scale(margins, labels, n_cal, n_classes);
+    }
     c->w = malloc(n_classes * c->n_features * sizeof *c->w + 1);
     if (!c->w) {
         rc = PARLEY_ENOMEM;
@@ -396,11 +437,10 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
 out:
     csr_release(&x);
     free(labels);
+    free(rid);
     free(keys);
     free(df);
     free(seen);
-    free(count);
-    free(use);
     free(wtmp);
     free(margins);
     if (rc < 0)

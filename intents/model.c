@@ -20,6 +20,7 @@
  * The model is never written after building, so classification is safe
  * from many threads; per-call memory is the caller's result plus scratch.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #define DEFAULT_THRESHOLD 0.4
 #define FILLS_PER_TEMPLATE 3
 #define MAX_TYPE_MATCHES 64
+#define GAZ_MAX_TOKENS 16
 
 struct ex_span {
     uint32_t slot; /* local slot index in the intent */
@@ -101,7 +103,7 @@ static int gaz_add(struct gazetteer *g, uint64_t key, uint32_t cls, uint32_t n_t
         return PARLEY_ENOMEM;
     g->n++;
     if (n_tokens > g->max_tokens)
-        g->max_tokens = n_tokens;
+        g->max_tokens = n_tokens > GAZ_MAX_TOKENS ? GAZ_MAX_TOKENS : n_tokens;
     return 0;
 }
 
@@ -610,6 +612,25 @@ static void example_self(const struct intents_model *m, struct example *e, struc
     }
 }
 
+struct tagger_job {
+    struct tagger *tg;
+    const struct tag_doc *docs;
+    size_t n_docs, n_slots, n_intents;
+    uint16_t *const *allowed;
+    const size_t *n_allowed;
+    int rc;
+    int64_t done_us;
+};
+
+static void *tagger_thread(void *arg)
+{
+    struct tagger_job *j = arg;
+    j->rc = tagger_train(j->tg, j->docs, j->n_docs, j->n_slots, j->n_intents, j->allowed,
+                         j->n_allowed, NULL, 0);
+    j->done_us = time_mono_us();
+    return NULL;
+}
+
 int intents_model_new(const struct intents_bot_spec *spec, struct intents_model **out, char *err,
                       size_t errlen)
 {
@@ -621,6 +642,7 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
     uint16_t **allowed = NULL;
     size_t *n_allowed = NULL;
     struct intents_model *m = NULL;
+    int64_t t_start = time_mono_us();
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
@@ -685,8 +707,7 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
             goto out;
         tdocs[i] = (struct tag_doc){&e->t, e->intent, e->gold, e->gaz, e->n_gaz};
     }
-    if ((rc = classifier_train(&m->clf, docs, n_ex, m->n_intents)) < 0)
-        goto out;
+    int64_t t_feat = time_mono_us();
     allowed = calloc(m->n_intents, sizeof *allowed);
     n_allowed = calloc(m->n_intents, sizeof *n_allowed);
     if (!allowed || !n_allowed) {
@@ -706,9 +727,25 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
             allowed[i][n_allowed[i]++] = (uint16_t)(2 + 2 * mi->slots[s].global);
         }
     }
-    if ((rc = tagger_train(&m->tagger, tdocs, n_ex, m->n_slot_names, m->n_intents, allowed,
-                           n_allowed, NULL, 0)) < 0)
+    /* the tagger trains on a second thread while the classifier trains here */
+    struct tagger_job tj = {&m->tagger, tdocs, n_ex, m->n_slot_names, m->n_intents, allowed,
+                            n_allowed,  0,     0};
+    pthread_t th;
+    bool threaded = pthread_create(&th, NULL, tagger_thread, &tj) == 0;
+    rc = classifier_train(&m->clf, docs, n_ex, m->n_intents);
+    int64_t t_clf = time_mono_us();
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        tagger_thread(&tj);
+    if (rc == 0)
+        rc = tj.rc;
+    if (rc < 0)
         goto out;
+    if (getenv("PARLEY_INTENTS_DEBUG"))
+        fprintf(stderr, "intents: prepare %lld us, classifier %lld us, tagger %lld us\n",
+                (long long)(t_feat - t_start), (long long)(t_clf - t_feat),
+                (long long)(tj.done_us - t_feat));
 out:
     if (docs)
         for (size_t i = 0; i < n_ex; i++)

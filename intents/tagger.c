@@ -21,7 +21,7 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
-#define TAG_EPOCHS 8
+#define TAG_EPOCHS 2
 #define TAG_MAX_FEATS 48
 
 static uint64_t hs(uint64_t seed, const char *s, size_t n)
@@ -29,13 +29,13 @@ static uint64_t hs(uint64_t seed, const char *s, size_t n)
     return hash_bytes(seed, s, n);
 }
 
-static uint64_t tok_h(const struct toks *t, long i)
+static uint64_t tok_h(const uint64_t *th, size_t n, long i)
 {
     if (i < 0)
         return 0x1111;
-    if ((size_t)i >= t->n)
+    if ((size_t)i >= n)
         return 0x2222;
-    return hs(7, tok_norm(t, (size_t)i), tok_norm_len(t, (size_t)i));
+    return th[i];
 }
 
 static char shape_of(const struct tok *k)
@@ -54,13 +54,13 @@ static char shape_of(const struct tok *k)
 }
 
 /* Writes the feature hashes of token i into f; returns how many. */
-static size_t token_features(const struct toks *t, size_t i, uint32_t intent,
+static size_t token_features(const struct toks *t, const uint64_t *th, size_t i, uint32_t intent,
                              const struct gaz_match *gaz, size_t n_gaz, uint64_t *f)
 {
     size_t n = 0;
     long li = (long)i;
-    uint64_t w0 = tok_h(t, li), wm1 = tok_h(t, li - 1), wp1 = tok_h(t, li + 1);
-    uint64_t wm2 = tok_h(t, li - 2), wp2 = tok_h(t, li + 2);
+    uint64_t w0 = tok_h(th, t->n, li), wm1 = tok_h(th, t->n, li - 1), wp1 = tok_h(th, t->n, li + 1);
+    uint64_t wm2 = tok_h(th, t->n, li - 2), wp2 = tok_h(th, t->n, li + 2);
     f[n++] = 0xb1a5;
     f[n++] = hash_mix(1, w0);
     f[n++] = hash_mix(2, wm1);
@@ -99,7 +99,7 @@ static size_t token_features(const struct toks *t, size_t i, uint32_t intent,
 
 static inline size_t widx(const struct tagger *tg, uint64_t f, size_t label)
 {
-    return (size_t)(f + label * 0x9E3779B1u) & tg->mask;
+    return (size_t)(f + label) & tg->mask;
 }
 
 static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
@@ -110,23 +110,28 @@ static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
     return prev != n_labels && prev != 0 && (prev + 1) / 2 == cur / 2;
 }
 
-/* Viterbi over the allowed labels. scores: [n][na] emission; out labels. */
+/* Viterbi over the allowed labels al[0..na); emit is [n][na]; lt is scratch of
+ * (na + 1) * na transition scores, BIO violations excluded. */
 static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
-                    const float *emit, float *dp, uint16_t *bp, uint16_t *out)
+                    const float *emit, float *dp, uint16_t *bp, float *lt, uint16_t *out)
 {
     size_t L = tg->n_labels;
+    for (size_t b = 0; b <= na; b++) {
+        size_t prev = b < na ? al[b] : L;
+        for (size_t a = 0; a < na; a++)
+            lt[b * na + a] = bio_ok(prev, al[a], L) ? tg->trans[prev * L + al[a]] : -1e30f;
+    }
     for (size_t a = 0; a < na; a++) {
-        dp[a] = bio_ok(L, al[a], L) ? emit[a] + tg->trans[L * L + al[a]] : -1e30f;
+        dp[a] = emit[a] + lt[na * na + a];
         bp[a] = 0;
     }
     for (size_t i = 1; i < n; i++) {
+        const float *prev = dp + (i - 1) * na;
         for (size_t a = 0; a < na; a++) {
-            float best = -1e30f;
+            float best = -3e30f;
             uint16_t arg = 0;
             for (size_t b = 0; b < na; b++) {
-                if (!bio_ok(al[b], al[a], L))
-                    continue;
-                float v = dp[(i - 1) * na + b] + tg->trans[al[b] * L + al[a]];
+                float v = prev[b] + lt[b * na + a];
                 if (v > best) {
                     best = v;
                     arg = (uint16_t)b;
@@ -147,32 +152,31 @@ static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_
 }
 
 struct tag_scratch {
-    uint64_t *feats; /* [n][TAG_MAX_FEATS] */
-    size_t *nf;
-    float *emit, *dp;
+    float *emit, *dp, *lt;
     uint16_t *bp, *pred;
-    size_t cap;
+    size_t cap, na_cap;
 };
 
 static int scratch_fit(struct tag_scratch *s, size_t n, size_t na)
 {
-    if (n * na <= s->cap && n <= s->cap)
+    if (n * na <= s->cap && n <= s->cap && na <= s->na_cap)
         return 0;
+    if (na < s->na_cap)
+        na = s->na_cap;
     size_t cap = n * (na > 1 ? na : 1) + 64;
-    free(s->feats);
-    free(s->nf);
     free(s->emit);
+    free(s->lt);
     free(s->dp);
     free(s->bp);
     free(s->pred);
-    s->feats = malloc(cap * TAG_MAX_FEATS * sizeof *s->feats);
-    s->nf = malloc(cap * sizeof *s->nf);
     s->emit = malloc(cap * sizeof *s->emit);
+    s->lt = malloc((na + 1) * na * sizeof *s->lt + 4);
+    s->na_cap = na;
     s->dp = malloc(cap * sizeof *s->dp);
     s->bp = malloc(cap * sizeof *s->bp);
     s->pred = malloc(cap * sizeof *s->pred);
     s->cap = cap;
-    if (!s->feats || !s->nf || !s->emit || !s->dp || !s->bp || !s->pred) {
+    if (!s->emit || !s->lt || !s->dp || !s->bp || !s->pred) {
         s->cap = 0;
         return PARLEY_ENOMEM;
     }
@@ -181,31 +185,56 @@ static int scratch_fit(struct tag_scratch *s, size_t n, size_t na)
 
 static void scratch_release(struct tag_scratch *s)
 {
-    free(s->feats);
-    free(s->nf);
     free(s->emit);
+    free(s->lt);
     free(s->dp);
     free(s->bp);
     free(s->pred);
     memset(s, 0, sizeof *s);
 }
 
-static void decode(const struct tagger *tg, const struct toks *t, uint32_t intent,
-                   const struct gaz_match *gaz, size_t n_gaz, struct tag_scratch *s)
+/* Features of every token of t: token i has feats[off[i] .. off[i + 1]). feats must
+ * hold t->n * TAG_MAX_FEATS entries; returns how many were written. */
+static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_match *gaz,
+                        size_t n_gaz, uint64_t *feats, uint32_t *off)
+{
+    size_t n = 0;
+    uint64_t th_s[64];
+    uint64_t *th = t->n <= 64 ? th_s : malloc(t->n * sizeof *th);
+    if (!th) {
+        off[0] = 0;
+        for (size_t i = 0; i < t->n; i++)
+            off[i + 1] = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        th[i] = hs(7, tok_norm(t, i), tok_norm_len(t, i));
+    for (size_t i = 0; i < t->n; i++) {
+        off[i] = (uint32_t)n;
+        n += token_features(t, th, i, intent, gaz, n_gaz, feats + n);
+    }
+    if (th != th_s)
+        free(th);
+    off[t->n] = (uint32_t)n;
+    return n;
+}
+
+static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uint64_t *feats,
+                   const uint32_t *off, struct tag_scratch *s)
 {
     const uint16_t *al = tg->allowed[intent];
     size_t na = tg->n_allowed[intent];
-    for (size_t i = 0; i < t->n; i++) {
-        uint64_t *f = s->feats + i * TAG_MAX_FEATS;
-        s->nf[i] = token_features(t, i, intent, gaz, n_gaz, f);
-        for (size_t a = 0; a < na; a++) {
-            float sc = 0;
-            for (size_t k = 0; k < s->nf[i]; k++)
-                sc += tg->w[widx(tg, f[k], al[a])];
-            s->emit[i * na + a] = sc;
+    for (size_t i = 0; i < n; i++) {
+        float *e = s->emit + i * na;
+        for (size_t a = 0; a < na; a++)
+            e[a] = 0;
+        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
+            size_t base = (size_t)feats[k];
+            for (size_t a = 0; a < na; a++)
+                e[a] += tg->w[(base + al[a]) & tg->mask];
         }
     }
-    viterbi(tg, t->n, al, na, s->emit, s->dp, s->bp, s->pred);
+    viterbi(tg, n, al, na, s->emit, s->dp, s->bp, s->lt, s->pred);
 }
 
 int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, size_t n_slots,
@@ -215,7 +244,9 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     int rc = 0;
     struct tag_scratch s = {0};
     float *u = NULL, *ut = NULL;
-    size_t *order = NULL;
+    size_t *order = NULL, *doc_feat = NULL, *doc_off = NULL;
+    uint64_t *feats = NULL;
+    uint32_t *off = NULL;
     memset(tg, 0, sizeof *tg);
     tg->n_labels = 1 + 2 * n_slots;
     tg->n_intents = n_intents;
@@ -224,7 +255,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
         n_tok += docs[d].t->n;
     size_t size = 1u << 14;
     size_t want = n_tok * 24 * 4;
-    while (size < want && size < (1u << 22))
+    while (size < want && size < (1u << 20))
         size <<= 1;
     tg->mask = size - 1;
     size_t L = tg->n_labels;
@@ -254,9 +285,27 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
         goto out;
     for (size_t d = 0; d < n_docs; d++)
         order[d] = d;
+    /* features do not change between epochs: compute them once */
+    feats = malloc((n_tok * TAG_MAX_FEATS + 1) * sizeof *feats);
+    off = malloc((n_tok + n_docs + 1) * sizeof *off);
+    doc_feat = malloc((n_docs + 1) * sizeof *doc_feat);
+    doc_off = malloc((n_docs + 1) * sizeof *doc_off);
+    if (!feats || !off || !doc_feat || !doc_off) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    size_t nfeat = 0, noff = 0;
+    for (size_t d = 0; d < n_docs; d++) {
+        doc_feat[d] = nfeat;
+        doc_off[d] = noff;
+        nfeat += featurize(docs[d].t, docs[d].intent, docs[d].gaz, docs[d].n_gaz, feats + nfeat,
+                           off + noff);
+        noff += docs[d].t->n + 1;
+    }
     uint64_t seed = 0x7a66e5u;
     float c = 1;
-    for (int ep = 0; ep < TAG_EPOCHS; ep++) {
+    int epochs = getenv("PT_EPOCHS") ? (int)strtol(getenv("PT_EPOCHS"), NULL, 10) : TAG_EPOCHS;
+    for (int ep = 0; ep < epochs; ep++) {
         for (size_t d = n_docs; d > 1; d--) {
             seed = hash_mix(seed, d);
             size_t r = seed % d;
@@ -265,13 +314,16 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
             order[r] = tmp;
         }
         for (size_t oi = 0; oi < n_docs; oi++) {
-            const struct tag_doc *doc = &docs[order[oi]];
+            size_t di = order[oi];
+            const struct tag_doc *doc = &docs[di];
             const struct toks *t = doc->t;
             if (t->n == 0 || tg->n_allowed[doc->intent] <= 1)
                 continue;
             if ((rc = scratch_fit(&s, t->n, tg->n_allowed[doc->intent])) < 0)
                 goto out;
-            decode(tg, t, doc->intent, doc->gaz, doc->n_gaz, &s);
+            const uint64_t *f = feats + doc_feat[di];
+            const uint32_t *fo = off + doc_off[di];
+            decode(tg, t->n, doc->intent, f, fo, &s);
             bool same = true;
             for (size_t i = 0; i < t->n; i++)
                 if (s.pred[i] != doc->gold[i])
@@ -281,8 +333,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
                     size_t g = doc->gold[i], p = s.pred[i];
                     size_t gp = i ? doc->gold[i - 1] : L, pp = i ? s.pred[i - 1] : L;
                     if (g != p) {
-                        const uint64_t *f = s.feats + i * TAG_MAX_FEATS;
-                        for (size_t k = 0; k < s.nf[i]; k++) {
+                        for (uint32_t k = fo[i]; k < fo[i + 1]; k++) {
                             size_t a = widx(tg, f[k], g), b = widx(tg, f[k], p);
                             tg->w[a] += 1;
                             u[a] += c;
@@ -310,6 +361,10 @@ out:
     free(u);
     free(ut);
     free(order);
+    free(feats);
+    free(off);
+    free(doc_feat);
+    free(doc_off);
     if (rc < 0)
         tagger_release(tg);
     return rc;
@@ -337,12 +392,21 @@ int tagger_tag(const struct tagger *tg, const struct toks *t, uint32_t intent,
         memset(labels, 0, t->n * sizeof *labels);
         return 0;
     }
-    if (scratch_fit(&s, t->n, tg->n_allowed[intent]) < 0)
-        return PARLEY_ENOMEM;
-    decode(tg, t, intent, gaz, n_gaz, &s);
+    uint64_t *feats = malloc(t->n * TAG_MAX_FEATS * sizeof *feats);
+    uint32_t *off = malloc((t->n + 1) * sizeof *off);
+    int rc = 0;
+    if (!feats || !off || scratch_fit(&s, t->n, tg->n_allowed[intent]) < 0) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    featurize(t, intent, gaz, n_gaz, feats, off);
+    decode(tg, t->n, intent, feats, off, &s);
     memcpy(labels, s.pred, t->n * sizeof *labels);
+out:
+    free(feats);
+    free(off);
     scratch_release(&s);
-    return 0;
+    return rc;
 }
 
 uint64_t tagger_digest(const struct tagger *tg, uint64_t h)
