@@ -46,50 +46,6 @@ static void csr_release(struct csr *x)
     memset(x, 0, sizeof *x);
 }
 
-/* Sorts a[0..n): insertion sort for short runs, quicksort above (no callbacks). */
-static void sort_u32(uint32_t *a, size_t n)
-{
-    while (n > 24) {
-        uint32_t x = a[0], y = a[n / 2], z = a[n - 1];
-        uint32_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i >= j)
-                break;
-            uint32_t t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        /* recurse into the smaller half, loop on the larger */
-        size_t left = j + 1;
-        if (left < n - left) {
-            sort_u32(a, left);
-            a += left;
-            n -= left;
-        } else {
-            sort_u32(a + left, n - left);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1] > v) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = v;
-    }
-}
-
-/* Maps raw hashes to (id, value) with sublinear tf-idf and per-block L2 norm.
- * keys is scratch of raw->n entries; writes n_out <= raw->n entries. */
 static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val);
 
 static size_t vectorize(const struct fdict *dict, const float *idf, const struct fraw *raw,
@@ -105,23 +61,54 @@ static size_t vectorize(const struct fdict *dict, const float *idf, const struct
     return aggregate(idf, keys, m, idx, val);
 }
 
-/* keys: feature ids with the block in the top bit; sorted and summed here. */
+/* keys: feature ids with the block in the top bit; counted and weighted here.
+ * Counting uses a small open-addressed table, so the output keeps the order of
+ * first appearance (deterministic) and costs O(m). */
 static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val)
 {
-    sort_u32(keys, m);
+    enum { SLOTS = 2048 };
+    uint32_t tab_s[SLOTS];
+    /* counts overwrite keys already read: entry n < i when key i is read */
+    uint32_t *tab = tab_s, *cnt = keys;
+    size_t slots = SLOTS;
+    while (slots < 2 * m)
+        slots *= 2;
+    if (slots != SLOTS && !(tab = malloc(slots * sizeof *tab))) {
+        /* no memory: count each key once */
+        for (size_t i = 0; i < m; i++) {
+            idx[i] = keys[i];
+            cnt[i] = 1;
+        }
+        slots = 0;
+    }
     size_t n = 0;
+    if (slots) {
+        memset(tab, 0xff, slots * sizeof *tab);
+        for (size_t i = 0; i < m; i++) {
+            size_t h = (keys[i] * 2654435761u) & (slots - 1);
+            while (tab[h] != UINT32_MAX && idx[tab[h]] != keys[i])
+                h = (h + 1) & (slots - 1);
+            if (tab[h] == UINT32_MAX) {
+                tab[h] = (uint32_t)n;
+                idx[n] = keys[i];
+                cnt[n] = 1;
+                n++;
+            } else {
+                cnt[tab[h]]++;
+            }
+        }
+    } else {
+        n = m;
+    }
+    if (tab != tab_s)
+        free(tab);
     double norm[FBLOCK_N] = {0};
-    for (size_t i = 0; i < m;) {
-        size_t j = i;
-        while (j < m && keys[j] == keys[i])
-            j++;
-        uint32_t id = keys[i] & 0x7fffffffu;
-        float v = (1.0f + logf((float)(j - i))) * idf[id];
-        idx[n] = keys[i];
-        val[n] = v;
-        norm[keys[i] >> 31] += (double)v * v;
-        n++;
-        i = j;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = idx[i] & 0x7fffffffu;
+        uint32_t c = cnt[i];
+        float v = (1.0f + logf((float)c)) * idf[id];
+        val[i] = v;
+        norm[idx[i] >> 31] += (double)v * v;
     }
     for (size_t i = 0; i < n; i++) {
         double s = norm[idx[i] >> 31];

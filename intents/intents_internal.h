@@ -264,18 +264,17 @@ struct model_intent {
 
 /* Gazetteer of values seen as slot values (examples) or defined (types). */
 struct gaz_entry {
-    uint64_t key; /* hash of folded token sequence */
     uint32_t cls;
-    uint32_t n_tokens;
-    uint32_t count_ex;
-    uint32_t count_def;
+    uint32_t count; /* examples with this value */
+    uint32_t next;  /* next entry of the same key, UINT32_MAX at the end */
 };
 
 struct gazetteer {
     struct gaz_entry *v;
     size_t n, cap;
-    struct fdict index; /* key ^ cls -> entry */
-    struct fdict keys;  /* key -> 1 when any entry has it */
+    struct fdict keys; /* hash of a folded token run (a value or a prefix of one) -> id */
+    uint32_t *head;    /* [id]: first entry of that run, UINT32_MAX for a mere prefix */
+    size_t head_cap;
     uint32_t max_tokens;
 };
 
@@ -294,10 +293,5 @@ struct intents_model {
     double threshold;
     bool use_types; /* slot-type replacement features enabled */
 };
-
-/* Finds gazetteer matches in t; self_* describe the example's own gold spans
- * (leave-one-out during training) and may be NULL. */
-size_t gazetteer_scan(const struct gazetteer *g, const struct toks *t, const struct gaz_match *self,
-                      size_t n_self, struct gaz_match **out);
 
 #endif

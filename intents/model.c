@@ -75,21 +75,48 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- value gazetteer (slot values seen in annotated examples) ---- */
 
-static uint64_t seq_hash(const struct toks *t, size_t t0, size_t t1)
+static uint64_t run_hash(uint64_t h, const struct toks *t, size_t i)
 {
-    uint64_t h = 0x9a2e;
-    for (size_t i = t0; i < t1; i++)
-        h = hash_mix(h, hash_bytes(3, tok_norm(t, i), tok_norm_len(t, i)));
+    h = hash_mix(h, hash_bytes(3, tok_norm(t, i), tok_norm_len(t, i)));
     return h ? h : 1;
 }
 
-static int gaz_add(struct gazetteer *g, uint64_t key, uint32_t cls, uint32_t n_tokens)
+/* The key id of a run hash, added (as a mere prefix) when absent. */
+static int64_t gaz_key(struct gazetteer *g, uint64_t h)
 {
-    int64_t at = fdict_get(&g->index, hash_mix(key, cls));
-    if (at >= 0) {
-        g->v[at].count_ex++;
-        return 0;
+    int64_t id = fdict_add(&g->keys, h);
+    if (id < 0)
+        return id;
+    if ((size_t)id >= g->head_cap) {
+        size_t cap = g->head_cap ? g->head_cap * 2 : 1024;
+        uint32_t *p = realloc(g->head, cap * sizeof *p);
+        if (!p)
+            return -1;
+        for (size_t i = g->head_cap; i < cap; i++)
+            p[i] = UINT32_MAX;
+        g->head = p;
+        g->head_cap = cap;
     }
+    return id;
+}
+
+/* Counts tokens [t0,t1) of t as a value of class cls. */
+static int gaz_add(struct gazetteer *g, const struct toks *t, size_t t0, size_t t1, uint32_t cls)
+{
+    if (t1 - t0 > GAZ_MAX_TOKENS)
+        return 0;
+    uint64_t h = 0x9a2e;
+    int64_t id = -1;
+    for (size_t i = t0; i < t1; i++) {
+        h = run_hash(h, t, i);
+        if ((id = gaz_key(g, h)) < 0)
+            return PARLEY_ENOMEM;
+    }
+    for (uint32_t e = g->head[id]; e != UINT32_MAX; e = g->v[e].next)
+        if (g->v[e].cls == cls) {
+            g->v[e].count++;
+            return 0;
+        }
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 256;
         struct gaz_entry *v = realloc(g->v, cap * sizeof *v);
@@ -98,12 +125,10 @@ static int gaz_add(struct gazetteer *g, uint64_t key, uint32_t cls, uint32_t n_t
         g->v = v;
         g->cap = cap;
     }
-    g->v[g->n] = (struct gaz_entry){key, cls, n_tokens, 1, 0};
-    if (fdict_add(&g->index, hash_mix(key, cls)) != (int64_t)g->n || fdict_add(&g->keys, key) < 0)
-        return PARLEY_ENOMEM;
-    g->n++;
-    if (n_tokens > g->max_tokens)
-        g->max_tokens = n_tokens > GAZ_MAX_TOKENS ? GAZ_MAX_TOKENS : n_tokens;
+    g->v[g->n] = (struct gaz_entry){cls, 1, g->head[id]};
+    g->head[id] = (uint32_t)g->n++;
+    if (t1 - t0 > g->max_tokens)
+        g->max_tokens = (uint32_t)(t1 - t0);
     return 0;
 }
 
@@ -132,16 +157,12 @@ static int gaz_scan(const struct intents_model *m, const struct toks *t,
     for (size_t i = 0; i < t->n; i++) {
         uint64_t h = 0x9a2e;
         for (size_t l = 1; l <= g->max_tokens && i + l <= t->n; l++) {
-            h = hash_mix(h, hash_bytes(3, tok_norm(t, i + l - 1), tok_norm_len(t, i + l - 1)));
-            uint64_t key = h ? h : 1;
-            if (fdict_get(&g->keys, key) < 0)
-                continue;
-            for (size_t s = 0; s < m->n_slot_names; s++) {
-                uint32_t cls = (uint32_t)(m->n_types + s);
-                int64_t at = fdict_get(&g->index, hash_mix(key, cls));
-                if (at < 0)
-                    continue;
-                uint32_t count = g->v[at].count_ex;
+            h = run_hash(h, t, i + l - 1);
+            int64_t id = fdict_get(&g->keys, h);
+            if (id < 0)
+                break; /* no value starts with this run */
+            for (uint32_t e = g->head[id]; e != UINT32_MAX; e = g->v[e].next) {
+                uint32_t count = g->v[e].count, cls = g->v[e].cls;
                 for (size_t k = 0; k < n_self; k++)
                     if (self[k].t0 == i && self[k].t1 == i + l && self[k].cls == cls)
                         count--;
@@ -663,7 +684,7 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         (rc = build_intents(m, spec, err, errlen)) < 0 ||
         (rc = collect_examples(m, spec, &ex, &n_ex, err, errlen)) < 0)
         goto out;
-    if ((rc = fdict_init(&m->gaz.index, 1024)) < 0 || (rc = fdict_init(&m->gaz.keys, 1024)) < 0)
+    if ((rc = fdict_init(&m->gaz.keys, 1024)) < 0)
         goto out;
     m->use_types = m->n_types > 0;
     struct gaz_match self[32];
@@ -680,8 +701,7 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         if (!ex[i].annotated)
             continue;
         for (size_t s = 0; s < n_self; s++)
-            if ((rc = gaz_add(&m->gaz, seq_hash(&ex[i].t, self[s].t0, self[s].t1), self[s].cls,
-                              self[s].t1 - self[s].t0)) < 0)
+            if ((rc = gaz_add(&m->gaz, &ex[i].t, self[s].t0, self[s].t1, self[s].cls)) < 0)
                 goto out;
     }
     docs = calloc(n_ex, sizeof *docs);
@@ -786,7 +806,7 @@ void intents_model_free(struct intents_model *m)
         free(m->slot_names[s]);
     free(m->slot_names);
     free(m->gaz.v);
-    fdict_release(&m->gaz.index);
+    free(m->gaz.head);
     fdict_release(&m->gaz.keys);
     classifier_release(&m->clf);
     tagger_release(&m->tagger);
@@ -803,6 +823,8 @@ uint64_t intents_model_digest(const struct intents_model *m)
     h = hash_mix(h, m->gaz.n);
     if (m->gaz.n)
         h = hash_mix(h, hash_bytes(9, m->gaz.v, m->gaz.n * sizeof *m->gaz.v));
+    if (m->gaz.keys.keys)
+        h = hash_mix(h, hash_bytes(10, m->gaz.keys.keys, (m->gaz.keys.mask + 1) * 8));
     return h;
 }
 

@@ -130,7 +130,13 @@ static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_
         for (size_t a = 0; a < na; a++) {
             float best = -3e30f;
             uint16_t arg = 0;
-            for (size_t b = 0; b < na; b++) {
+            /* I-x follows only B-x (a - 1) or I-x (a): allowed lists pair them */
+            size_t b0 = 0, b1 = na;
+            if (a > 0 && !(al[a] & 1)) {
+                b0 = a - 1;
+                b1 = a + 1;
+            }
+            for (size_t b = b0; b < b1; b++) {
                 float v = prev[b] + lt[b * na + a];
                 if (v > best) {
                     best = v;
