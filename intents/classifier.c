@@ -215,8 +215,7 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         pgmin_old = pgmin_new >= 0 ? -INFINITY : pgmin_new;
     }
     (void)pgmin_old;
-    if (getenv("PARLEY_INTENTS_DEBUG"))
-        fprintf(stderr, "svm class %u: %d iterations\n", k, iter_done);
+    (void)iter_done;
     j->bias[k] = (float)b;
     if (j->loo) {
         /* the margin each example would get without its own support: w - a_i y_i x_i */

@@ -310,7 +310,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     }
     uint64_t seed = 0x7a66e5u;
     float c = 1;
-    int epochs = getenv("PT_EPOCHS") ? (int)strtol(getenv("PT_EPOCHS"), NULL, 10) : TAG_EPOCHS;
+    int epochs = TAG_EPOCHS;
     for (int ep = 0; ep < epochs; ep++) {
         for (size_t d = n_docs; d > 1; d--) {
             seed = hash_mix(seed, d);
