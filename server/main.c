@@ -23,6 +23,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "run the server: Lex/Lambda/GraphQL APIs and the hosted sites", cmd_serve},
+    {"eval", "train and measure the intent model on a JSONL benchmark", cmd_eval},
     {"version", "print the version", cmd_version},
     {"help", "print this help", cmd_help},
 };

@@ -53,6 +53,7 @@ int cli_load_config(const struct cli_opts *o, struct parley_config *cfg);
 
 /* ---- the verbs (server/cmd_*.c) ---- */
 
+int cmd_eval(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 /* ---- debug.c: routes for the integration tests (server.debugRoutes) ---- */
