@@ -9,10 +9,14 @@
  * each class visits examples in an order drawn from a fixed seed, so the
  * model is the same on every build and whatever the thread timing.
  *
- * Scores are calibrated: p = softmax(scale * margins), where scale minimizes
- * the log loss on a held-out fifth of the examples (every fifth example of
- * each intent) of a first model trained on the other four fifths; the final
- * model is then trained on everything. Weights are stored feature-major
+ * Scores are calibrated: p = softmax(scale * [margins, 0]), where the extra
+ * 0 is a "none of these" pseudo-class sitting on the one-vs-rest decision
+ * boundary: when every intent's SVM says "not me", no intent gets a high
+ * score, however few intents the bot has (a plain softmax over two intents
+ * never goes below 0.5). scale minimizes the log loss of the approximate
+ * leave-one-out margins of the training examples (each example's margin
+ * with its own dual contribution removed, w - a_i y_i x_i), so calibration
+ * costs no second training. Weights are stored feature-major
  * ([feature][class]) so classifying touches one row per feature present.
  */
 #include <math.h>
@@ -279,11 +283,11 @@ static double log_loss(const float *margins, const uint32_t *labels, size_t n, s
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         const float *m = margins + i * k;
-        double mx = m[0];
-        for (size_t c = 1; c < k; c++)
+        double mx = 0; /* the "none of them" pseudo-class has margin 0 */
+        for (size_t c = 0; c < k; c++)
             if (m[c] > mx)
                 mx = m[c];
-        double z = 0;
+        double z = exp(scale * (0 - mx));
         for (size_t c = 0; c < k; c++)
             z += exp(scale * (m[c] - mx));
         sum += -(scale * (m[labels[i]] - mx) - log(z));
@@ -470,11 +474,11 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
         for (size_t j = 0; j < k; j++)
             probs[j] += v * row[j];
     }
-    float mx = probs[0];
-    for (size_t j = 1; j < k; j++)
+    float mx = 0; /* the "none of them" pseudo-class has margin 0 */
+    for (size_t j = 0; j < k; j++)
         if (probs[j] > mx)
             mx = probs[j];
-    double z = 0;
+    double z = expf(c->scale * (0 - mx));
     for (size_t j = 0; j < k; j++) {
         probs[j] = expf(c->scale * (probs[j] - mx));
         z += probs[j];
