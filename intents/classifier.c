@@ -60,7 +60,7 @@ static size_t vectorize(const struct fdict *dict, const float *idf, const struct
         int64_t id = fdict_get(dict, raw->h[i]);
         if (id < 0)
             continue;
-        keys[m++] = (uint32_t)id | ((uint32_t)raw->block[i] << 31);
+        keys[m++] = (uint32_t)id | ((uint32_t)(raw->block[i] & FBLOCK_MASK) << 31);
     }
     return aggregate(idf, keys, m, idx, val);
 }
@@ -352,9 +352,10 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
                 rc = PARLEY_ENOMEM;
                 goto out;
             }
-            rid[at++] = (uint32_t)id | ((uint32_t)docs[i].raw.block[j] << 31);
+            rid[at++] = (uint32_t)id | ((uint32_t)(docs[i].raw.block[j] & FBLOCK_MASK) << 31);
         }
     c->n_features = c->dict.n;
+    c->n_docs = n_docs;
     df = calloc(c->n_features + 1, sizeof *df);
     seen = calloc(c->n_features + 1, sizeof *seen);
     c->idf = calloc(c->n_features + 1, sizeof *c->idf);
@@ -483,8 +484,22 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
         probs[j] = expf(c->scale * (probs[j] - mx));
         z += probs[j];
     }
+    /* words the model never saw make every intent less likely: scale by the
+     * idf-weighted share of the words that are known (unknown words weigh the
+     * most an idf can) */
+    double known = 0, all = 0, unk = log(1.0 + (double)c->n_docs) + 1.0;
+    for (size_t i = 0; i < raw->n; i++) {
+        if (!(raw->block[i] & FRAW_UNIGRAM))
+            continue;
+        int64_t id = fdict_get(&c->dict, raw->h[i]);
+        double v = id >= 0 ? c->idf[id] : unk;
+        all += v;
+        if (id >= 0)
+            known += v;
+    }
+    double cover = all > 0 ? known / all : 0;
     for (size_t j = 0; j < k; j++)
-        probs[j] = (float)(probs[j] / z);
+        probs[j] = (float)(probs[j] / z * cover);
 out:
     if (keys != keys_s) {
         free(keys);

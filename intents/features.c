@@ -156,7 +156,7 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
             w = hash_bytes(SEED_UNI, tok_norm(t, i), tok_norm_len(t, i));
         }
         if (w) {
-            if ((rc = fraw_push(out, w, FBLOCK_WORD)) < 0)
+            if ((rc = fraw_push(out, w, FBLOCK_WORD | FRAW_UNIGRAM)) < 0)
                 return rc;
             if (prev && (rc = fraw_push(out, hash_mix(prev, w) ^ SEED_BI, FBLOCK_WORD)) < 0)
                 return rc;

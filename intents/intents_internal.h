@@ -91,6 +91,8 @@ int64_t fdict_get(const struct fdict *d, uint64_t h);
 
 /* Raw features of a text for the classifier: hashes tagged with their block. */
 enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_N = 2 };
+#define FBLOCK_MASK 1
+#define FRAW_UNIGRAM 4 /* flag on a word unigram (for vocabulary coverage) */
 struct fraw {
     uint64_t *h;
     uint8_t *block;
@@ -119,7 +121,7 @@ struct classifier {
     float *idf;  /* per feature id */
     float *w;    /* [n_features][n_classes] */
     float *bias; /* [n_classes] */
-    size_t n_features, n_classes;
+    size_t n_features, n_classes, n_docs;
     float scale; /* softmax temperature: p = softmax(scale * margin) */
 };
 
