@@ -113,7 +113,7 @@ void fraw_release(struct fraw *f)
     memset(f, 0, sizeof *f);
 }
 
-static int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
+int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 128;

@@ -99,6 +99,7 @@ struct fraw {
     size_t n, cap;
 };
 void fraw_release(struct fraw *f);
+int fraw_push(struct fraw *f, uint64_t h, uint8_t block);
 /* A token sequence with some spans replaced by slot-type names. */
 struct typed_span {
     uint32_t t0, t1; /* token span, end exclusive */

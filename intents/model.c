@@ -204,9 +204,35 @@ static size_t type_scan(const struct intents_model *m, const char *text, const s
     return n;
 }
 
+static int model_typed_features(const struct intents_model *m, const struct toks *t,
+                                const struct gaz_match *tm, size_t n_tm, struct fraw *out);
+
 /* Classifier features of t with recognized values replaced by their types. */
 static int model_features(const struct intents_model *m, const struct toks *t,
-                          const struct gaz_match *tm, size_t n_tm, struct fraw *out)
+                          const struct gaz_match *tm, size_t n_tm, const struct gaz_match *gz,
+                          size_t n_gz, struct fraw *out)
+{
+    int rc = model_typed_features(m, t, tm, n_tm, out);
+    if (rc < 0)
+        return rc;
+    /* known slot values (from annotated examples) add their slot name as a word */
+    for (size_t i = 0; i < n_gz; i++) {
+        if (gz[i].cls < m->n_types)
+            continue;
+        uint64_t h = hash_mix(0x6a2, gz[i].cls);
+        if ((rc = fraw_push(out, h, FBLOCK_WORD)) < 0)
+            return rc;
+        if (gz[i].t0 > 0 && t->v[gz[i].t0 - 1].kind != TOK_PUNCT) {
+            uint64_t w = hash_bytes(5, tok_norm(t, gz[i].t0 - 1), tok_norm_len(t, gz[i].t0 - 1));
+            if ((rc = fraw_push(out, hash_mix(h, w), FBLOCK_WORD)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int model_typed_features(const struct intents_model *m, const struct toks *t,
+                                const struct gaz_match *tm, size_t n_tm, struct fraw *out)
 {
     struct typed_span ts[MAX_TYPE_MATCHES];
     size_t n = 0;
@@ -714,9 +740,6 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         struct example *e = &ex[i];
         struct gaz_match tm[MAX_TYPE_MATCHES];
         size_t n_tm = type_scan(m, e->text, &e->t, NULL, tm, MAX_TYPE_MATCHES, NULL);
-        if ((rc = model_features(m, &e->t, tm, n_tm, &docs[i].raw)) < 0)
-            goto out;
-        docs[i].label = e->intent;
         size_t cap = 0;
         example_self(m, e, self, &n_self);
         for (size_t k = 0; k < n_tm; k++)
@@ -725,6 +748,9 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         if ((rc = gaz_scan(m, &e->t, e->annotated ? self : NULL, e->annotated ? n_self : 0, &e->gaz,
                            &e->n_gaz, &cap)) < 0)
             goto out;
+        if ((rc = model_features(m, &e->t, tm, n_tm, e->gaz, e->n_gaz, &docs[i].raw)) < 0)
+            goto out;
+        docs[i].label = e->intent;
         tdocs[i] = (struct tag_doc){&e->t, e->intent, e->gold, e->gaz, e->n_gaz};
     }
     int64_t t_feat = time_mono_us();
@@ -1031,7 +1057,12 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
         }
         n_tm = type_scan(m, text, &t, &now_ctx, tm, MAX_TYPE_MATCHES, tm_res);
     }
-    if ((rc = model_features(m, &t, tm, n_tm, &raw)) < 0 ||
+    for (size_t k = 0; k < n_tm; k++)
+        if ((rc = gm_push(&gaz, &n_gaz, &gaz_cap, tm[k])) < 0)
+            goto out;
+    if ((rc = gaz_scan(m, &t, NULL, 0, &gaz, &n_gaz, &gaz_cap)) < 0)
+        goto out;
+    if ((rc = model_features(m, &t, tm, n_tm, gaz, n_gaz, &raw)) < 0 ||
         (rc = classifier_predict(&m->clf, &raw, probs)) < 0)
         goto out;
     /* top intents */
@@ -1051,11 +1082,6 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
     }
     int top = find_intent(m, out->ranked[0].name);
     out->score = out->ranked[0].score;
-    for (size_t k = 0; k < n_tm; k++)
-        if ((rc = gm_push(&gaz, &n_gaz, &gaz_cap, tm[k])) < 0)
-            goto out;
-    if ((rc = gaz_scan(m, &t, NULL, 0, &gaz, &n_gaz, &gaz_cap)) < 0)
-        goto out;
 
     /* a bare answer to an elicited slot */
     int ei = find_intent(m, now_ctx.elicit_intent);
