@@ -181,11 +181,13 @@ int intents_slot_resolve(const struct intents_model *model, const char *slot_typ
 struct intents_eval_opts {
     const char *train_path; /* JSONL: text, intent, slots[{name,start,end}] in code points */
     const char *test_path;
-    /* Optional held-out JSONL used to choose the fallback threshold when the
-     * test set has "oos" lines; NULL to use `threshold`. */
+    /* Optional held-out JSONL used to choose the fallback threshold: the score
+     * below which reject_pct % of its in-scope lines fall. NULL to use
+     * `threshold`. */
     const char *val_path;
-    double threshold; /* used when val_path is NULL; <= 0 = never fall back */
-    bool json;        /* one JSON object instead of the text report */
+    double reject_pct; /* with val_path; e.g. 2.0 */
+    double threshold;  /* used when val_path is NULL; <= 0 = never fall back */
+    bool json;         /* one JSON object instead of the text report */
 };
 
 /* Trains on train_path, evaluates on test_path and prints the report to out.

@@ -10,26 +10,29 @@
 #include "server/server_internal.h"
 
 static const char usage[] =
-    "usage: parley eval --train FILE --test FILE [--val FILE] [--threshold P] [--json]\n"
+    "usage: parley eval --train FILE --test FILE [--val FILE [--reject PCT]] [--threshold P]\n"
+    "                   [--json]\n"
     "\n"
     "Trains the intent model on --train (JSON lines: text, intent, slots with\n"
     "code-point start/end; intent \"oos\" = out of scope) and reports on --test:\n"
     "intent accuracy, in-scope accuracy, OOS recall, slot precision/recall/F1\n"
     "(exact span and name), the most confused intents, training time and mean\n"
     "inference time per utterance. \"oos\" training lines are left out; the\n"
-    "fallback threshold is chosen on --val (in-scope accuracy + OOS recall), or\n"
-    "given with --threshold (default: never fall back). --json prints one object\n"
+    "fallback threshold is chosen on --val as the score below which --reject %\n"
+    "(default 2) of its in-scope lines fall, or given with --threshold (default:\n"
+    "never fall back). --json prints one object\n"
     "with intent_accuracy, in_scope_accuracy, oos_recall, slot_f1 (0-100),\n"
     "train_ms and infer_us.\n";
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *train = NULL, *test = NULL, *val = NULL, *threshold = NULL;
+    const char *train = NULL, *test = NULL, *val = NULL, *threshold = NULL, *reject = NULL;
     bool json = false;
     const struct cli_flag flags[] = {
         {"train", true, &train, NULL, "training JSONL"},
         {"test", true, &test, NULL, "test JSONL"},
         {"val", true, &val, NULL, "held-out JSONL to choose the OOS threshold"},
+        {"reject", true, &reject, NULL, "share of in-scope --val lines to reject, %"},
         {"threshold", true, &threshold, NULL, "fallback threshold 0..1"},
         {"json", false, NULL, &json, "print one JSON object"},
         {NULL, false, NULL, NULL, NULL},
@@ -42,7 +45,15 @@ int cmd_eval(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    struct intents_eval_opts eo = {train, test, val, 0, json};
+    struct intents_eval_opts eo = {train, test, val, 2.0, 0, json};
+    if (reject) {
+        char *end;
+        eo.reject_pct = strtod(reject, &end);
+        if (*end || eo.reject_pct < 0 || eo.reject_pct > 100) {
+            fprintf(stderr, "parley eval: --reject takes a percentage between 0 and 100\n");
+            return 2;
+        }
+    }
     if (threshold) {
         char *end;
         eo.threshold = strtod(threshold, &end);

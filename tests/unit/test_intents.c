@@ -487,7 +487,7 @@ START_TEST(test_eval_json)
     char *out = NULL;
     size_t outlen = 0;
     FILE *o = open_memstream(&out, &outlen);
-    struct intents_eval_opts eo = {train, test, NULL, 0, true};
+    struct intents_eval_opts eo = {train, test, NULL, 2.0, 0, true};
     ck_assert_int_eq(intents_eval_run(&eo, o, stderr), 0);
     fclose(o);
     cJSON *j = cJSON_Parse(out);
