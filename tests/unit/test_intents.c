@@ -5,6 +5,7 @@
  * the fallback threshold, determinism, and bad input.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,52 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* ---- many readers ---- */
+
+struct reader {
+    const struct intents_model *m;
+    int ok;
+};
+
+static const char *const reader_texts[] = {
+    "book a flight from Seattle to Chicago on Tuesday", "I want to order tulpis",
+    "check my booking ABC123", "what is the meaning of life", "fly me to Boston tomorrow"};
+
+static void *reader_run(void *arg)
+{
+    struct reader *rd = arg;
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    struct intents_result want[5], got;
+    for (size_t i = 0; i < 5; i++)
+        intents_classify(rd->m, reader_texts[i], strlen(reader_texts[i]), &ctx, &want[i]);
+    rd->ok = 1;
+    for (int round = 0; round < 200; round++) {
+        size_t i = (size_t)round % 5;
+        if (intents_classify(rd->m, reader_texts[i], strlen(reader_texts[i]), &ctx, &got) != 0 ||
+            got.score != want[i].score || got.n_slots != want[i].n_slots ||
+            strcmp(got.intent, want[i].intent) != 0)
+            rd->ok = 0;
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_readers)
+{
+    struct intents_model *m = bot_model();
+    pthread_t th[4];
+    struct reader rd[4];
+    for (int i = 0; i < 4; i++) {
+        rd[i] = (struct reader){m, 0};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, reader_run, &rd[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert(rd[i].ok);
+    }
+    intents_model_free(m);
+}
+END_TEST
+
 /* ---- bad input ---- */
 
 START_TEST(test_bad_text)
@@ -529,6 +576,7 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_bot_elicit);
     tcase_add_test(tc, test_fallback_threshold);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_concurrent_readers);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_set_timeout(tc, 60);
