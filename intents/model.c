@@ -404,6 +404,10 @@ static int build_types(struct intents_model *m, const struct intents_bot_spec *s
             seterr(err, errlen, "slot type \"%s\" is defined twice", ts->name);
             return PARLEY_EINVAL;
         }
+        if (ts->n_values && !ts->values) {
+            seterr(err, errlen, "slot type \"%s\": the value list is missing", ts->name);
+            return PARLEY_EINVAL;
+        }
         if (ts->n_values == 0 && !ts->regex) {
             seterr(err, errlen, "slot type \"%s\" has neither values nor a regex", ts->name);
             return PARLEY_EINVAL;
@@ -495,6 +499,7 @@ static int build_intents(struct intents_model *m, const struct intents_bot_spec 
             seterr(err, errlen, "intent %zu has no name", i);
             return PARLEY_EINVAL;
         }
+
         for (size_t j = 0; j < i; j++)
             if (strcmp(spec->intents[j].name, is->name) == 0) {
                 seterr(err, errlen, "intent \"%s\" is defined twice", is->name);
@@ -693,6 +698,26 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
+    if (spec && spec->n_slot_types && !spec->slot_types) {
+        seterr(err, errlen, "the slot type list is missing");
+        return PARLEY_EINVAL;
+    }
+    for (size_t i = 0; spec && spec->intents && i < spec->n_intents; i++) {
+        const struct intents_intent_spec *is = &spec->intents[i];
+        if ((is->n_utterances && !is->utterances) || (is->n_examples && !is->examples) ||
+            (is->n_slots && !is->slots)) {
+            seterr(err, errlen, "intent %zu: a list is missing its items", i);
+            return PARLEY_EINVAL;
+        }
+    }
+    for (size_t k = 0; spec && spec->slot_types && k < spec->n_slot_types; k++) {
+        const struct intents_slot_type_spec *ts = &spec->slot_types[k];
+        for (size_t v = 0; ts->values && v < ts->n_values; v++)
+            if (ts->values[v].n_synonyms && !ts->values[v].synonyms) {
+                seterr(err, errlen, "slot type %zu: value %zu is missing its synonyms", k, v);
+                return PARLEY_EINVAL;
+            }
+    }
     if (!spec || spec->n_intents == 0 || !spec->intents) {
         seterr(err, errlen, "the bot has no intents: define at least one");
         return PARLEY_EINVAL;
