@@ -320,6 +320,47 @@ static double fit_scale(const float *margins, const uint32_t *labels, size_t n, 
     return exp((lo + hi) / 2);
 }
 
+struct df_rank {
+    uint32_t df, id;
+};
+
+static int cmp_df_rank(const void *a, const void *b)
+{
+    const struct df_rank *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Renumbers features by df (descending, ties by first appearance); permutes df,
+ * the dictionary's ids and the n raw ids in rid. */
+static int renumber(struct classifier *c, uint32_t *df, uint32_t *rid, size_t n)
+{
+    size_t nf = c->n_features;
+    struct df_rank *r = malloc((nf + 1) * sizeof *r);
+    uint32_t *newid = malloc((nf + 1) * sizeof *newid);
+    if (!r || !newid) {
+        free(r);
+        free(newid);
+        return PARLEY_ENOMEM;
+    }
+    for (size_t f = 0; f < nf; f++)
+        r[f] = (struct df_rank){df[f], (uint32_t)f};
+    qsort(r, nf, sizeof *r, cmp_df_rank);
+    for (size_t f = 0; f < nf; f++) {
+        newid[r[f].id] = (uint32_t)f;
+        df[f] = r[f].df;
+    }
+    for (size_t i = 0; i < n; i++)
+        rid[i] = newid[rid[i] & 0x7fffffffu] | (rid[i] & 0x80000000u);
+    for (size_t j = 0; j <= c->dict.mask; j++)
+        if (c->dict.keys[j])
+            c->dict.ids[j] = newid[c->dict.ids[j]];
+    free(r);
+    free(newid);
+    return 0;
+}
+
 int classifier_train(struct classifier *c, const struct train_doc *docs, size_t n_docs,
                      size_t n_classes)
 {
@@ -379,6 +420,10 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
             }
         }
     }
+    /* number the features by falling document frequency: the weights the
+     * solver touches most sit together in memory (training is memory bound) */
+    if ((rc = renumber(c, df, rid, at)) < 0)
+        goto out;
     for (size_t f = 0; f < c->n_features; f++)
         c->idf[f] = (float)(log((1.0 + (double)n_docs) / (1.0 + df[f])) + 1.0);
     x.n_rows = n_docs;
