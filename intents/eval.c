@@ -16,7 +16,9 @@
  * Reported: intent accuracy over all test lines (an "oos" line is right
  * when we fall back), in-scope accuracy, OOS recall, slot precision /
  * recall / F1 on exact (name, start, end) matches, the most confused intent
- * pairs, the wall-clock training time and the mean classification time.
+ * pairs, the wall-clock training time and the mean classification time
+ * (the fastest of three passes over the test file, as the machine may be
+ * shared).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +361,16 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
     double rr = slot_gold ? 100.0 * (double)slot_tp / (double)slot_gold : 0;
     double f1 = p + rr > 0 ? 2 * p * rr / (p + rr) : 0;
     double train_ms = (double)train_us / 1000.0;
+    /* the machine may be shared: time two more passes and keep the fastest */
+    for (int pass = 0; pass < 2; pass++) {
+        struct intents_result r;
+        int64_t c0 = time_mono_us();
+        for (size_t i = 0; i < test.n; i++)
+            intents_classify(m, test.v[i].text, strlen(test.v[i].text), &ctx, &r);
+        int64_t us = time_mono_us() - c0;
+        if (us < infer_us)
+            infer_us = us;
+    }
     double mean_us = (double)infer_us / (double)test.n;
     if (opts->json) {
         fprintf(out, "{\"intent_accuracy\":%.2f,\"in_scope_accuracy\":%.2f,", acc, in_acc);
@@ -389,7 +401,8 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
             fprintf(out, "slots P / R / F1    %6.2f / %.2f / %.2f %%  (exact span and name)\n", p,
                     rr, f1);
         fprintf(out, "training time       %8.1f ms\n", train_ms);
-        fprintf(out, "inference           %8.2f us per utterance (mean)\n", mean_us);
+        fprintf(out, "inference           %8.2f us per utterance (mean, best of 3 passes)\n",
+                mean_us);
         if (n_pairs) {
             fprintf(out, "most confused (gold -> predicted):\n");
             for (size_t k = 0; k < n_pairs && k < 10; k++)
