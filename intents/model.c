@@ -529,6 +529,10 @@ static int build_intents(struct intents_model *m, const struct intents_bot_spec 
             size_t g = 0;
             while (g < m->n_slot_names && strcmp(m->slot_names[g], ss->name) != 0)
                 g++;
+            if (g == m->n_slot_names && g >= 16000) {
+                seterr(err, errlen, "the bot has more than 16000 distinct slot names");
+                return PARLEY_EINVAL;
+            }
             if (g == m->n_slot_names) {
                 char **p = realloc(m->slot_names, (g + 2) * sizeof *p);
                 if (!p)
