@@ -226,8 +226,9 @@ extern const size_t gazetteer_n_first_names;
 /* ---- slots.c: custom slot types ---- */
 
 struct slot_value {
-    char *value;   /* canonical, as given */
-    char **folded; /* folded forms: value then synonyms */
+    char *value;     /* canonical, as given */
+    char **folded;   /* folded forms: value then synonyms */
+    char **singular; /* the same with the last word singularized */
     size_t n_folded;
 };
 
@@ -240,6 +241,7 @@ struct slot_type {
     regex_t regex;
     bool has_regex;
     enum builtin_type builtin; /* BI_NONE for custom types */
+    size_t max_words;          /* words in the longest folded value (scan limit) */
     uint32_t gaz_class;
 };
 
@@ -250,6 +252,8 @@ int slot_type_match(const struct slot_type *st, const char *folded, const char *
 size_t slot_type_scan(const struct slot_type *st, const char *text, const struct toks *t,
                       struct bi_match *out, size_t max);
 void slot_type_release(struct slot_type *st);
+/* Fills the singular forms and max_words once values are folded. */
+int slot_type_prepare(struct slot_type *st);
 
 /* ---- the model (model.c) ---- */
 

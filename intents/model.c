@@ -387,6 +387,7 @@ static int expand_template(const struct intents_model *m, const struct intents_i
 static int build_types(struct intents_model *m, const struct intents_bot_spec *spec, char *err,
                        size_t errlen)
 {
+    int rc;
     size_t n_builtin = 0;
     for (size_t i = 0; i < spec->n_intents; i++)
         n_builtin += spec->intents[i].n_slots;
@@ -447,6 +448,8 @@ static int build_types(struct intents_model *m, const struct intents_bot_spec *s
                 return PARLEY_EINVAL;
             }
         }
+        if ((rc = slot_type_prepare(st)) < 0)
+            return rc;
         if (ts->regex) {
             size_t rl = strlen(ts->regex);
             st->regex_src = malloc(rl + 3);
