@@ -5,13 +5,14 @@
  *
  * Features of a token: its folded form, its neighbours (±2) and the two
  * bigrams it is part of, prefixes and suffixes (1-3), its shape (Xx, x, d,
- * ...), the predicted intent and intent x word, and gazetteer features: the token lies at the start
- * or inside a known value of a slot (values seen in training, with the example's own values left
- * out while training so the tagger does not learn to trust them blindly), of a custom slot type, or
- * of a built-in type (a date, a number, a city). Weights live in one hashed table indexed by
- * (feature, label), the row of a feature's labels contiguous. Decoding only
- * considers the labels of the intent's own slots, and BIO is enforced (I-x
- * follows B-x or I-x), which makes training and tagging fast.
+ * ...), the predicted intent and intent x word, and gazetteer features: the
+ * token lies at the start or inside a known value of a slot (values seen in
+ * training, with the example's own values left out while training so the
+ * tagger does not learn to trust them blindly), of a custom slot type, or of
+ * a built-in type (a date, a number, a city). Weights live in one hashed
+ * table indexed by (feature, label), a feature's labels next to each other.
+ * Decoding only considers the labels of the intent's own slots, and BIO is
+ * enforced (I-x follows B-x or I-x), which makes training and tagging fast.
  */
 #include <math.h>
 #include <stdlib.h>
