@@ -113,6 +113,14 @@ struct intents_span {
     size_t cp_start, cp_end;     /* the same in Unicode code points */
 };
 
+/* Which text is the slot's value (see intents_slot_value). */
+enum intents_value_from {
+    INTENTS_VALUE_NONE = 0, /* unset: e.g. TOP_RESOLUTION and nothing matched */
+    INTENTS_VALUE_ORIGINAL,
+    INTENTS_VALUE_RESOLVED,
+};
+
+/* A slot value; plain data, safe to copy by value. */
 struct intents_slot_match {
     const char *name;                 /* borrowed from the model */
     const char *slot_type;            /* borrowed from the model; NULL for free text */
@@ -120,9 +128,17 @@ struct intents_slot_match {
     char resolved[INTENTS_MAX_VALUE]; /* canonical value / ISO date / number; "" if none */
     /* What Lex puts in the slot map: the resolved value for built-ins and
      * TOP_RESOLUTION types, the original text for ORIGINAL_VALUE types. */
-    const char *value; /* points into original or resolved; NULL = unset */
+    enum intents_value_from value_from;
     struct intents_span span;
 };
+
+/* The slot's value as Lex reports it (points into m), or NULL when unset. */
+static inline const char *intents_slot_value(const struct intents_slot_match *m)
+{
+    return m->value_from == INTENTS_VALUE_ORIGINAL   ? m->original
+           : m->value_from == INTENTS_VALUE_RESOLVED ? m->resolved
+                                                     : NULL;
+}
 
 struct intents_ranked {
     const char *name; /* borrowed from the model */

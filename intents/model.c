@@ -914,7 +914,7 @@ static void fill_match(const struct intents_model *m, const char *text, const st
     sm->span.cp_end = t->v[t1 - 1].c1;
     copy_text(sm->original, text + sm->span.byte_start, sm->span.byte_end - sm->span.byte_start);
     sm->resolved[0] = '\0';
-    sm->value = sm->original;
+    sm->value_from = INTENTS_VALUE_ORIGINAL;
     sm->slot_type = NULL;
     if (type < 0)
         return;
@@ -933,11 +933,11 @@ static void fill_match(const struct intents_model *m, const char *text, const st
     }
     if (st->builtin != BI_NONE) {
         if (sm->resolved[0])
-            sm->value = sm->resolved;
+            sm->value_from = INTENTS_VALUE_RESOLVED;
         else if (st->builtin != BI_CITY && st->builtin != BI_FIRSTNAME && st->builtin != BI_ALNUM)
-            sm->value = NULL;
+            sm->value_from = INTENTS_VALUE_NONE;
     } else if (st->selection == INTENTS_TOP_RESOLUTION) {
-        sm->value = sm->resolved[0] ? sm->resolved : NULL;
+        sm->value_from = sm->resolved[0] ? INTENTS_VALUE_RESOLVED : INTENTS_VALUE_NONE;
     }
 }
 
@@ -1136,12 +1136,7 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
                 out->intent = mi->name;
                 out->score = 1.0;
                 out->fallback = false;
-                struct intents_slot_match *dst = &out->slots[out->n_slots++];
-                *dst = sm;
-                if (sm.value == sm.original)
-                    dst->value = dst->original;
-                else if (sm.value == sm.resolved)
-                    dst->value = dst->resolved;
+                out->slots[out->n_slots++] = sm;
                 rc = extract_slots(m, text, &t, (uint32_t)ei, gaz, n_gaz, tm, tm_res, n_tm,
                                    &now_ctx, out);
                 goto out;
@@ -1226,10 +1221,10 @@ int intents_slot_resolve(const struct intents_model *m, const char *slot_type, c
               out->span.byte_end - out->span.byte_start);
     snprintf(out->resolved, sizeof out->resolved, "%s", bm[best].resolved);
     out->slot_type = type >= 0 ? m->types[type].name : builtin_name(b);
-    out->value = out->resolved[0] ? out->resolved : out->original;
+    out->value_from = out->resolved[0] ? INTENTS_VALUE_RESOLVED : INTENTS_VALUE_ORIGINAL;
     if (type >= 0 && m->types[type].builtin == BI_NONE &&
         m->types[type].selection == INTENTS_ORIGINAL_VALUE)
-        out->value = out->original;
+        out->value_from = INTENTS_VALUE_ORIGINAL;
 out:
     toks_release(&t);
     return rc;

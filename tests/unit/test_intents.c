@@ -254,9 +254,9 @@ START_TEST(test_bot_full_utterance)
     ck_assert_ptr_nonnull(o);
     ck_assert_ptr_nonnull(d);
     ck_assert_ptr_nonnull(dt);
-    ck_assert_str_eq(o->value, "Seattle");
-    ck_assert_str_eq(d->value, "Chicago");
-    ck_assert_str_eq(dt->value, "2026-12-01");
+    ck_assert_str_eq(intents_slot_value(o), "Seattle");
+    ck_assert_str_eq(intents_slot_value(d), "Chicago");
+    ck_assert_str_eq(intents_slot_value(dt), "2026-12-01");
     ck_assert_str_eq(dt->original, "Tuesday");
     ck_assert_uint_eq(d->span.cp_start, 30);
     ck_assert_uint_eq(d->span.cp_end, 37);
@@ -281,8 +281,9 @@ START_TEST(test_bot_synonyms_typos)
         ck_assert_int_eq(intents_classify(m, cases[i][0], strlen(cases[i][0]), &ctx, &r), 0);
         ck_assert_msg(strcmp(r.intent, "OrderFlowers") == 0, "%s -> %s", cases[i][0], r.intent);
         const struct intents_slot_match *f = slot(&r, "FlowerType");
-        ck_assert_msg(f && f->value && strcmp(f->value, cases[i][1]) == 0, "%s -> %s", cases[i][0],
-                      f && f->value ? f->value : "(none)");
+        ck_assert_msg(f && intents_slot_value(f) && strcmp(intents_slot_value(f), cases[i][1]) == 0,
+                      "%s -> %s", cases[i][0],
+                      f && intents_slot_value(f) ? intents_slot_value(f) : "(none)");
     }
     /* resolving by type, without a full utterance */
     struct intents_slot_match sm;
@@ -293,7 +294,7 @@ START_TEST(test_bot_synonyms_typos)
                      PARLEY_ENOTFOUND);
     /* a regex type */
     ck_assert_int_eq(intents_slot_resolve(m, "BookingRef", "ABC123", 6, &ctx, &sm), 0);
-    ck_assert_str_eq(sm.value, "ABC123");
+    ck_assert_str_eq(intents_slot_value(&sm), "ABC123");
     ck_assert_int_eq(intents_slot_resolve(m, "BookingRef", "AB12", 4, &ctx, &sm), PARLEY_ENOTFOUND);
     intents_model_free(m);
 }
@@ -308,16 +309,16 @@ START_TEST(test_bot_elicit)
     ck_assert_str_eq(r.intent, "BookTrip");
     const struct intents_slot_match *d = slot(&r, "Destination");
     ck_assert_ptr_nonnull(d);
-    ck_assert_str_eq(d->value, "Chicago");
+    ck_assert_str_eq(intents_slot_value(d), "Chicago");
     ctx.elicit_slot = "Date";
     ck_assert_int_eq(intents_classify(m, "next friday", 11, &ctx, &r), 0);
     ck_assert_str_eq(r.intent, "BookTrip");
     ck_assert_ptr_nonnull(slot(&r, "Date"));
-    ck_assert_str_eq(slot(&r, "Date")->value, "2026-12-04");
+    ck_assert_str_eq(intents_slot_value(slot(&r, "Date")), "2026-12-04");
     ctx = (struct intents_context){NOW, 0, "OrderFlowers", "FlowerType"};
     ck_assert_int_eq(intents_classify(m, "lillies", 7, &ctx, &r), 0);
     ck_assert_str_eq(r.intent, "OrderFlowers");
-    ck_assert_str_eq(slot(&r, "FlowerType")->value, "lilies");
+    ck_assert_str_eq(intents_slot_value(slot(&r, "FlowerType")), "lilies");
     intents_model_free(m);
 }
 END_TEST
