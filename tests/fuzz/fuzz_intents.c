@@ -62,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctx.elicit_slot = "Size";
     intents_classify(model, text, size, &ctx, &r);
     static const char *const builtins[] = {
-        "AMAZON.DATE",  "AMAZON.TIME",         "AMAZON.NUMBER",      "AMAZON.DURATION",
-        "AMAZON.City",  "AMAZON.EmailAddress", "AMAZON.PhoneNumber", "AMAZON.AlphaNumeric",
-        "AMAZON.FirstName"};
+        "AMAZON.DATE",        "AMAZON.TIME",         "AMAZON.NUMBER",
+        "AMAZON.DURATION",    "AMAZON.City",         "AMAZON.EmailAddress",
+        "AMAZON.PhoneNumber", "AMAZON.AlphaNumeric", "AMAZON.FirstName"};
     struct intents_slot_match m;
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         intents_slot_resolve(model, builtins[i], text, size, &ctx, &m);
