@@ -48,7 +48,7 @@ struct intents_value_spec {
 };
 
 struct intents_slot_type_spec {
-    const char *name; /* e.g. "FlowerTypes"; must not start with "AMAZON." */
+    const char *name; /* e.g. "FlowerTypes"; not the name of a built-in type */
     const struct intents_value_spec *values;
     size_t n_values;
     enum intents_selection selection;

@@ -401,6 +401,11 @@ static int build_types(struct intents_model *m, const struct intents_bot_spec *s
             seterr(err, errlen, "slot type %zu has no name", k);
             return PARLEY_EINVAL;
         }
+        if (builtin_lookup(ts->name) != BI_NONE) {
+            seterr(err, errlen, "slot type \"%s\" has the name of a built-in type: rename it",
+                   ts->name);
+            return PARLEY_EINVAL;
+        }
         if (type_index(m, ts->name) >= 0) {
             seterr(err, errlen, "slot type \"%s\" is defined twice", ts->name);
             return PARLEY_EINVAL;
