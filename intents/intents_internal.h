@@ -90,8 +90,8 @@ int64_t fdict_add(struct fdict *d, uint64_t h);
 int64_t fdict_get(const struct fdict *d, uint64_t h);
 
 /* Raw features of a text for the classifier: hashes tagged with their block. */
-enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_N = 2 };
-#define FBLOCK_MASK 1
+enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_PAIR = 2, FBLOCK_N = 3 };
+#define FBLOCK_MASK 3
 #define FRAW_UNIGRAM 4 /* flag on a word unigram (for vocabulary coverage) */
 struct fraw {
     uint64_t *h;
