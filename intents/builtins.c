@@ -13,6 +13,7 @@
  * not overlap.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,225 @@ int builtin_parse(enum builtin_type b, const char *text, const struct toks *t, s
     }
 }
 
+/* Words that may start a value, with the types they may start (bit 1 << type),
+ * in a small hash set built once (pthread_once: safe from many threads). */
+static const char *const starter_words[] = {
+    /* numbers (NUMBER, TIME, DURATION) */
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    NULL,
+    /* dates */
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmrw",
+    "yesterday",
+    "the",
+    "day",
+    "this",
+    "on",
+    "coming",
+    "next",
+    "last",
+    "in",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty",
+    "thirty",
+    "thirtieth",
+    NULL,
+    /* times */
+    "noon",
+    "midday",
+    "midnight",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "tonight",
+    "the",
+    "this",
+    NULL,
+    /* durations */
+    "a",
+    "an",
+    "half",
+    NULL,
+    /* numbers only */
+    "minus",
+    "negative",
+    "-",
+    "a",
+    NULL,
+};
+
+enum { STARTER_SLOTS = 512 };
+static struct {
+    uint64_t key;
+    unsigned mask;
+} starters[STARTER_SLOTS];
+static pthread_once_t starters_once = PTHREAD_ONCE_INIT;
+
+static void starters_add(const char *w, unsigned mask)
+{
+    uint64_t h = hash_bytes(21, w, strlen(w));
+    size_t j = h & (STARTER_SLOTS - 1);
+    while (starters[j].key && starters[j].key != h)
+        j = (j + 1) & (STARTER_SLOTS - 1);
+    starters[j].key = h;
+    starters[j].mask |= mask;
+}
+
+static void starters_build(void)
+{
+    const unsigned group_mask[] = {1u << BI_NUMBER | 1u << BI_TIME | 1u << BI_DURATION,
+                                   1u << BI_DATE, 1u << BI_TIME, 1u << BI_DURATION,
+                                   1u << BI_NUMBER};
+    size_t g = 0;
+    for (size_t i = 0; i < sizeof starter_words / sizeof starter_words[0]; i++) {
+        if (!starter_words[i]) {
+            g++;
+            continue;
+        }
+        starters_add(starter_words[i], group_mask[g]);
+    }
+}
+
+static unsigned starter_mask(const char *w, size_t len)
+{
+    pthread_once(&starters_once, starters_build);
+    uint64_t h = hash_bytes(21, w, len);
+    size_t j = h & (STARTER_SLOTS - 1);
+    while (starters[j].key) {
+        if (starters[j].key == h)
+            return starters[j].mask;
+        j = (j + 1) & (STARTER_SLOTS - 1);
+    }
+    return 0;
+}
+
+/* A cheap test on the first token of a candidate run, so scanning does not
+ * try every parser at every position. */
+static bool can_start(enum builtin_type b, const struct toks *t, size_t i)
+{
+    const struct tok *k = &t->v[i];
+    const char *w = tok_norm(t, i);
+    bool digit = w[0] >= '0' && w[0] <= '9';
+    switch (b) {
+    case BI_PHONE:
+        return k->kind == TOK_NUM || strcmp(w, "+") == 0 || strcmp(w, "(") == 0;
+    case BI_EMAIL:
+        return k->kind != TOK_PUNCT;
+    case BI_NUMBER:
+    case BI_DURATION:
+    case BI_TIME:
+    case BI_DATE:
+        return digit || (starter_mask(w, tok_norm_len(t, i)) & (1u << b));
+    case BI_CITY: {
+        /* some city starts with this word */
+        size_t lo = 0, hi = gazetteer_n_cities, l = strlen(w);
+        if (k->kind == TOK_PUNCT)
+            return false;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(gazetteer_cities[mid], w) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < gazetteer_n_cities && strncmp(gazetteer_cities[lo], w, l) == 0 &&
+               (gazetteer_cities[lo][l] == '\0' || gazetteer_cities[lo][l] == ' ');
+    }
+    default:
+        return k->kind != TOK_PUNCT;
+    }
+}
+
 size_t builtin_scan(enum builtin_type b, const char *text, const struct toks *t,
                     const struct intents_context *ctx, struct bi_match *out, size_t max)
 {
@@ -303,12 +523,12 @@ size_t builtin_scan(enum builtin_type b, const char *text, const struct toks *t,
         }
         return n;
     }
-    size_t span = b == BI_EMAIL || b == BI_PHONE ? 24 : SCAN_MAX_TOKENS;
+    if (b == BI_EMAIL && !memchr(text, '@', t->n ? t->v[t->n - 1].b1 : 0))
+        return 0;
+    size_t span = b == BI_EMAIL || b == BI_PHONE ? 24 : b == BI_CITY ? 4 : SCAN_MAX_TOKENS;
     for (size_t i = 0; i < t->n && n < max;) {
         size_t matched = 0;
-        bool can_start = t->v[i].kind != TOK_PUNCT ||
-                         (b == BI_PHONE && (tok_is_plus(t, i) || strcmp(tok_norm(t, i), "(") == 0));
-        if (can_start) {
+        if (can_start(b, t, i)) {
             size_t top = t->n - i < span ? t->n - i : span;
             for (size_t l = top; l >= 1; l--) {
                 if (builtin_parse(b, text, t, i, i + l, ctx, out[n].resolved,

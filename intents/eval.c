@@ -8,13 +8,17 @@
  * (the datasets have no slot types). "oos" training lines are left out, as a
  * real bot has none: out of scope is decided by the fallback threshold
  * alone. That threshold is either given, or chosen on a held-out file
- * (--val) as the one that maximizes in-scope accuracy + OOS recall there;
- * the test file is never used to choose anything.
+ * (--val) as the score below which a given share (reject_pct, default 2 %)
+ * of its in-scope lines fall: a budget of in-scope answers we accept to
+ * lose, the usual way to set such a threshold. The test file is never used
+ * to choose anything.
  *
  * Reported: intent accuracy over all test lines (an "oos" line is right
  * when we fall back), in-scope accuracy, OOS recall, slot precision /
  * recall / F1 on exact (name, start, end) matches, the most confused intent
- * pairs, the wall-clock training time and the mean classification time.
+ * pairs, the wall-clock training time and the mean classification time
+ * (the fastest of three passes over the test file, as the machine may be
+ * shared).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,58 +226,36 @@ static int spec_build(const struct eset *train, struct spec_build *b)
     return 0;
 }
 
-struct scored {
-    float score;
-    bool correct; /* top intent right (in scope) */
-    bool oos;
-};
-
-static int cmp_scored(const void *a, const void *b)
+static int cmp_float(const void *a, const void *b)
 {
-    float x = ((const struct scored *)a)->score, y = ((const struct scored *)b)->score;
+    float x = *(const float *)a, y = *(const float *)b;
     return (x > y) - (x < y);
 }
 
-/* Threshold maximizing in-scope accuracy + OOS recall on set. */
+/* The threshold below which at most reject_pct % of set's in-scope lines fall. */
 static double choose_threshold(const struct intents_model *m, const struct eset *set,
-                               const struct intents_context *ctx, FILE *errout)
+                               const struct intents_context *ctx, double reject_pct)
 {
-    struct scored *sc = calloc(set->n, sizeof *sc);
+    float *sc = calloc(set->n + 1, sizeof *sc);
     struct intents_result r;
-    size_t n_in = 0, n_oos = 0;
+    size_t n = 0;
     if (!sc)
         return 0;
     for (size_t i = 0; i < set->n; i++) {
         const struct eline *e = &set->v[i];
+        if (strcmp(e->intent, "oos") == 0)
+            continue;
         if (intents_classify(m, e->text, strlen(e->text), ctx, &r) < 0)
             continue;
-        sc[i].score = (float)r.ranked[0].score;
-        sc[i].oos = strcmp(e->intent, "oos") == 0;
-        sc[i].correct = !sc[i].oos && r.n_ranked && strcmp(r.ranked[0].name, e->intent) == 0;
-        n_in += !sc[i].oos;
-        n_oos += sc[i].oos;
+        sc[n++] = (float)r.ranked[0].score;
     }
-    qsort(sc, set->n, sizeof *sc, cmp_scored);
-    /* threshold just above sc[k-1]: the first k lines fall back */
-    size_t correct_above = 0, oos_below = 0;
-    for (size_t i = 0; i < set->n; i++)
-        correct_above += sc[i].correct;
-    double best = (double)correct_above / (n_in ? n_in : 1), best_t = 0;
-    for (size_t k = 0; k < set->n; k++) {
-        correct_above -= sc[k].correct;
-        oos_below += sc[k].oos;
-        if (k + 1 < set->n && sc[k + 1].score == sc[k].score)
-            continue;
-        double v =
-            (double)correct_above / (n_in ? n_in : 1) + (double)oos_below / (n_oos ? n_oos : 1);
-        if (v > best) {
-            best = v;
-            best_t = k + 1 < set->n ? (sc[k].score + sc[k + 1].score) / 2 : sc[k].score + 1e-6;
-        }
-    }
+    qsort(sc, n, sizeof *sc, cmp_float);
+    size_t k = (size_t)((double)n * reject_pct / 100.0);
+    double t = n == 0 ? 0 : k == 0 ? sc[0] * 0.999 : (sc[k - 1] + sc[k < n ? k : n - 1]) / 2;
+    if (k > 0 && k < n && sc[k] == sc[k - 1])
+        t = sc[k - 1]; /* ties: do not reject more than the budget */
     free(sc);
-    (void)errout;
-    return best_t;
+    return t;
 }
 
 struct pair_count {
@@ -320,7 +302,7 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
     struct intents_context ctx = {1795000000, 0, NULL, NULL}; /* fixed now: Nov 2026 */
     double threshold = opts->threshold;
     if (opts->val_path)
-        threshold = choose_threshold(m, &val, &ctx, errout);
+        threshold = choose_threshold(m, &val, &ctx, opts->reject_pct);
 
     size_t n_correct = 0, n_in = 0, n_in_correct = 0, n_oos = 0, n_oos_hit = 0;
     size_t slot_tp = 0, slot_pred = 0, slot_gold = 0;
@@ -379,6 +361,16 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
     double rr = slot_gold ? 100.0 * (double)slot_tp / (double)slot_gold : 0;
     double f1 = p + rr > 0 ? 2 * p * rr / (p + rr) : 0;
     double train_ms = (double)train_us / 1000.0;
+    /* the machine may be shared: time two more passes and keep the fastest */
+    for (int pass = 0; pass < 2; pass++) {
+        struct intents_result r;
+        int64_t c0 = time_mono_us();
+        for (size_t i = 0; i < test.n; i++)
+            intents_classify(m, test.v[i].text, strlen(test.v[i].text), &ctx, &r);
+        int64_t us = time_mono_us() - c0;
+        if (us < infer_us)
+            infer_us = us;
+    }
     double mean_us = (double)infer_us / (double)test.n;
     if (opts->json) {
         fprintf(out, "{\"intent_accuracy\":%.2f,\"in_scope_accuracy\":%.2f,", acc, in_acc);
@@ -401,13 +393,16 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
         fprintf(out, "intent accuracy     %6.2f %%\n", acc);
         fprintf(out, "in-scope accuracy   %6.2f %%\n", in_acc);
         if (n_oos)
-            fprintf(out, "OOS recall          %6.2f %%  (threshold %.4f%s)\n", oos_rec, threshold,
-                    opts->val_path ? ", chosen on --val" : "");
+            fprintf(out, "OOS recall          %6.2f %%  (threshold %.4f)\n", oos_rec, threshold);
+        if (opts->val_path)
+            fprintf(out, "  threshold chosen on %s: %.1f %% of its in-scope lines below it\n",
+                    opts->val_path, opts->reject_pct);
         if (slot_gold)
             fprintf(out, "slots P / R / F1    %6.2f / %.2f / %.2f %%  (exact span and name)\n", p,
                     rr, f1);
         fprintf(out, "training time       %8.1f ms\n", train_ms);
-        fprintf(out, "inference           %8.2f us per utterance (mean)\n", mean_us);
+        fprintf(out, "inference           %8.2f us per utterance (mean, best of 3 passes)\n",
+                mean_us);
         if (n_pairs) {
             fprintf(out, "most confused (gold -> predicted):\n");
             for (size_t k = 0; k < n_pairs && k < 10; k++)

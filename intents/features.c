@@ -1,12 +1,15 @@
 /*
  * Features for the intent classifier, and the dictionary that numbers them.
  *
- * A text becomes a bag of 64-bit hashes in two blocks, the way the TF-IDF
- * baselines in NLU-NOTES.md do it: the word block holds folded word
+ * A text becomes a bag of 64-bit hashes in three blocks. Two are the
+ * TF-IDF baseline of NLU-NOTES.md: the word block holds folded word
  * unigrams and bigrams (punctuation dropped), where a recognized slot value
  * is replaced by its slot type ("fly to <AMAZON.US_CITY>"), and the char
  * block holds character 2..5-grams inside word boundaries (" wellington "
- * padded with spaces), which carry typos and morphology. The classifier
+ * padded with spaces), which carry typos and morphology. The third holds
+ * every unordered pair of the words of three letters or more ("card" +
+ * "arrive" wherever they are), a cheap degree-2 interaction that the
+ * linear model cannot build by itself. The classifier
  * maps hashes seen in training to dense ids with an fdict (an open-addressed
  * table, immutable after training and so safe to read from many threads);
  * hashes never seen in training are dropped at inference.
@@ -113,7 +116,7 @@ void fraw_release(struct fraw *f)
     memset(f, 0, sizeof *f);
 }
 
-static int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
+int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 128;
@@ -134,6 +137,7 @@ static int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
 }
 
 enum { SEED_UNI = 1, SEED_BI = 2, SEED_CHAR = 3, SEED_TYPE = 4 };
+#define PAIR_MAX_WORDS 32
 
 int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
                      struct fraw *out)
@@ -180,6 +184,20 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
                     return rc;
             }
         }
+    }
+    /* unordered pairs of the words of 3+ letters, in a block of their own */
+    {
+        uint64_t ws[PAIR_MAX_WORDS];
+        size_t nw = 0;
+        for (size_t i = 0; i < t->n && nw < PAIR_MAX_WORDS; i++)
+            if (t->v[i].kind != TOK_PUNCT && tok_norm_len(t, i) > 2)
+                ws[nw++] = hash_bytes(SEED_UNI, tok_norm(t, i), tok_norm_len(t, i));
+        for (size_t a = 0; a < nw; a++)
+            for (size_t b = a + 1; b < nw; b++) {
+                uint64_t x = ws[a] < ws[b] ? ws[a] : ws[b], y = ws[a] < ws[b] ? ws[b] : ws[a];
+                if ((rc = fraw_push(out, hash_mix(hash_mix(x, 0x77), y), FBLOCK_PAIR)) < 0)
+                    return rc;
+            }
     }
     return 0;
 }

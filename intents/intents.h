@@ -48,7 +48,7 @@ struct intents_value_spec {
 };
 
 struct intents_slot_type_spec {
-    const char *name; /* e.g. "FlowerTypes"; must not start with "AMAZON." */
+    const char *name; /* e.g. "FlowerTypes"; not the name of a built-in type */
     const struct intents_value_spec *values;
     size_t n_values;
     enum intents_selection selection;
@@ -113,6 +113,14 @@ struct intents_span {
     size_t cp_start, cp_end;     /* the same in Unicode code points */
 };
 
+/* Which text is the slot's value (see intents_slot_value). */
+enum intents_value_from {
+    INTENTS_VALUE_NONE = 0, /* unset: e.g. TOP_RESOLUTION and nothing matched */
+    INTENTS_VALUE_ORIGINAL,
+    INTENTS_VALUE_RESOLVED,
+};
+
+/* A slot value; plain data, safe to copy by value. */
 struct intents_slot_match {
     const char *name;                 /* borrowed from the model */
     const char *slot_type;            /* borrowed from the model; NULL for free text */
@@ -120,9 +128,17 @@ struct intents_slot_match {
     char resolved[INTENTS_MAX_VALUE]; /* canonical value / ISO date / number; "" if none */
     /* What Lex puts in the slot map: the resolved value for built-ins and
      * TOP_RESOLUTION types, the original text for ORIGINAL_VALUE types. */
-    const char *value; /* points into original or resolved; NULL = unset */
+    enum intents_value_from value_from;
     struct intents_span span;
 };
+
+/* The slot's value as Lex reports it (points into m), or NULL when unset. */
+static inline const char *intents_slot_value(const struct intents_slot_match *m)
+{
+    return m->value_from == INTENTS_VALUE_ORIGINAL   ? m->original
+           : m->value_from == INTENTS_VALUE_RESOLVED ? m->resolved
+                                                     : NULL;
+}
 
 struct intents_ranked {
     const char *name; /* borrowed from the model */
@@ -181,11 +197,13 @@ int intents_slot_resolve(const struct intents_model *model, const char *slot_typ
 struct intents_eval_opts {
     const char *train_path; /* JSONL: text, intent, slots[{name,start,end}] in code points */
     const char *test_path;
-    /* Optional held-out JSONL used to choose the fallback threshold when the
-     * test set has "oos" lines; NULL to use `threshold`. */
+    /* Optional held-out JSONL used to choose the fallback threshold: the score
+     * below which reject_pct % of its in-scope lines fall. NULL to use
+     * `threshold`. */
     const char *val_path;
-    double threshold; /* used when val_path is NULL; <= 0 = never fall back */
-    bool json;        /* one JSON object instead of the text report */
+    double reject_pct; /* with val_path; e.g. 2.0 */
+    double threshold;  /* used when val_path is NULL; <= 0 = never fall back */
+    bool json;         /* one JSON object instead of the text report */
 };
 
 /* Trains on train_path, evaluates on test_path and prints the report to out.

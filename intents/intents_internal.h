@@ -90,8 +90,8 @@ int64_t fdict_add(struct fdict *d, uint64_t h);
 int64_t fdict_get(const struct fdict *d, uint64_t h);
 
 /* Raw features of a text for the classifier: hashes tagged with their block. */
-enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_N = 2 };
-#define FBLOCK_MASK 1
+enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_PAIR = 2, FBLOCK_N = 3 };
+#define FBLOCK_MASK 3
 #define FRAW_UNIGRAM 4 /* flag on a word unigram (for vocabulary coverage) */
 struct fraw {
     uint64_t *h;
@@ -99,6 +99,7 @@ struct fraw {
     size_t n, cap;
 };
 void fraw_release(struct fraw *f);
+int fraw_push(struct fraw *f, uint64_t h, uint8_t block);
 /* A token sequence with some spans replaced by slot-type names. */
 struct typed_span {
     uint32_t t0, t1; /* token span, end exclusive */
@@ -225,8 +226,9 @@ extern const size_t gazetteer_n_first_names;
 /* ---- slots.c: custom slot types ---- */
 
 struct slot_value {
-    char *value;   /* canonical, as given */
-    char **folded; /* folded forms: value then synonyms */
+    char *value;     /* canonical, as given */
+    char **folded;   /* folded forms: value then synonyms */
+    char **singular; /* the same with the last word singularized */
     size_t n_folded;
 };
 
@@ -239,6 +241,7 @@ struct slot_type {
     regex_t regex;
     bool has_regex;
     enum builtin_type builtin; /* BI_NONE for custom types */
+    size_t max_words;          /* words in the longest folded value (scan limit) */
     uint32_t gaz_class;
 };
 
@@ -249,6 +252,8 @@ int slot_type_match(const struct slot_type *st, const char *folded, const char *
 size_t slot_type_scan(const struct slot_type *st, const char *text, const struct toks *t,
                       struct bi_match *out, size_t max);
 void slot_type_release(struct slot_type *st);
+/* Fills the singular forms and max_words once values are folded. */
+int slot_type_prepare(struct slot_type *st);
 
 /* ---- the model (model.c) ---- */
 

@@ -204,9 +204,35 @@ static size_t type_scan(const struct intents_model *m, const char *text, const s
     return n;
 }
 
+static int model_typed_features(const struct intents_model *m, const struct toks *t,
+                                const struct gaz_match *tm, size_t n_tm, struct fraw *out);
+
 /* Classifier features of t with recognized values replaced by their types. */
 static int model_features(const struct intents_model *m, const struct toks *t,
-                          const struct gaz_match *tm, size_t n_tm, struct fraw *out)
+                          const struct gaz_match *tm, size_t n_tm, const struct gaz_match *gz,
+                          size_t n_gz, struct fraw *out)
+{
+    int rc = model_typed_features(m, t, tm, n_tm, out);
+    if (rc < 0)
+        return rc;
+    /* known slot values (from annotated examples) add their slot name as a word */
+    for (size_t i = 0; i < n_gz; i++) {
+        if (gz[i].cls < m->n_types)
+            continue;
+        uint64_t h = hash_mix(0x6a2, gz[i].cls);
+        if ((rc = fraw_push(out, h, FBLOCK_WORD)) < 0)
+            return rc;
+        if (gz[i].t0 > 0 && t->v[gz[i].t0 - 1].kind != TOK_PUNCT) {
+            uint64_t w = hash_bytes(5, tok_norm(t, gz[i].t0 - 1), tok_norm_len(t, gz[i].t0 - 1));
+            if ((rc = fraw_push(out, hash_mix(h, w), FBLOCK_WORD)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int model_typed_features(const struct intents_model *m, const struct toks *t,
+                                const struct gaz_match *tm, size_t n_tm, struct fraw *out)
 {
     struct typed_span ts[MAX_TYPE_MATCHES];
     size_t n = 0;
@@ -361,6 +387,7 @@ static int expand_template(const struct intents_model *m, const struct intents_i
 static int build_types(struct intents_model *m, const struct intents_bot_spec *spec, char *err,
                        size_t errlen)
 {
+    int rc;
     size_t n_builtin = 0;
     for (size_t i = 0; i < spec->n_intents; i++)
         n_builtin += spec->intents[i].n_slots;
@@ -374,8 +401,17 @@ static int build_types(struct intents_model *m, const struct intents_bot_spec *s
             seterr(err, errlen, "slot type %zu has no name", k);
             return PARLEY_EINVAL;
         }
+        if (builtin_lookup(ts->name) != BI_NONE) {
+            seterr(err, errlen, "slot type \"%s\" has the name of a built-in type: rename it",
+                   ts->name);
+            return PARLEY_EINVAL;
+        }
         if (type_index(m, ts->name) >= 0) {
             seterr(err, errlen, "slot type \"%s\" is defined twice", ts->name);
+            return PARLEY_EINVAL;
+        }
+        if (ts->n_values && !ts->values) {
+            seterr(err, errlen, "slot type \"%s\": the value list is missing", ts->name);
             return PARLEY_EINVAL;
         }
         if (ts->n_values == 0 && !ts->regex) {
@@ -417,6 +453,8 @@ static int build_types(struct intents_model *m, const struct intents_bot_spec *s
                 return PARLEY_EINVAL;
             }
         }
+        if ((rc = slot_type_prepare(st)) < 0)
+            return rc;
         if (ts->regex) {
             size_t rl = strlen(ts->regex);
             st->regex_src = malloc(rl + 3);
@@ -469,6 +507,7 @@ static int build_intents(struct intents_model *m, const struct intents_bot_spec 
             seterr(err, errlen, "intent %zu has no name", i);
             return PARLEY_EINVAL;
         }
+
         for (size_t j = 0; j < i; j++)
             if (strcmp(spec->intents[j].name, is->name) == 0) {
                 seterr(err, errlen, "intent \"%s\" is defined twice", is->name);
@@ -498,6 +537,10 @@ static int build_intents(struct intents_model *m, const struct intents_bot_spec 
             size_t g = 0;
             while (g < m->n_slot_names && strcmp(m->slot_names[g], ss->name) != 0)
                 g++;
+            if (g == m->n_slot_names && g >= 16000) {
+                seterr(err, errlen, "the bot has more than 16000 distinct slot names");
+                return PARLEY_EINVAL;
+            }
             if (g == m->n_slot_names) {
                 char **p = realloc(m->slot_names, (g + 2) * sizeof *p);
                 if (!p)
@@ -667,6 +710,26 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
+    if (spec && spec->n_slot_types && !spec->slot_types) {
+        seterr(err, errlen, "the slot type list is missing");
+        return PARLEY_EINVAL;
+    }
+    for (size_t i = 0; spec && spec->intents && i < spec->n_intents; i++) {
+        const struct intents_intent_spec *is = &spec->intents[i];
+        if ((is->n_utterances && !is->utterances) || (is->n_examples && !is->examples) ||
+            (is->n_slots && !is->slots)) {
+            seterr(err, errlen, "intent %zu: a list is missing its items", i);
+            return PARLEY_EINVAL;
+        }
+    }
+    for (size_t k = 0; spec && spec->slot_types && k < spec->n_slot_types; k++) {
+        const struct intents_slot_type_spec *ts = &spec->slot_types[k];
+        for (size_t v = 0; ts->values && v < ts->n_values; v++)
+            if (ts->values[v].n_synonyms && !ts->values[v].synonyms) {
+                seterr(err, errlen, "slot type %zu: value %zu is missing its synonyms", k, v);
+                return PARLEY_EINVAL;
+            }
+    }
     if (!spec || spec->n_intents == 0 || !spec->intents) {
         seterr(err, errlen, "the bot has no intents: define at least one");
         return PARLEY_EINVAL;
@@ -714,9 +777,6 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         struct example *e = &ex[i];
         struct gaz_match tm[MAX_TYPE_MATCHES];
         size_t n_tm = type_scan(m, e->text, &e->t, NULL, tm, MAX_TYPE_MATCHES, NULL);
-        if ((rc = model_features(m, &e->t, tm, n_tm, &docs[i].raw)) < 0)
-            goto out;
-        docs[i].label = e->intent;
         size_t cap = 0;
         example_self(m, e, self, &n_self);
         for (size_t k = 0; k < n_tm; k++)
@@ -725,6 +785,9 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         if ((rc = gaz_scan(m, &e->t, e->annotated ? self : NULL, e->annotated ? n_self : 0, &e->gaz,
                            &e->n_gaz, &cap)) < 0)
             goto out;
+        if ((rc = model_features(m, &e->t, tm, n_tm, e->gaz, e->n_gaz, &docs[i].raw)) < 0)
+            goto out;
+        docs[i].label = e->intent;
         tdocs[i] = (struct tag_doc){&e->t, e->intent, e->gold, e->gaz, e->n_gaz};
     }
     int64_t t_feat = time_mono_us();
@@ -856,7 +919,7 @@ static void fill_match(const struct intents_model *m, const char *text, const st
     sm->span.cp_end = t->v[t1 - 1].c1;
     copy_text(sm->original, text + sm->span.byte_start, sm->span.byte_end - sm->span.byte_start);
     sm->resolved[0] = '\0';
-    sm->value = sm->original;
+    sm->value_from = INTENTS_VALUE_ORIGINAL;
     sm->slot_type = NULL;
     if (type < 0)
         return;
@@ -875,11 +938,11 @@ static void fill_match(const struct intents_model *m, const char *text, const st
     }
     if (st->builtin != BI_NONE) {
         if (sm->resolved[0])
-            sm->value = sm->resolved;
+            sm->value_from = INTENTS_VALUE_RESOLVED;
         else if (st->builtin != BI_CITY && st->builtin != BI_FIRSTNAME && st->builtin != BI_ALNUM)
-            sm->value = NULL;
+            sm->value_from = INTENTS_VALUE_NONE;
     } else if (st->selection == INTENTS_TOP_RESOLUTION) {
-        sm->value = sm->resolved[0] ? sm->resolved : NULL;
+        sm->value_from = sm->resolved[0] ? INTENTS_VALUE_RESOLVED : INTENTS_VALUE_NONE;
     }
 }
 
@@ -1031,7 +1094,12 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
         }
         n_tm = type_scan(m, text, &t, &now_ctx, tm, MAX_TYPE_MATCHES, tm_res);
     }
-    if ((rc = model_features(m, &t, tm, n_tm, &raw)) < 0 ||
+    for (size_t k = 0; k < n_tm; k++)
+        if ((rc = gm_push(&gaz, &n_gaz, &gaz_cap, tm[k])) < 0)
+            goto out;
+    if ((rc = gaz_scan(m, &t, NULL, 0, &gaz, &n_gaz, &gaz_cap)) < 0)
+        goto out;
+    if ((rc = model_features(m, &t, tm, n_tm, gaz, n_gaz, &raw)) < 0 ||
         (rc = classifier_predict(&m->clf, &raw, probs)) < 0)
         goto out;
     /* top intents */
@@ -1051,11 +1119,6 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
     }
     int top = find_intent(m, out->ranked[0].name);
     out->score = out->ranked[0].score;
-    for (size_t k = 0; k < n_tm; k++)
-        if ((rc = gm_push(&gaz, &n_gaz, &gaz_cap, tm[k])) < 0)
-            goto out;
-    if ((rc = gaz_scan(m, &t, NULL, 0, &gaz, &n_gaz, &gaz_cap)) < 0)
-        goto out;
 
     /* a bare answer to an elicited slot */
     int ei = find_intent(m, now_ctx.elicit_intent);
@@ -1078,12 +1141,7 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
                 out->intent = mi->name;
                 out->score = 1.0;
                 out->fallback = false;
-                struct intents_slot_match *dst = &out->slots[out->n_slots++];
-                *dst = sm;
-                if (sm.value == sm.original)
-                    dst->value = dst->original;
-                else if (sm.value == sm.resolved)
-                    dst->value = dst->resolved;
+                out->slots[out->n_slots++] = sm;
                 rc = extract_slots(m, text, &t, (uint32_t)ei, gaz, n_gaz, tm, tm_res, n_tm,
                                    &now_ctx, out);
                 goto out;
@@ -1168,10 +1226,10 @@ int intents_slot_resolve(const struct intents_model *m, const char *slot_type, c
               out->span.byte_end - out->span.byte_start);
     snprintf(out->resolved, sizeof out->resolved, "%s", bm[best].resolved);
     out->slot_type = type >= 0 ? m->types[type].name : builtin_name(b);
-    out->value = out->resolved[0] ? out->resolved : out->original;
+    out->value_from = out->resolved[0] ? INTENTS_VALUE_RESOLVED : INTENTS_VALUE_ORIGINAL;
     if (type >= 0 && m->types[type].builtin == BI_NONE &&
         m->types[type].selection == INTENTS_ORIGINAL_VALUE)
-        out->value = out->original;
+        out->value_from = INTENTS_VALUE_ORIGINAL;
 out:
     toks_release(&t);
     return rc;

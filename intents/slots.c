@@ -24,9 +24,13 @@
 void slot_type_release(struct slot_type *st)
 {
     for (size_t v = 0; v < st->n_values; v++) {
-        for (size_t f = 0; f < st->values[v].n_folded; f++)
+        for (size_t f = 0; f < st->values[v].n_folded; f++) {
             free(st->values[v].folded[f]);
+            if (st->values[v].singular)
+                free(st->values[v].singular[f]);
+        }
         free(st->values[v].folded);
+        free(st->values[v].singular);
         free(st->values[v].value);
     }
     free(st->values);
@@ -92,6 +96,28 @@ static size_t edit_distance(const char *a, const char *b, size_t max)
     return d[la][lb];
 }
 
+int slot_type_prepare(struct slot_type *st)
+{
+    st->max_words = 1;
+    for (size_t v = 0; v < st->n_values; v++) {
+        struct slot_value *sv = &st->values[v];
+        sv->singular = calloc(sv->n_folded + 1, sizeof *sv->singular);
+        if (!sv->singular)
+            return PARLEY_ENOMEM;
+        for (size_t f = 0; f < sv->n_folded; f++) {
+            size_t n = strlen(sv->folded[f]) + 1, words = 1;
+            if (!(sv->singular[f] = malloc(n)))
+                return PARLEY_ENOMEM;
+            singularize(sv->folded[f], sv->singular[f], n);
+            for (const char *p = sv->folded[f]; *p; p++)
+                words += *p == ' ';
+            if (words > st->max_words)
+                st->max_words = words;
+        }
+    }
+    return 0;
+}
+
 int slot_type_match(const struct slot_type *st, const char *folded, const char *original,
                     char *resolved, size_t cap)
 {
@@ -109,12 +135,11 @@ int slot_type_match(const struct slot_type *st, const char *folded, const char *
                 snprintf(resolved, cap, "%s", st->values[v].value);
                 return 0;
             }
-    char sing[INTENTS_MAX_VALUE], other[INTENTS_MAX_VALUE];
+    char sing[INTENTS_MAX_VALUE];
     singularize(folded, sing, sizeof sing);
     for (size_t v = 0; v < st->n_values; v++)
         for (size_t f = 0; f < st->values[v].n_folded; f++) {
-            singularize(st->values[v].folded[f], other, sizeof other);
-            if (strcmp(other, sing) == 0) {
+            if (strcmp(st->values[v].singular[f], sing) == 0) {
                 snprintf(resolved, cap, "%s", st->values[v].value);
                 return 0;
             }
@@ -151,7 +176,11 @@ size_t slot_type_scan(const struct slot_type *st, const char *text, const struct
             continue;
         }
         size_t matched = 0;
-        for (size_t l = SCAN_MAX_TOKENS; l >= 1 && !matched; l--) {
+        /* a value of w words spans at most 2w - 1 tokens (punctuation between) */
+        size_t longest = st->n_values ? 2 * st->max_words - 1 : SCAN_MAX_TOKENS;
+        if (longest > SCAN_MAX_TOKENS)
+            longest = SCAN_MAX_TOKENS;
+        for (size_t l = longest; l >= 1 && !matched; l--) {
             if (i + l > t->n || t->v[i + l - 1].kind == TOK_PUNCT)
                 continue;
             char folded[INTENTS_MAX_VALUE], original[INTENTS_MAX_VALUE];

@@ -3,16 +3,16 @@
  * trained as an averaged structured perceptron (Collins 2002) and decoded
  * with Viterbi.
  *
- * Features of a token: its folded form, its neighbours (±2) and the
- * bigrams around it, prefixes and suffixes, its shape (Xx, x, d, ...), the
- * predicted intent, and gazetteer features: the token lies at the start or
- * inside a known value of a slot (values seen in training, with the
- * example's own values left out while training so the tagger does not learn
- * to trust them blindly), of a custom slot type, or of a built-in type
- * (a date, a number, a city). Weights live in one hashed table indexed by
- * (feature, label), the row of a feature's labels contiguous. Decoding only
- * considers the labels of the intent's own slots, and BIO is enforced (I-x
- * follows B-x or I-x), which makes training and tagging fast.
+ * Features of a token: its folded form, its neighbours (±2) and the two
+ * bigrams it is part of, prefixes and suffixes (1-3), its shape (Xx, x, d,
+ * ...), the predicted intent and intent x word, and gazetteer features: the
+ * token lies at the start or inside a known value of a slot (values seen in
+ * training, with the example's own values left out while training so the
+ * tagger does not learn to trust them blindly), of a custom slot type, or of
+ * a built-in type (a date, a number, a city). Weights live in one hashed
+ * table indexed by (feature, label), a feature's labels next to each other.
+ * Decoding only considers the labels of the intent's own slots, and BIO is
+ * enforced (I-x follows B-x or I-x), which makes training and tagging fast.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -69,23 +69,15 @@ static size_t token_features(const struct toks *t, const uint64_t *th, size_t i,
     f[n++] = hash_mix(5, wp2);
     f[n++] = hash_mix(hash_mix(6, wm1), w0);
     f[n++] = hash_mix(hash_mix(7, w0), wp1);
-    f[n++] = hash_mix(hash_mix(8, wm2), wm1);
-    f[n++] = hash_mix(hash_mix(9, wp1), wp2);
     f[n++] = hash_mix(10, intent);
     f[n++] = hash_mix(hash_mix(11, intent), w0);
     const char *s = tok_norm(t, i);
     size_t l = tok_norm_len(t, i);
-    for (size_t k = 1; k <= 4 && k <= l; k++) {
+    for (size_t k = 1; k <= 3 && k <= l; k++) {
         f[n++] = hash_mix(12 + k, hs(8, s, k));
         f[n++] = hash_mix(20 + k, hs(8, s + l - k, k));
     }
-    char sh = shape_of(&t->v[i]);
-    char shp = i > 0 ? shape_of(&t->v[i - 1]) : '^';
-    char shn = i + 1 < t->n ? shape_of(&t->v[i + 1]) : '$';
-    f[n++] = hash_mix(30, (uint64_t)sh);
-    f[n++] = hash_mix(31, (uint64_t)sh * 256 + (uint64_t)shp);
-    f[n++] = hash_mix(32, (uint64_t)sh * 256 + (uint64_t)shn);
-    f[n++] = hash_mix(33, l > 8 ? 8 : l);
+    f[n++] = hash_mix(30, (uint64_t)shape_of(&t->v[i]));
     for (size_t g = 0; g < n_gaz && n < TAG_MAX_FEATS - 2; g++) {
         if (i < gaz[g].t0 || i >= gaz[g].t1)
             continue;

@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"deploy", "deploy a folder as a new release of a hosted site", cmd_deploy},
     {"releases", "list a hosted site's releases", cmd_releases},
     {"rollback", "re-activate an older release of a hosted site", cmd_rollback},
+    {"eval", "train and measure the intent model on a JSONL benchmark", cmd_eval},
     {"export", "print a bot as Lex V1 import/export JSON", cmd_export},
     {"publish", "snapshot a bot's $LATEST as its next version", cmd_publish},
     {"version", "print the version", cmd_version},

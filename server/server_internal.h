@@ -96,6 +96,7 @@ void cli_bots_close(struct cli_bots *b);
 
 /* ---- the verbs (server/cmd_*.c) ---- */
 
+int cmd_eval(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 /* A bot_hook_fn that runs code hooks through lambda/ (ud: the lambda_registry). */
 int serve_code_hook(void *ud, const char *uri, const char *event, size_t len, unsigned timeout_ms,

@@ -1,0 +1,598 @@
+/*
+ * Unit tests of intents/: tokens and their offsets on non-ASCII text, every
+ * built-in slot type against a fixed "now", custom types with synonyms and
+ * typos, a bot's intents and slots (full utterances and elicited answers),
+ * the fallback threshold, determinism, and bad input.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "intents/intents.h"
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+/* Thursday 2026-11-26 12:00 UTC */
+#define NOW 1795694400
+
+/* ---- text ---- */
+
+START_TEST(test_tokens_non_ascii)
+{
+    const char *s = "Café à Zürich, 東京! Ünïcödé—ok";
+    struct toks t;
+    ck_assert_int_eq(toks_init(&t, s, strlen(s)), 0);
+    /* Café | à | Zürich | , | 東京 | ! | Ünïcödé | — | ok */
+    ck_assert_uint_eq(t.n, 9);
+    ck_assert_str_eq(tok_norm(&t, 0), "cafe");
+    ck_assert_uint_eq(t.v[0].b0, 0);
+    ck_assert_uint_eq(t.v[0].b1, 5); /* é is two bytes */
+    ck_assert_uint_eq(t.v[0].c0, 0);
+    ck_assert_uint_eq(t.v[0].c1, 4);
+    ck_assert_str_eq(tok_norm(&t, 1), "a");
+    ck_assert_uint_eq(t.v[1].c0, 5);
+    ck_assert_str_eq(tok_norm(&t, 2), "zurich");
+    ck_assert_uint_eq(t.v[2].c0, 7);
+    ck_assert_uint_eq(t.v[2].c1, 13);
+    ck_assert_uint_eq(t.v[2].b0, 9);
+    ck_assert_uint_eq(t.v[2].b1, 16);
+    ck_assert_int_eq(t.v[3].kind, TOK_PUNCT);
+    ck_assert_str_eq(tok_norm(&t, 4), "東京");
+    ck_assert_uint_eq(t.v[4].c0, 15);
+    ck_assert_uint_eq(t.v[4].c1, 17);
+    ck_assert_uint_eq(t.v[4].b1 - t.v[4].b0, 6);
+    ck_assert_str_eq(tok_norm(&t, 6), "unicode");
+    ck_assert_str_eq(tok_norm(&t, 7), "-"); /* the em dash folds to '-' */
+    ck_assert_str_eq(tok_norm(&t, 8), "ok");
+    /* the spans cut the original text exactly */
+    ck_assert_int_eq(memcmp(s + t.v[6].b0, "Ünïcödé", t.v[6].b1 - t.v[6].b0), 0);
+    ck_assert_uint_eq(t.v[8].c1, utf8_count(s, strlen(s)));
+    toks_release(&t);
+}
+END_TEST
+
+START_TEST(test_tokens_invalid_utf8)
+{
+    struct toks t;
+    const char bad[][6] = {"a\xff"
+                           "b",
+                           "\xc3", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(toks_init(&t, bad[i], strlen(bad[i])), PARLEY_EINVAL);
+    ck_assert(!utf8_valid("a\0b", 3));
+    char out[64];
+    text_fold("  Crème   Brûlée!! ", 21, out, sizeof out);
+    ck_assert_str_eq(out, "creme brulee");
+}
+END_TEST
+
+/* ---- built-ins ---- */
+
+struct bi_case {
+    const char *type, *text, *want; /* want "" = found, resolves to nothing (ambiguous) */
+};
+
+static const struct bi_case bi_cases[] = {
+    {"AMAZON.DATE", "today", "2026-11-26"},
+    {"AMAZON.DATE", "tomorrow", "2026-11-27"},
+    {"AMAZON.DATE", "yesterday", "2026-11-25"},
+    {"AMAZON.DATE", "the day after tomorrow", "2026-11-28"},
+    {"AMAZON.DATE", "Thursday", "2026-11-26"},
+    {"AMAZON.DATE", "friday", "2026-11-27"},
+    {"AMAZON.DATE", "on Monday", "2026-11-30"},
+    {"AMAZON.DATE", "next Friday", "2026-12-04"},
+    {"AMAZON.DATE", "next week", "2026-11-30"},
+    {"AMAZON.DATE", "in 3 days", "2026-11-29"},
+    {"AMAZON.DATE", "March 17th", "2027-03-17"},
+    {"AMAZON.DATE", "the 3rd of June", "2027-06-03"},
+    {"AMAZON.DATE", "December 1", "2026-12-01"},
+    {"AMAZON.DATE", "march seventeenth 2028", "2028-03-17"},
+    {"AMAZON.DATE", "2027-03-17", "2027-03-17"},
+    {"AMAZON.DATE", "12/25", "2026-12-25"},
+    {"AMAZON.DATE", "fly out on the 17th of March please", "2027-03-17"},
+    {"AMAZON.TIME", "3pm", "15:00"},
+    {"AMAZON.TIME", "3 p.m.", "15:00"},
+    {"AMAZON.TIME", "10:30 am", "10:30"},
+    {"AMAZON.TIME", "12 am", "00:00"},
+    {"AMAZON.TIME", "18:45", "18:45"},
+    {"AMAZON.TIME", "noon", "12:00"},
+    {"AMAZON.TIME", "midnight", "00:00"},
+    {"AMAZON.TIME", "in the morning", "MO"},
+    {"AMAZON.TIME", "10 o'clock", ""},
+    {"AMAZON.NUMBER", "42", "42"},
+    {"AMAZON.NUMBER", "one hundred twenty three point four five", "123.45"},
+    {"AMAZON.NUMBER", "three thousand two hundred", "3200"},
+    {"AMAZON.NUMBER", "1,250.5", "1250.5"},
+    {"AMAZON.NUMBER", "a dozen", "12"},
+    {"AMAZON.NUMBER", "minus seven", "-7"},
+    {"AMAZON.NUMBER", "twenty one", "21"},
+    {"AMAZON.DURATION", "two hours", "PT2H"},
+    {"AMAZON.DURATION", "2 hours and 30 minutes", "PT2H30M"},
+    {"AMAZON.DURATION", "3 days", "P3D"},
+    {"AMAZON.DURATION", "an hour", "PT1H"},
+    {"AMAZON.DURATION", "half an hour", "PT30M"},
+    {"AMAZON.DURATION", "1 week", "P1W"},
+    {"AMAZON.US_CITY", "new york", "New York"},
+    {"AMAZON.US_CITY", "I live in SAN FRANCISCO", "San Francisco"},
+    {"AMAZON.City", "Auckland", "Auckland"},
+    {"AMAZON.EmailAddress", "it is Jane.Doe@Example.com thanks", "jane.doe@example.com"},
+    {"AMAZON.PhoneNumber", "(206) 555-0100", "2065550100"},
+    {"AMAZON.PhoneNumber", "call +64 21 555 1234", "+64215551234"},
+    {"AMAZON.AlphaNumeric", "ab 123", "AB123"},
+    {"AMAZON.FirstName", "maria", "Maria"},
+    {"AMAZON.FirstName", "my name is John", "John"},
+};
+
+START_TEST(test_builtin_table)
+{
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    const struct bi_case *c = &bi_cases[_i];
+    struct intents_slot_match m;
+    int rc = intents_slot_resolve(NULL, c->type, c->text, strlen(c->text), &ctx, &m);
+    ck_assert_msg(rc == 0, "%s \"%s\": rc %d", c->type, c->text, rc);
+    ck_assert_msg(strcmp(m.resolved, c->want) == 0, "%s \"%s\": got \"%s\", want \"%s\"", c->type,
+                  c->text, m.resolved, c->want);
+}
+END_TEST
+
+START_TEST(test_builtin_not_found)
+{
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    struct intents_slot_match m;
+    const char *none[][2] = {{"AMAZON.DATE", "banana"},     {"AMAZON.TIME", "seven"},
+                             {"AMAZON.NUMBER", "lots"},     {"AMAZON.EmailAddress", "a@b"},
+                             {"AMAZON.PhoneNumber", "12"},  {"AMAZON.US_CITY", "Atlantis"},
+                             {"AMAZON.DATE", "February 30"}};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+        ck_assert_msg(intents_slot_resolve(NULL, none[i][0], none[i][1], strlen(none[i][1]), &ctx,
+                                           &m) == PARLEY_ENOTFOUND,
+                      "%s %s", none[i][0], none[i][1]);
+    ck_assert_int_eq(intents_slot_resolve(NULL, "AMAZON.Nope", "x", 1, &ctx, &m), PARLEY_EINVAL);
+}
+END_TEST
+
+START_TEST(test_date_time_zone)
+{
+    /* 23:30 UTC is already Friday in New Zealand (+13:00 in summer) */
+    struct intents_context ctx = {NOW + 11 * 3600 + 1800, 13 * 60, NULL, NULL};
+    struct intents_slot_match m;
+    ck_assert_int_eq(intents_slot_resolve(NULL, "AMAZON.DATE", "today", 5, &ctx, &m), 0);
+    ck_assert_str_eq(m.resolved, "2026-11-27");
+    ctx.tz_offset_min = -5 * 60;
+    ck_assert_int_eq(intents_slot_resolve(NULL, "AMAZON.DATE", "tomorrow", 8, &ctx, &m), 0);
+    ck_assert_str_eq(m.resolved, "2026-11-27");
+}
+END_TEST
+
+/* ---- a bot ---- */
+
+static const char *const rose_syn[] = {"rose", "red roses"};
+static const char *const lily_syn[] = {"lily"};
+static const struct intents_value_spec flower_values[] = {
+    {"roses", rose_syn, 2},
+    {"lilies", lily_syn, 1},
+    {"tulips", NULL, 0},
+    {"chrysanthemums", NULL, 0},
+};
+static const struct intents_slot_type_spec bot_types[] = {
+    {"FlowerTypes", flower_values, 4, INTENTS_TOP_RESOLUTION, NULL},
+    {"BookingRef", NULL, 0, INTENTS_ORIGINAL_VALUE, "[A-Z]{3}[0-9]{3}"},
+};
+static const char *const order_utt[] = {
+    "I would like to order some flowers",
+    "I want to order {FlowerType}",
+    "can I get {FlowerType} for {PickupDate}",
+    "order {FlowerType} to pick up at {PickupTime} on {PickupDate}",
+    "please send me some {FlowerType}",
+    "buy flowers",
+};
+static const struct intents_slot_spec order_slots[] = {
+    {"FlowerType", "FlowerTypes"},
+    {"PickupDate", "AMAZON.DATE"},
+    {"PickupTime", "AMAZON.TIME"},
+};
+static const char *const trip_utt[] = {
+    "book a flight from {Origin} to {Destination} on {Date}",
+    "I need a flight to {Destination}",
+    "fly me to {Destination}",
+    "book a trip",
+    "I want to travel from {Origin} to {Destination}",
+    "get me a plane ticket to {Destination} for {Date}",
+};
+static const struct intents_slot_spec trip_slots[] = {
+    {"Origin", "AMAZON.US_CITY"},
+    {"Destination", "AMAZON.US_CITY"},
+    {"Date", "AMAZON.DATE"},
+};
+static const char *const check_utt[] = {
+    "check my booking {Ref}",
+    "what is the status of booking {Ref}",
+    "look up my reservation",
+};
+static const struct intents_slot_spec check_slots[] = {{"Ref", "BookingRef"}};
+static const struct intents_intent_spec bot_intents[] = {
+    {"OrderFlowers", order_utt, 6, NULL, 0, order_slots, 3},
+    {"BookTrip", trip_utt, 6, NULL, 0, trip_slots, 3},
+    {"CheckBooking", check_utt, 3, NULL, 0, check_slots, 1},
+};
+static const struct intents_bot_spec bot = {"en-US", 0.4, bot_intents, 3, bot_types, 2};
+
+static struct intents_model *bot_model(void)
+{
+    struct intents_model *m = NULL;
+    char err[256];
+    int rc = intents_model_new(&bot, &m, err, sizeof err);
+    ck_assert_msg(rc == 0, "model: %s", err);
+    return m;
+}
+
+static const struct intents_slot_match *slot(const struct intents_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_slots; i++)
+        if (strcmp(r->slots[i].name, name) == 0)
+            return &r->slots[i];
+    return NULL;
+}
+
+START_TEST(test_bot_full_utterance)
+{
+    struct intents_model *m = bot_model();
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    struct intents_result r;
+    const char *text = "book a flight from Seattle to Chicago on Tuesday";
+    ck_assert_int_eq(intents_classify(m, text, strlen(text), &ctx, &r), 0);
+    ck_assert_str_eq(r.intent, "BookTrip");
+    ck_assert(!r.fallback);
+    ck_assert(r.score > 0.4 && r.score <= 1.0);
+    ck_assert_uint_ge(r.n_ranked, 2);
+    ck_assert(r.ranked[0].score >= r.ranked[1].score);
+    const struct intents_slot_match *o = slot(&r, "Origin"), *d = slot(&r, "Destination"),
+                                    *dt = slot(&r, "Date");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_ptr_nonnull(dt);
+    ck_assert_str_eq(intents_slot_value(o), "Seattle");
+    ck_assert_str_eq(intents_slot_value(d), "Chicago");
+    ck_assert_str_eq(intents_slot_value(dt), "2026-12-01");
+    ck_assert_str_eq(dt->original, "Tuesday");
+    ck_assert_uint_eq(d->span.cp_start, 30);
+    ck_assert_uint_eq(d->span.cp_end, 37);
+    intents_model_free(m);
+}
+END_TEST
+
+START_TEST(test_bot_synonyms_typos)
+{
+    struct intents_model *m = bot_model();
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    struct intents_result r;
+    const char *cases[][2] = {
+        {"I want to order red roses", "roses"},
+        {"I want to order rose", "roses"},
+        {"I want to order Lilys", "lilies"},
+        {"I want to order tulpis", "tulips"},
+        {"I want to order chrysanthemum", "chrysanthemums"},
+        {"I want to order Crysanthemums", "chrysanthemums"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(intents_classify(m, cases[i][0], strlen(cases[i][0]), &ctx, &r), 0);
+        ck_assert_msg(strcmp(r.intent, "OrderFlowers") == 0, "%s -> %s", cases[i][0], r.intent);
+        const struct intents_slot_match *f = slot(&r, "FlowerType");
+        ck_assert_msg(f && intents_slot_value(f) && strcmp(intents_slot_value(f), cases[i][1]) == 0,
+                      "%s -> %s", cases[i][0],
+                      f && intents_slot_value(f) ? intents_slot_value(f) : "(none)");
+    }
+    /* resolving by type, without a full utterance */
+    struct intents_slot_match sm;
+    ck_assert_int_eq(intents_slot_resolve(m, "FlowerTypes", "TULIPS", 6, &ctx, &sm), 0);
+    ck_assert_str_eq(sm.resolved, "tulips");
+    ck_assert_str_eq(sm.original, "TULIPS");
+    ck_assert_int_eq(intents_slot_resolve(m, "FlowerTypes", "cactus", 6, &ctx, &sm),
+                     PARLEY_ENOTFOUND);
+    /* a regex type */
+    ck_assert_int_eq(intents_slot_resolve(m, "BookingRef", "ABC123", 6, &ctx, &sm), 0);
+    ck_assert_str_eq(intents_slot_value(&sm), "ABC123");
+    ck_assert_int_eq(intents_slot_resolve(m, "BookingRef", "AB12", 4, &ctx, &sm), PARLEY_ENOTFOUND);
+    intents_model_free(m);
+}
+END_TEST
+
+START_TEST(test_bot_elicit)
+{
+    struct intents_model *m = bot_model();
+    struct intents_context ctx = {NOW, 0, "BookTrip", "Destination"};
+    struct intents_result r;
+    ck_assert_int_eq(intents_classify(m, "Chicago", 7, &ctx, &r), 0);
+    ck_assert_str_eq(r.intent, "BookTrip");
+    const struct intents_slot_match *d = slot(&r, "Destination");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_str_eq(intents_slot_value(d), "Chicago");
+    ctx.elicit_slot = "Date";
+    ck_assert_int_eq(intents_classify(m, "next friday", 11, &ctx, &r), 0);
+    ck_assert_str_eq(r.intent, "BookTrip");
+    ck_assert_ptr_nonnull(slot(&r, "Date"));
+    ck_assert_str_eq(intents_slot_value(slot(&r, "Date")), "2026-12-04");
+    ctx = (struct intents_context){NOW, 0, "OrderFlowers", "FlowerType"};
+    ck_assert_int_eq(intents_classify(m, "lillies", 7, &ctx, &r), 0);
+    ck_assert_str_eq(r.intent, "OrderFlowers");
+    ck_assert_str_eq(intents_slot_value(slot(&r, "FlowerType")), "lilies");
+    intents_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fallback_threshold)
+{
+    struct intents_model *m = bot_model();
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    struct intents_result r;
+    const char *text = "what is the meaning of life the universe and everything";
+    ck_assert_int_eq(intents_classify(m, text, strlen(text), &ctx, &r), 0);
+    ck_assert_msg(r.fallback, "top %s %.3f", r.ranked[0].name, r.ranked[0].score);
+    ck_assert_str_eq(r.intent, INTENTS_FALLBACK);
+    ck_assert_uint_eq(r.n_slots, 0);
+    ck_assert(r.score < 0.4);
+    intents_model_free(m);
+
+    /* the same utterance that passes at 0.4 falls back at 0.999 */
+    struct intents_bot_spec strict = bot;
+    strict.confidence_threshold = 0.999;
+    char err[256];
+    ck_assert_int_eq(intents_model_new(&strict, &m, err, sizeof err), 0);
+    ck_assert(intents_model_threshold(m) > 0.99);
+    text = "I want to order roses";
+    ck_assert_int_eq(intents_classify(m, text, strlen(text), &ctx, &r), 0);
+    ck_assert(r.fallback);
+    ck_assert_str_eq(r.intent, INTENTS_FALLBACK);
+    ck_assert_str_eq(r.ranked[0].name, "OrderFlowers");
+    intents_model_free(m);
+}
+END_TEST
+
+START_TEST(test_deterministic)
+{
+    struct intents_model *a = bot_model(), *b = bot_model();
+    ck_assert(intents_model_digest(a) == intents_model_digest(b));
+    struct intents_result ra, rb;
+    const char *text = "fly me to Boston tomorrow";
+    ck_assert_int_eq(intents_classify(a, text, strlen(text), NULL, &ra), 0);
+    ck_assert_int_eq(intents_classify(b, text, strlen(text), NULL, &rb), 0);
+    ck_assert(ra.score == rb.score);
+    intents_model_free(a);
+    intents_model_free(b);
+    /* and a different bot gives a different model */
+    struct intents_bot_spec other = bot;
+    other.n_intents = 2;
+    char err[256];
+    ck_assert_int_eq(intents_model_new(&other, &b, err, sizeof err), 0);
+    a = bot_model();
+    ck_assert(intents_model_digest(a) != intents_model_digest(b));
+    intents_model_free(a);
+    intents_model_free(b);
+}
+END_TEST
+
+/* ---- many readers ---- */
+
+struct reader {
+    const struct intents_model *m;
+    int ok;
+};
+
+static const char *const reader_texts[] = {
+    "book a flight from Seattle to Chicago on Tuesday", "I want to order tulpis",
+    "check my booking ABC123", "what is the meaning of life", "fly me to Boston tomorrow"};
+
+static void *reader_run(void *arg)
+{
+    struct reader *rd = arg;
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    struct intents_result want[5], got;
+    for (size_t i = 0; i < 5; i++)
+        intents_classify(rd->m, reader_texts[i], strlen(reader_texts[i]), &ctx, &want[i]);
+    rd->ok = 1;
+    for (int round = 0; round < 200; round++) {
+        size_t i = (size_t)round % 5;
+        if (intents_classify(rd->m, reader_texts[i], strlen(reader_texts[i]), &ctx, &got) != 0 ||
+            got.score != want[i].score || got.n_slots != want[i].n_slots ||
+            strcmp(got.intent, want[i].intent) != 0)
+            rd->ok = 0;
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_readers)
+{
+    struct intents_model *m = bot_model();
+    pthread_t th[4];
+    struct reader rd[4];
+    for (int i = 0; i < 4; i++) {
+        rd[i] = (struct reader){m, 0};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, reader_run, &rd[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert(rd[i].ok);
+    }
+    intents_model_free(m);
+}
+END_TEST
+
+/* ---- bad input ---- */
+
+START_TEST(test_bad_text)
+{
+    struct intents_model *m = bot_model();
+    struct intents_result r;
+    ck_assert_int_eq(intents_classify(m, "", 0, NULL, &r), PARLEY_EINVAL);
+    ck_assert_int_eq(intents_classify(m, NULL, 0, NULL, &r), PARLEY_EINVAL);
+    ck_assert_int_eq(intents_classify(m, "a\xff", 2, NULL, &r), PARLEY_EINVAL);
+    ck_assert_int_eq(intents_classify(m, "a\0b", 3, NULL, &r), PARLEY_EINVAL);
+    size_t big = 100 * 1024;
+    char *s = malloc(big);
+    memset(s, 'a', big);
+    for (size_t i = 7; i < big; i += 8)
+        s[i] = ' ';
+    ck_assert_int_eq(intents_classify(m, s, big, NULL, &r), PARLEY_ETOOBIG);
+    /* the largest accepted text works */
+    ck_assert_int_eq(intents_classify(m, s, INTENTS_MAX_TEXT, NULL, &r), 0);
+    free(s);
+    /* only punctuation and spaces: no crash, an answer */
+    ck_assert_int_eq(intents_classify(m, " ?! ", 4, NULL, &r), 0);
+    ck_assert(r.fallback);
+    intents_model_free(m);
+}
+END_TEST
+
+START_TEST(test_bad_bots)
+{
+    struct intents_model *m = (struct intents_model *)1;
+    char err[256];
+    /* no intents */
+    struct intents_bot_spec empty = {"en-US", 0.4, NULL, 0, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&empty, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert_ptr_null(m);
+    ck_assert(strstr(err, "no intents"));
+    /* intents without utterances */
+    struct intents_intent_spec mute[] = {{"A", NULL, 0, NULL, 0, NULL, 0}};
+    struct intents_bot_spec no_utt = {"en-US", 0.4, mute, 1, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&no_utt, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert(strstr(err, "no sample utterances"));
+    /* an utterance naming an undefined slot */
+    const char *utt[] = {"fly to {Nowhere}"};
+    struct intents_intent_spec undef[] = {{"Fly", utt, 1, NULL, 0, trip_slots, 3}};
+    struct intents_bot_spec b1 = {"en-US", 0.4, undef, 1, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&b1, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert_msg(strstr(err, "{Nowhere}") && strstr(err, "Fly"), "%s", err);
+    /* an unclosed brace, an unknown slot type, a duplicate intent, bad UTF-8 */
+    const char *open_utt[] = {"fly to {Destination"};
+    struct intents_intent_spec open_i[] = {{"Fly", open_utt, 1, NULL, 0, trip_slots, 3}};
+    struct intents_bot_spec b2 = {"en-US", 0.4, open_i, 1, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&b2, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert(strstr(err, "without '}'"));
+    struct intents_slot_spec bad_type[] = {{"X", "NoSuchType"}};
+    const char *ok_utt[] = {"hello {X}"};
+    struct intents_intent_spec bt[] = {{"Hi", ok_utt, 1, NULL, 0, bad_type, 1}};
+    struct intents_bot_spec b3 = {"en-US", 0.4, bt, 1, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&b3, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert(strstr(err, "NoSuchType"));
+    struct intents_intent_spec dup[] = {{"Hi", utt, 0, NULL, 0, NULL, 0},
+                                        {"Hi", utt, 0, NULL, 0, NULL, 0}};
+    struct intents_bot_spec b4 = {"en-US", 0.4, dup, 2, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&b4, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert(strstr(err, "twice"));
+    const char *bad_utf[] = {"caf\xc3"};
+    struct intents_intent_spec bu[] = {{"Hi", bad_utf, 1, NULL, 0, NULL, 0}};
+    struct intents_bot_spec b5 = {"en-US", 0.4, bu, 1, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&b5, &m, err, sizeof err), PARLEY_EINVAL);
+    ck_assert(strstr(err, "UTF-8"));
+    /* a bad regex */
+    struct intents_slot_type_spec rx[] = {{"R", NULL, 0, INTENTS_ORIGINAL_VALUE, "([a-z"}};
+    struct intents_bot_spec b6 = {"en-US", 0.4, bot_intents, 1, rx, 1};
+    ck_assert_int_eq(intents_model_new(&b6, &m, err, sizeof err), PARLEY_EINVAL);
+    /* a one-intent bot with one utterance is fine */
+    const char *one[] = {"hello"};
+    struct intents_intent_spec oi[] = {{"Hello", one, 1, NULL, 0, NULL, 0}};
+    struct intents_bot_spec b7 = {"en-US", -1, oi, 1, NULL, 0};
+    ck_assert_int_eq(intents_model_new(&b7, &m, err, sizeof err), 0);
+    struct intents_result r;
+    ck_assert_int_eq(intents_classify(m, "hello", 5, NULL, &r), 0);
+    ck_assert_str_eq(r.intent, "Hello");
+    intents_model_free(m);
+}
+END_TEST
+
+/* ---- eval over JSONL ---- */
+
+START_TEST(test_eval_json)
+{
+    char dir[] = "/tmp/parley-eval-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char train[64], test[64];
+    snprintf(train, sizeof train, "%s/train.jsonl", dir);
+    snprintf(test, sizeof test, "%s/test.jsonl", dir);
+    FILE *f = fopen(train, "w");
+    const char *lines[] = {
+        "{\"text\":\"play some jazz\",\"intent\":\"Play\",\"slots\":[{\"name\":\"genre\","
+        "\"value\":\"jazz\",\"start\":10,\"end\":14}]}",
+        "{\"text\":\"play rock music\",\"intent\":\"Play\",\"slots\":[{\"name\":\"genre\","
+        "\"value\":\"rock\",\"start\":5,\"end\":9}]}",
+        "{\"text\":\"put on some blues\",\"intent\":\"Play\",\"slots\":[{\"name\":\"genre\","
+        "\"value\":\"blues\",\"start\":12,\"end\":17}]}",
+        "{\"text\":\"what is the weather\",\"intent\":\"Weather\",\"slots\":[]}",
+        "{\"text\":\"will it rain today\",\"intent\":\"Weather\",\"slots\":[]}",
+        "{\"text\":\"is it sunny in Zürich\",\"intent\":\"Weather\",\"slots\":[]}",
+        "{\"text\":\"blah blah\",\"intent\":\"oos\",\"slots\":[]}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    f = fopen(test, "w");
+    fprintf(f, "%s\n%s\n", lines[0], lines[4]);
+    fclose(f);
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *o = open_memstream(&out, &outlen);
+    struct intents_eval_opts eo = {train, test, NULL, 2.0, 0, true};
+    ck_assert_int_eq(intents_eval_run(&eo, o, stderr), 0);
+    fclose(o);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    double v;
+    ck_assert(json_number(j, "intent_accuracy", &v) && v == 100.0);
+    ck_assert(json_number(j, "slot_f1", &v) && v == 100.0);
+    ck_assert(json_number(j, "train_ms", &v));
+    ck_assert(json_number(j, "infer_us", &v));
+    cJSON_Delete(j);
+    free(out);
+    /* a missing file is an error, not a crash */
+    eo.test_path = "/nonexistent/test.jsonl";
+    FILE *devnull = fopen("/dev/null", "w");
+    ck_assert_int_eq(intents_eval_run(&eo, devnull, devnull), PARLEY_EIO);
+    fclose(devnull);
+    unlink(train);
+    unlink(test);
+    rmdir(dir);
+}
+END_TEST
+
+static Suite *intents_suite(void)
+{
+    Suite *s = suite_create("intents");
+    TCase *tc = tcase_create("text");
+    tcase_add_test(tc, test_tokens_non_ascii);
+    tcase_add_test(tc, test_tokens_invalid_utf8);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("builtins");
+    tcase_add_loop_test(tc, test_builtin_table, 0, sizeof bi_cases / sizeof bi_cases[0]);
+    tcase_add_test(tc, test_builtin_not_found);
+    tcase_add_test(tc, test_date_time_zone);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bot");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_bot_full_utterance);
+    tcase_add_test(tc, test_bot_synonyms_typos);
+    tcase_add_test(tc, test_bot_elicit);
+    tcase_add_test(tc, test_fallback_threshold);
+    tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_concurrent_readers);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bad_input");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_bad_text);
+    tcase_add_test(tc, test_bad_bots);
+    tcase_add_test(tc, test_eval_json);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(intents_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed != 0;
+}
