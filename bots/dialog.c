@@ -153,7 +153,7 @@ static void take_nlu_slots(struct turn *t, const char *elicited)
         for (size_t i = 0; i < t->nlu.n_slots; i++) {
             const struct intents_slot_match *m = &t->nlu.slots[i];
             bool is_elicited = elicited && strcmp(m->name, elicited) == 0;
-            if (taken[i] || !m->value || !bot_intent_slot(t->intent, m->name) ||
+            if (taken[i] || !intents_slot_value(m) || !bot_intent_slot(t->intent, m->name) ||
                 (pass == 0) != is_elicited)
                 continue;
             bool clash = false;
@@ -162,7 +162,7 @@ static void take_nlu_slots(struct turn *t, const char *elicited)
             if (clash)
                 continue;
             taken[i] = true;
-            set_slot(t, m->name, m->value, m->original, m->resolved);
+            set_slot(t, m->name, intents_slot_value(m), m->original, m->resolved);
         }
     }
 }
@@ -652,8 +652,8 @@ static int answer_slot(struct turn *t)
         struct intents_slot_match m;
         if (intents_slot_resolve(t->env->def->model, sl->slot_type, t->env->text,
                                  strlen(t->env->text), &ctx, &m) == 0 &&
-            m.value)
-            set_slot(t, sl->name, m.value, m.original, m.resolved);
+            intents_slot_value(&m))
+            set_slot(t, sl->name, intents_slot_value(&m), m.original, m.resolved);
     }
     if (slot_value(t, sl->name)) {
         t->s->attempts = 0;
