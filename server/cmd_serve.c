@@ -226,7 +226,7 @@ int cmd_serve(int argc, char **argv)
     /* Stop taking requests and let those in flight finish; then the modules, in the order
        they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
-    ws_server_stop(ws); /* closes the chat sockets; turns in flight still hold theirs */
+    ws_server_stop(ws);        /* closes the chat sockets; turns in flight still hold theirs */
     slack_channel_free(slack); /* its turns run on the engine: before it */
     slack = NULL;
     bot_engine_free(bots);
