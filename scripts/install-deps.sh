@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh test    all of build, plus what the tests drive: Check, valgrind,
 #                                   clang/clang-format, Node.js, promtool, Chromium, and the npm
 #                                   packages of tests/ and examples/functions/airline-node
-#   scripts/install-deps.sh bench   all of test, plus the peers the benchmarks run: nginx, wrk
+#   scripts/install-deps.sh bench   all of test, plus the peers the benchmarks run: nginx, wrk,
+#                                   NLP.js (bench/nlu)
 # Uses sudo for apt-get when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,9 @@ fi
 
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
     # npm packages come from the lock file, exactly.
-    for dir in tests examples/functions/airline-node; do
+    dirs=(tests examples/functions/airline-node)
+    [ "$mode" = bench ] && dirs+=(bench/nlu)
+    for dir in "${dirs[@]}"; do
         if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
             echo "install-deps: npm ci in $dir"
             (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
