@@ -619,7 +619,7 @@ static void add_b64_header(struct http_response *r, const char *name, const cJSO
     free(text);
 }
 
-/* PutSession: applies the body's dialog action and attributes; the reply is in x-amz-lex-* headers. */
+/* PutSession: applies the body's dialog action and attributes; replies in x-amz-lex-* headers. */
 static void handle_put_session(struct http_request *req, void *ud)
 {
     struct lex_ctx *ctx = ud;
