@@ -11,12 +11,17 @@ export const PARLEY_BIN = process.env.PARLEY_BIN ?? path.resolve('build/parley')
 export const SOURCE_DIR = process.env.PARLEY_SOURCE_DIR ?? path.resolve('.');
 
 const running = new Set();
+const temps = new Set();
 process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
+  // every temporary folder a test made goes, whether or not the test cleaned up
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
 export function tempDir(prefix = 'parley-it-') {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.add(dir);
+  return dir;
 }
 
 // Writes a config object to a file in dir and returns its path.
