@@ -14,7 +14,7 @@ build_pkgs=(build-essential cmake pkg-config
             libmicrohttpd-dev libwebsockets-dev libcjson-dev libcurl4-openssl-dev libssl-dev
             libsqlite3-dev zlib1g-dev libbrotli-dev libnghttp2-dev
             curl)  # curl: the example bash Lambda runtime (examples/functions/airline-bash)
-test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus chromium
+test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus chromium fonts-liberation
            # aws-lambda-ric (examples/functions/airline-node) builds its native client
            g++ make cmake autoconf automake libtool python3)
 
