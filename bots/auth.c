@@ -60,8 +60,9 @@ int lex_auth_new(const struct parley_config *cfg, struct lex_auth **out, char *e
     const cJSON *lex = cJSON_GetObjectItemCaseSensitive(cfg->doc, "lex");
     if (!lex)
         return 0;
-    static const char *const known[] = {"auth", "apiKeysEnv", "accessKeyIdEnv",
-                                        "secretAccessKeyEnv", "$comment"};
+    /* messageSeed belongs to the engine (engine.c); it is accepted here with the rest */
+    static const char *const known[] = {
+        "auth", "apiKeysEnv", "accessKeyIdEnv", "secretAccessKeyEnv", "messageSeed", "$comment"};
     for (const cJSON *k = lex->child; k; k = k->next) {
         bool ok = false;
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -69,7 +70,7 @@ int lex_auth_new(const struct parley_config *cfg, struct lex_auth **out, char *e
         if (!ok) {
             snprintf(err, errlen,
                      "%s: lex.%s: unknown key (auth, apiKeysEnv, accessKeyIdEnv, "
-                     "secretAccessKeyEnv)",
+                     "secretAccessKeyEnv, messageSeed)",
                      cfg->path, k->string);
             return -1;
         }

@@ -313,6 +313,19 @@ static int load_config(struct bot_engine *e, const struct parley_config *cfg, ch
 {
     if (lex_auth_new(cfg, &e->auth, err, errlen))
         return -1;
+    /* lex.messageSeed: a fixed seed makes the choice among a prompt's messages reproducible */
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cfg->doc, "lex"), "messageSeed");
+    if (seed) {
+        if (!cJSON_IsNumber(seed) || seed->valuedouble < 1 ||
+            seed->valuedouble > 9007199254740991.0 ||
+            seed->valuedouble != (double)(int64_t)seed->valuedouble) {
+            snprintf(err, errlen, "%s: lex.messageSeed: must be a positive integer", cfg->path);
+            return -1;
+        }
+        if (!e->opts.message_seed)
+            e->opts.message_seed = (uint64_t)seed->valuedouble;
+    }
     const cJSON *bots = cJSON_GetObjectItemCaseSensitive(cfg->doc, "bots");
     const cJSON *b;
     int i = 0;

@@ -117,6 +117,23 @@ test('with lex.auth sigv4, the AWS SDK\'s signatures are checked (V1 over HTTP/1
   } finally { await s.stop(); s.cleanup(); }
 });
 
+test('lex.messageSeed makes the choice among a prompt\'s messages reproducible', async () => {
+  // FlowerShop's FlowerType prompt has two messages in one group
+  const firstPrompt = async (seed) => {
+    const s = await startParley({ config: { bots: [{ file: flowers }], lex: { messageSeed: seed } } });
+    try {
+      const a = await postText(s.url, 'FlowerShop', 'seed-user-a', 'I would like to order some flowers');
+      const b = await postText(s.url, 'FlowerShop', 'seed-user-b', 'I would like to order some flowers');
+      assert.equal(a.body.message, b.body.message); // same seed, same turn: same choice
+      return a.body.message;
+    } finally { await s.stop(); s.cleanup(); }
+  };
+  const bySeed = [];
+  for (const seed of [1, 2, 3, 4, 5, 6]) bySeed.push(await firstPrompt(seed));
+  assert.equal(await firstPrompt(3), bySeed[2]); // a restart with the same seed repeats it
+  assert.equal(new Set(bySeed).size, 2, `both messages are chosen across seeds: ${bySeed}`);
+});
+
 test('a bot file with a mistake stops serve with the file and the JSON path', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'broken.json');
