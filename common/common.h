@@ -80,6 +80,8 @@ void log_line(void *stream, const char *line, size_t len);
 
 int64_t time_now_ms(void);  /* wall clock, ms since the epoch */
 int64_t time_mono_us(void); /* monotonic clock, µs */
+/* The current UTC time as 2026-11-26T18:27:13.116Z into out (log lines). */
+void time_iso_now(char out[32]);
 
 /* ---- cJSON helpers: borrowed results, NULL/default when absent or of another type ---- */
 

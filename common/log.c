@@ -32,6 +32,16 @@ int64_t time_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void time_iso_now(char out[32])
+{
+    int64_t now = time_now_ms();
+    time_t secs = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(now % 1000));
+}
+
 void log_line(void *stream, const char *line, size_t len)
 {
     FILE *f = stream;
@@ -53,12 +63,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
 
     char ts[32];
-    int64_t now = time_now_ms();
-    time_t secs = (time_t)(now / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03dZ", (int)(now % 1000));
+    time_iso_now(ts);
 
     struct buf b = BUF_INIT(8192);
     buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[level]);

@@ -128,16 +128,6 @@ static void complete(struct invocation *inv, struct invocation **list)
     push(list, inv);
 }
 
-static void iso_now(char out[32])
-{
-    int64_t now = time_now_ms();
-    time_t secs = (time_t)(now / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(now % 1000));
-}
-
 static void log_report(struct invocation *inv, struct lambda_function *fn)
 {
     char line[512];
@@ -783,7 +773,7 @@ out:
 static void timeout_result(struct invocation *inv, bool init)
 {
     char ts[32], msg[512];
-    iso_now(ts);
+    time_iso_now(ts);
     snprintf(msg, sizeof msg, "%s %s Task timed out after %.2f seconds%s", ts, inv->id,
              (double)(init ? inv->fn->init_timeout_ms : inv->timeout_ms) / 1000.0,
              init ? " (the runtime did not ask for an invocation in time)" : "");

@@ -838,12 +838,7 @@ void lambda_log_output(const char *function, const char *request_id, const char 
                        const char *line, size_t len)
 {
     char ts[32];
-    int64_t now = time_now_ms();
-    time_t secs = (time_t)(now / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03dZ", (int)(now % 1000));
+    time_iso_now(ts);
     struct buf b = BUF_INIT(64 * 1024);
     buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"function\":", ts);
     buf_json_string(&b, function, strlen(function));

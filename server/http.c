@@ -843,13 +843,8 @@ static void write_access_log(struct http_server *s, struct http_request *req, in
     if (!s->access_log)
         return;
     struct buf b = BUF_INIT(8192);
-    int64_t now = time_now_ms();
-    time_t secs = (time_t)(now / 1000);
-    struct tm tm;
     char ts[32];
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03dZ", (int)(now % 1000));
+    time_iso_now(ts);
     buf_printf(&b, "{\"ts\":\"%s\",\"id\":\"%s\",\"method\":", ts, req->id);
     buf_json_string(&b, req->method, strlen(req->method));
     buf_puts(&b, ",\"path\":");
