@@ -34,6 +34,7 @@
 #define SVM_EPS 0.1
 #define SVM_MAX_ITER 60
 #define DEFAULT_SCALE 4.0f
+#define MLP_MIN_CLASSES 16 /* smaller bots: the network did not help on held-out splits */
 
 struct csr {
     size_t n_rows;
@@ -279,6 +280,22 @@ static int svm_train(const struct csr *x, const uint32_t *labels, const uint8_t 
     return 0;
 }
 
+struct mlp_job {
+    struct mlp *m;
+    const struct csr *x;
+    const uint32_t *labels;
+    size_t n_features, n_classes;
+    int rc;
+};
+
+static void *mlp_thread(void *arg)
+{
+    struct mlp_job *j = arg;
+    j->rc = mlp_train(j->m, j->x->ptr, j->x->idx, j->x->val, j->labels, j->x->n_rows, j->n_features,
+                      j->n_classes);
+    return NULL;
+}
+
 /* Mean log loss of softmax(scale * margins) against the labels. */
 static double log_loss(const float *margins, const uint32_t *labels, size_t n, size_t k,
                        double scale)
@@ -454,7 +471,19 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    if ((rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias, margins)) < 0)
+    /* the network trains on a thread of its own while the SVM trains here */
+    struct mlp_job mj = {&c->mlp, &x, labels, c->n_features, n_classes, 0};
+    pthread_t mth;
+    bool mlp_on = n_classes >= MLP_MIN_CLASSES;
+    bool mlp_threaded = mlp_on && pthread_create(&mth, NULL, mlp_thread, &mj) == 0;
+    rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias, margins);
+    if (mlp_threaded)
+        pthread_join(mth, NULL);
+    else if (mlp_on)
+        mlp_thread(&mj);
+    if (rc == 0)
+        rc = mj.rc;
+    if (rc < 0)
         goto out;
     if (n_classes > 1) {
         size_t step = n_docs * n_classes / 400000 + 1, n_cal = 0;
@@ -490,6 +519,7 @@ out:
 void classifier_release(struct classifier *c)
 {
     fdict_release(&c->dict);
+    mlp_release(&c->mlp);
     free(c->idf);
     free(c->w);
     free(c->bias);
@@ -546,8 +576,31 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
             known += v;
     }
     double cover = all > 0 ? known / all : 0;
-    for (size_t j = 0; j < k; j++)
-        probs[j] = (float)(probs[j] / z * cover);
+    if (c->mlp.w1) {
+        /* product of the experts: p_svm * p_mlp^MLP_WEIGHT, renormalized onto
+         * the mass the SVM gives the intents (the rest is "none of these") */
+        float pm_s[256];
+        float *pm = k <= 256 ? pm_s : malloc(k * sizeof *pm);
+        if (!pm || (rc = mlp_predict(&c->mlp, idx, val, n, pm)) < 0) {
+            rc = pm ? rc : PARLEY_ENOMEM;
+            if (pm != pm_s)
+                free(pm);
+            goto out;
+        }
+        double in = 0, zz = 0;
+        for (size_t j = 0; j < k; j++) {
+            in += probs[j];
+            pm[j] = probs[j] * sqrtf(pm[j]); /* MLP_WEIGHT = 0.5 */
+            zz += pm[j];
+        }
+        for (size_t j = 0; j < k; j++)
+            probs[j] = zz > 0 ? (float)(pm[j] / zz * (in / z) * cover) : 0;
+        if (pm != pm_s)
+            free(pm);
+    } else {
+        for (size_t j = 0; j < k; j++)
+            probs[j] = (float)(probs[j] / z * cover);
+    }
 out:
     if (keys != keys_s) {
         free(keys);
@@ -570,5 +623,5 @@ uint64_t classifier_digest(const struct classifier *c, uint64_t h)
         h = hash_mix(h, hash_bytes(4, c->idf, c->n_features * sizeof *c->idf));
     if (c->dict.keys)
         h = hash_mix(h, hash_bytes(5, c->dict.keys, (c->dict.mask + 1) * sizeof(uint64_t)));
-    return h;
+    return mlp_digest(&c->mlp, h);
 }

@@ -115,6 +115,26 @@ struct fvec {
     size_t n;
 };
 
+/* ---- mlp.c: one hidden layer over the sparse vectors ---- */
+
+struct mlp {
+    size_t n_in, n_hidden, n_out;
+    uint32_t *in_map; /* [n_map]: classifier feature id -> input row, UINT32_MAX = not an input */
+    size_t n_map;
+    float *w1; /* [n_in][n_hidden] */
+    float *b1; /* [n_hidden] */
+    float *w2; /* [n_out][n_hidden] */
+    float *b2; /* [n_out] */
+};
+
+/* Trains on the CSR rows (ptr[n_rows + 1], idx, val) with labels. */
+int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float *val,
+              const uint32_t *labels, size_t n_rows, size_t n_features, size_t n_classes);
+/* Fills probs[n_out] with the softmax of one sparse vector. */
+int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *probs);
+void mlp_release(struct mlp *m);
+uint64_t mlp_digest(const struct mlp *m, uint64_t h);
+
 /* ---- classifier.c: one-vs-rest linear SVM, calibrated softmax ---- */
 
 struct classifier {
@@ -124,6 +144,7 @@ struct classifier {
     float *bias; /* [n_classes] */
     size_t n_features, n_classes, n_docs;
     float scale; /* softmax temperature: p = softmax(scale * margin) */
+    struct mlp mlp;
 };
 
 struct train_doc {
