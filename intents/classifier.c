@@ -59,6 +59,12 @@ static size_t vectorize(const struct fdict *dict, const float *idf, const struct
                         uint32_t *keys, uint32_t *idx, float *val)
 {
     size_t m = 0;
+    /* the dictionary is megabytes large: fetch every feature's slot at once */
+    for (size_t i = 0; i < raw->n; i++) {
+        uint64_t h = raw->h[i] ? raw->h[i] : 1;
+        __builtin_prefetch(&dict->keys[h & dict->mask]);
+        __builtin_prefetch(&dict->ids[h & dict->mask]);
+    }
     for (size_t i = 0; i < raw->n; i++) {
         int64_t id = fdict_get(dict, raw->h[i]);
         if (id < 0)
@@ -547,11 +553,17 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
     size_t k = c->n_classes;
     for (size_t j = 0; j < k; j++)
         probs[j] = c->bias[j];
+    for (size_t p = 0; p < n && p < 8; p++)
+        __builtin_prefetch(c->w + (size_t)idx[p] * k);
     for (size_t p = 0; p < n; p++) {
-        const float *row = c->w + (size_t)idx[p] * k;
+        if (p + 8 < n)
+            for (size_t j = 0; j < k; j += 16)
+                __builtin_prefetch(c->w + (size_t)idx[p + 8] * k + j);
+        const float *restrict row = c->w + (size_t)idx[p] * k;
+        float *restrict acc = probs;
         float v = val[p];
         for (size_t j = 0; j < k; j++)
-            probs[j] += v * row[j];
+            acc[j] += v * row[j];
     }
     float mx = 0; /* the "none of them" pseudo-class has margin 0 */
     for (size_t j = 0; j < k; j++)

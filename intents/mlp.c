@@ -64,6 +64,10 @@ static void mlp_hidden(const struct mlp *m, const uint32_t *idx, const float *va
     size_t H = m->n_hidden;
     memcpy(hidden, m->b1, H * sizeof *hidden);
     for (size_t p = 0; p < n; p++) {
+        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
+        if (ahead != UINT32_MAX)
+            for (size_t j = 0; j < H; j += 16)
+                __builtin_prefetch(m->w1 + (size_t)ahead * H + j);
         uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
         if (in == UINT32_MAX)
             continue;
