@@ -286,6 +286,21 @@ static int svm_train(const struct csr *x, const uint32_t *labels, const uint8_t 
     return 0;
 }
 
+void quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *scale)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = w + r * cols;
+        float mx = 0;
+        for (size_t j = 0; j < cols; j++)
+            if (fabsf(row[j]) > mx)
+                mx = fabsf(row[j]);
+        scale[r] = mx / 127.0f;
+        float inv = mx > 0 ? 127.0f / mx : 0;
+        for (size_t j = 0; j < cols; j++)
+            q[r * cols + j] = (int8_t)lrintf(row[j] * inv);
+    }
+}
+
 struct mlp_job {
     struct mlp *m;
     const struct csr *x;
@@ -500,14 +515,24 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         }
         c->scale = (float)fit_scale(margins, labels, n_cal, n_classes);
     }
-    c->w = malloc(n_classes * c->n_features * sizeof *c->w + 1);
-    if (!c->w) {
+    /* feature-major for classifying, and 8 bits a weight: classifying reads a
+     * whole row per feature present, and memory traffic is what it costs */
+    float *w = margins; /* no longer needed: reuse when large enough */
+    if (n_docs < c->n_features && !(w = malloc(n_classes * c->n_features * sizeof *w + 1))) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
     for (size_t k = 0; k < n_classes; k++)
         for (size_t f = 0; f < c->n_features; f++)
-            c->w[f * n_classes + k] = wtmp[k * c->n_features + f];
+            w[f * n_classes + k] = wtmp[k * c->n_features + f];
+    c->w = malloc(n_classes * c->n_features + 1);
+    c->wscale = malloc((c->n_features + 1) * sizeof *c->wscale);
+    if (c->w && c->wscale)
+        quantize_rows(w, c->n_features, n_classes, c->w, c->wscale);
+    else
+        rc = PARLEY_ENOMEM;
+    if (w != margins)
+        free(w);
 out:
     csr_release(&x);
     free(labels);
@@ -528,6 +553,7 @@ void classifier_release(struct classifier *c)
     mlp_release(&c->mlp);
     free(c->idf);
     free(c->w);
+    free(c->wscale);
     free(c->bias);
     memset(c, 0, sizeof *c);
 }
@@ -557,13 +583,13 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
         __builtin_prefetch(c->w + (size_t)idx[p] * k);
     for (size_t p = 0; p < n; p++) {
         if (p + 8 < n)
-            for (size_t j = 0; j < k; j += 16)
+            for (size_t j = 0; j < k; j += 64)
                 __builtin_prefetch(c->w + (size_t)idx[p + 8] * k + j);
-        const float *restrict row = c->w + (size_t)idx[p] * k;
+        const int8_t *restrict row = c->w + (size_t)idx[p] * k;
         float *restrict acc = probs;
-        float v = val[p];
+        float v = val[p] * c->wscale[idx[p]];
         for (size_t j = 0; j < k; j++)
-            acc[j] += v * row[j];
+            acc[j] += v * (float)row[j];
     }
     float mx = 0; /* the "none of them" pseudo-class has margin 0 */
     for (size_t j = 0; j < k; j++)
@@ -588,7 +614,7 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
             known += v;
     }
     double cover = all > 0 ? known / all : 0;
-    if (c->mlp.w1) {
+    if (c->mlp.w1q) {
         /* product of the experts: p_svm * p_mlp^MLP_WEIGHT, renormalized onto
          * the mass the SVM gives the intents (the rest is "none of these") */
         float pm_s[256];
@@ -628,7 +654,9 @@ uint64_t classifier_digest(const struct classifier *c, uint64_t h)
     h = hash_mix(h, c->n_classes);
     h = hash_mix(h, hash_bytes(1, &c->scale, sizeof c->scale));
     if (c->w)
-        h = hash_mix(h, hash_bytes(2, c->w, c->n_features * c->n_classes * sizeof *c->w));
+        h = hash_mix(h, hash_bytes(2, c->w, c->n_features * c->n_classes));
+    if (c->wscale)
+        h = hash_mix(h, hash_bytes(6, c->wscale, c->n_features * sizeof *c->wscale));
     if (c->bias)
         h = hash_mix(h, hash_bytes(3, c->bias, c->n_classes * sizeof *c->bias));
     if (c->idf)

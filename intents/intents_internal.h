@@ -115,16 +115,22 @@ struct fvec {
     size_t n;
 };
 
+/* Quantizes w[rows][cols] to 8 bits a weight, one scale per row:
+ * w[r][j] ~ q[r][j] * scale[r]. */
+void quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *scale);
+
 /* ---- mlp.c: one hidden layer over the sparse vectors ---- */
 
 struct mlp {
     size_t n_in, n_hidden, n_out;
     uint32_t *in_map; /* [n_map]: classifier feature id -> input row, UINT32_MAX = not an input */
     size_t n_map;
-    float *w1; /* [n_in][n_hidden] */
-    float *b1; /* [n_hidden] */
-    float *w2; /* [n_out][n_hidden] */
-    float *b2; /* [n_out] */
+    float *w1;   /* [n_in][n_hidden] while training */
+    int8_t *w1q; /* [n_in][n_hidden] once trained, times w1s[input] */
+    float *w1s;  /* [n_in] */
+    float *b1;   /* [n_hidden] */
+    float *w2;   /* [n_out][n_hidden] */
+    float *b2;   /* [n_out] */
 };
 
 /* Trains on the CSR rows (ptr[n_rows + 1], idx, val) with labels. */
@@ -139,9 +145,10 @@ uint64_t mlp_digest(const struct mlp *m, uint64_t h);
 
 struct classifier {
     struct fdict dict;
-    float *idf;  /* per feature id */
-    float *w;    /* [n_features][n_classes] */
-    float *bias; /* [n_classes] */
+    float *idf;    /* per feature id */
+    int8_t *w;     /* [n_features][n_classes], times wscale[feature] */
+    float *wscale; /* [n_features] */
+    float *bias;   /* [n_classes] */
     size_t n_features, n_classes, n_docs;
     float scale; /* softmax temperature: p = softmax(scale * margin) */
     struct mlp mlp;

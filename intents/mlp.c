@@ -51,6 +51,8 @@ void mlp_release(struct mlp *m)
 {
     free(m->in_map);
     free(m->w1);
+    free(m->w1q);
+    free(m->w1s);
     free(m->b1);
     free(m->w2);
     free(m->b2);
@@ -75,6 +77,30 @@ static void mlp_hidden(const struct mlp *m, const uint32_t *idx, const float *va
         float v = val[p];
         for (size_t j = 0; j < H; j++)
             hidden[j] += v * row[j];
+    }
+    for (size_t j = 0; j < H; j++)
+        if (hidden[j] < 0)
+            hidden[j] = 0;
+}
+
+/* The same with the 8-bit first layer the trained network keeps. */
+static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                         float *hidden)
+{
+    size_t H = m->n_hidden;
+    memcpy(hidden, m->b1, H * sizeof *hidden);
+    for (size_t p = 0; p < n; p++) {
+        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
+        if (ahead != UINT32_MAX)
+            __builtin_prefetch(m->w1q + (size_t)ahead * H);
+        uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+        if (in == UINT32_MAX)
+            continue;
+        const int8_t *restrict row = m->w1q + (size_t)in * H;
+        float *restrict acc = hidden;
+        float v = val[p] * m->w1s[in];
+        for (size_t j = 0; j < H; j++)
+            acc[j] += v * (float)row[j];
     }
     for (size_t j = 0; j < H; j++)
         if (hidden[j] < 0)
@@ -207,6 +233,16 @@ int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float
         fprintf(stderr, "mlp: %d epochs, thread cpu %.0f ms\n", MLP_EPOCHS,
                 (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
     }
+    /* keep the first layer at 8 bits a weight (see classifier.c) */
+    m->w1q = malloc(m->n_in * H + 1);
+    m->w1s = malloc((m->n_in + 1) * sizeof *m->w1s);
+    if (!m->w1q || !m->w1s) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    quantize_rows(m->w1, m->n_in, H, m->w1q, m->w1s);
+    free(m->w1);
+    m->w1 = NULL;
 out:
     free(order);
     free(hidden);
@@ -224,7 +260,7 @@ int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size
     float *hidden = hidden_s;
     if (m->n_hidden > STACK && !(hidden = malloc(m->n_hidden * sizeof *hidden)))
         return PARLEY_ENOMEM;
-    mlp_hidden(m, idx, val, n, hidden);
+    mlp_hidden_q(m, idx, val, n, hidden);
     mlp_logits(m, hidden, probs);
     softmax(probs, m->n_out);
     if (hidden != hidden_s)
@@ -238,8 +274,10 @@ uint64_t mlp_digest(const struct mlp *m, uint64_t h)
     h = hash_mix(h, m->n_hidden);
     if (m->in_map)
         h = hash_mix(h, hash_bytes(10, m->in_map, m->n_map * sizeof *m->in_map));
-    if (m->w1)
-        h = hash_mix(h, hash_bytes(11, m->w1, m->n_in * m->n_hidden * sizeof *m->w1));
+    if (m->w1q)
+        h = hash_mix(h, hash_bytes(11, m->w1q, m->n_in * m->n_hidden));
+    if (m->w1s)
+        h = hash_mix(h, hash_bytes(15, m->w1s, m->n_in * sizeof *m->w1s));
     if (m->b1)
         h = hash_mix(h, hash_bytes(12, m->b1, m->n_hidden * sizeof *m->b1));
     if (m->w2)

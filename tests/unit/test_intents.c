@@ -416,7 +416,7 @@ START_TEST(test_many_intents)
 {
     struct intents_model *a = topics_model(), *b = topics_model();
     /* 20 intents: the network is trained next to the SVM, the same every time */
-    ck_assert_ptr_nonnull(a->clf.mlp.w1);
+    ck_assert_ptr_nonnull(a->clf.mlp.w1q);
     ck_assert_uint_eq(a->clf.mlp.n_out, N_TOPICS);
     ck_assert(intents_model_digest(a) == intents_model_digest(b));
     for (size_t k = 0; k < N_TOPICS; k++) {
@@ -437,7 +437,7 @@ START_TEST(test_many_intents)
     intents_model_free(b);
     /* a small bot has no network */
     struct intents_model *m = bot_model();
-    ck_assert_ptr_null(m->clf.mlp.w1);
+    ck_assert_ptr_null(m->clf.mlp.w1q);
     intents_model_free(m);
 }
 END_TEST
