@@ -62,8 +62,7 @@ static size_t vectorize(const struct fdict *dict, const float *idf, const struct
     /* the dictionary is megabytes large: fetch every feature's slot at once */
     for (size_t i = 0; i < raw->n; i++) {
         uint64_t h = raw->h[i] ? raw->h[i] : 1;
-        __builtin_prefetch(&dict->keys[h & dict->mask]);
-        __builtin_prefetch(&dict->ids[h & dict->mask]);
+        __builtin_prefetch(&dict->slots[h & dict->mask]);
     }
     for (size_t i = 0; i < raw->n; i++) {
         int64_t id = fdict_get(dict, raw->h[i]);
@@ -395,8 +394,8 @@ static int renumber(struct classifier *c, uint32_t *df, uint32_t *rid, size_t n)
     for (size_t i = 0; i < n; i++)
         rid[i] = newid[rid[i] & 0x3fffffffu] | (rid[i] & 0xc0000000u);
     for (size_t j = 0; j <= c->dict.mask; j++)
-        if (c->dict.keys[j])
-            c->dict.ids[j] = newid[c->dict.ids[j]];
+        if (c->dict.slots[j].key)
+            c->dict.slots[j].id = newid[c->dict.slots[j].id];
     free(r);
     free(newid);
     return 0;
@@ -661,7 +660,7 @@ uint64_t classifier_digest(const struct classifier *c, uint64_t h)
         h = hash_mix(h, hash_bytes(3, c->bias, c->n_classes * sizeof *c->bias));
     if (c->idf)
         h = hash_mix(h, hash_bytes(4, c->idf, c->n_features * sizeof *c->idf));
-    if (c->dict.keys)
-        h = hash_mix(h, hash_bytes(5, c->dict.keys, (c->dict.mask + 1) * sizeof(uint64_t)));
+    if (c->dict.slots)
+        h = hash_mix(h, hash_bytes(5, c->dict.slots, (c->dict.mask + 1) * sizeof *c->dict.slots));
     return mlp_digest(&c->mlp, h);
 }

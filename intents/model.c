@@ -926,8 +926,9 @@ uint64_t intents_model_digest(const struct intents_model *m)
     h = hash_mix(h, m->gaz.n);
     if (m->gaz.n)
         h = hash_mix(h, hash_bytes(9, m->gaz.v, m->gaz.n * sizeof *m->gaz.v));
-    if (m->gaz.keys.keys)
-        h = hash_mix(h, hash_bytes(10, m->gaz.keys.keys, (m->gaz.keys.mask + 1) * 8));
+    if (m->gaz.keys.slots)
+        h = hash_mix(h, hash_bytes(10, m->gaz.keys.slots,
+                                   (m->gaz.keys.mask + 1) * sizeof *m->gaz.keys.slots));
     return h;
 }
 
