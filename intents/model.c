@@ -21,6 +21,7 @@
  * from many threads; per-call memory is the caller's result plus scratch.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1029,6 +1030,7 @@ static int extract_slots(const struct intents_model *m, const char *text, const 
             if (dup)
                 break;
             struct intents_slot_match *sm = &r->slots[r->n_slots];
+            memset(sm, 0, sizeof *sm);
             sm->name = mi->slots[s].name;
             fill_match(m, text, t, i, j, mi->slots[s].type, ctx, NULL, sm);
             r->n_slots++;
@@ -1063,6 +1065,7 @@ static int extract_slots(const struct intents_model *m, const char *text, const 
             if ((int)tm[k].cls != type || !span_free(r, t, tm[k].t0, tm[k].t1))
                 continue;
             struct intents_slot_match *sm = &r->slots[r->n_slots];
+            memset(sm, 0, sizeof *sm);
             sm->name = mi->slots[s].name;
             fill_match(m, text, t, tm[k].t0, tm[k].t1, type, ctx, tm_res[k], sm);
             r->n_slots++;
@@ -1109,7 +1112,9 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
     float *probs = probs_s;
     struct intents_context now_ctx = {0};
     int rc;
-    memset(out, 0, sizeof *out);
+    /* the slots are 8 KB: each is cleared when it is filled, not here */
+    memset(out, 0, offsetof(struct intents_result, slots));
+    out->n_slots = 0;
     out->intent = INTENTS_FALLBACK;
     out->fallback = true;
     if (!m)
