@@ -82,10 +82,10 @@ static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *id
     uint32_t tab_s[SLOTS];
     /* counts overwrite keys already read: entry n < i when key i is read */
     uint32_t *tab = tab_s, *cnt = keys;
-    size_t slots = SLOTS;
+    size_t slots = 64; /* a power of two at least twice m: cheap to clear */
     while (slots < 2 * m)
         slots *= 2;
-    if (slots != SLOTS && !(tab = malloc(slots * sizeof *tab))) {
+    if (slots > SLOTS && !(tab = malloc(slots * sizeof *tab))) {
         /* no memory: count each key once */
         for (size_t i = 0; i < m; i++) {
             idx[i] = keys[i];
