@@ -217,11 +217,6 @@ static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_
     return n;
 }
 
-#define MAX_RUNS 8
-struct label_run {
-    uint16_t a0, label0, len; /* labels al[a0 .. a0 + len) are label0 .. label0 + len */
-};
-
 static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uint64_t *feats,
                    const uint32_t *off, struct tag_scratch *s)
 {
@@ -234,42 +229,14 @@ static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uin
         __builtin_prefetch(&tg->w[(base + al[0]) & tg->mask]);
         __builtin_prefetch(&tg->w[(base + al[na - 1]) & tg->mask]);
     }
-    /* the allowed labels as runs of consecutive label ids: a feature's weights
-     * for a run are adjacent in the table, read as one vector */
-    struct label_run run[MAX_RUNS];
-    size_t n_run = 0;
-    for (size_t a = 0; a < na && n_run <= MAX_RUNS; a++) {
-        if (n_run && run[n_run - 1].label0 + run[n_run - 1].len == al[a] &&
-            run[n_run - 1].a0 + run[n_run - 1].len == a)
-            run[n_run - 1].len++;
-        else if (n_run++ < MAX_RUNS)
-            run[n_run - 1] = (struct label_run){(uint16_t)a, al[a], 1};
-    }
-    bool scattered = n_run > MAX_RUNS; /* then label by label */
-    size_t size = tg->mask + 1;
     for (size_t i = 0; i < n; i++) {
-        float *restrict e = s->emit + i * na;
+        float *e = s->emit + i * na;
         for (size_t a = 0; a < na; a++)
             e[a] = 0;
         for (uint32_t k = off[i]; k < off[i + 1]; k++) {
             size_t base = (size_t)feats[k];
-            if (scattered) {
-                for (size_t a = 0; a < na; a++)
-                    e[a] += tg->w[(base + al[a]) & tg->mask];
-                continue;
-            }
-            for (size_t r = 0; r < n_run; r++) {
-                size_t w0 = (base + run[r].label0) & tg->mask, len = run[r].len;
-                float *restrict er = e + run[r].a0;
-                if (w0 + len <= size) {
-                    const float *restrict src = tg->w + w0;
-                    for (size_t j = 0; j < len; j++)
-                        er[j] += src[j];
-                } else {
-                    for (size_t j = 0; j < len; j++)
-                        er[j] += tg->w[(w0 + j) & tg->mask];
-                }
-            }
+            for (size_t a = 0; a < na; a++)
+                e[a] += tg->w[(base + al[a]) & tg->mask];
         }
     }
     viterbi(tg, n, al, na, s->emit, s->dp, s->bp, s->lt, s->pred);
