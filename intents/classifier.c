@@ -581,9 +581,11 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
     for (size_t p = 0; p < n && p < 8; p++)
         __builtin_prefetch(c->w + (size_t)idx[p] * k);
     for (size_t p = 0; p < n; p++) {
-        if (p + 8 < n)
+        if (p + 8 < n) {
             for (size_t j = 0; j < k; j += 64)
                 __builtin_prefetch(c->w + (size_t)idx[p + 8] * k + j);
+            __builtin_prefetch(&c->wscale[idx[p + 8]]);
+        }
         const int8_t *restrict row = c->w + (size_t)idx[p] * k;
         float *restrict acc = probs;
         float v = val[p] * c->wscale[idx[p]];
