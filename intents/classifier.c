@@ -152,6 +152,23 @@ struct svm_job {
     int rc;
 };
 
+/* w . x_i in four partial sums: the additions no longer wait on each other
+ * (training spends most of its time here), in a fixed order. */
+static double row_dot(const float *w, const struct csr *x, size_t i)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t p = x->ptr[i], end = x->ptr[i + 1];
+    for (; p + 4 <= end; p += 4) {
+        s0 += (double)w[x->idx[p]] * x->val[p];
+        s1 += (double)w[x->idx[p + 1]] * x->val[p + 1];
+        s2 += (double)w[x->idx[p + 2]] * x->val[p + 2];
+        s3 += (double)w[x->idx[p + 3]] * x->val[p + 3];
+    }
+    for (; p < end; p++)
+        s0 += (double)w[x->idx[p]] * x->val[p];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* LIBLINEAR's solve_l2r_l1l2_svc for the L2 loss, with the bias as a feature of value 1. */
 static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
 {
@@ -182,9 +199,7 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         for (size_t s = 0; s < active; s++) {
             size_t i = index[s];
             double y = j->labels[i] == k ? 1.0 : -1.0;
-            double dot = b;
-            for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
-                dot += (double)w[x->idx[p]] * x->val[p];
+            double dot = b + row_dot(w, x, i);
             double g = y * dot - 1.0 + alpha[i] * diag;
             double pg = 0;
             if (alpha[i] == 0) {
@@ -234,9 +249,7 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         /* the margin each example would get without its own support: w - a_i y_i x_i */
         for (size_t i = 0; i < x->n_rows; i++) {
             double y = j->labels[i] == k ? 1.0 : -1.0;
-            double dot = b;
-            for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
-                dot += (double)w[x->idx[p]] * x->val[p];
+            double dot = b + row_dot(w, x, i);
             dot -= alpha[i] * y * ((double)x->sqnorm[i] + 1.0);
             j->loo[i * j->n_classes + k] = (float)dot;
         }
