@@ -18,7 +18,14 @@
  * leave-one-out margins of the training examples (each example's margin
  * with its own dual contribution removed, w - a_i y_i x_i), so calibration
  * costs no second training. Weights are stored feature-major
- * ([feature][class]) so classifying touches one row per feature present.
+ * ([feature][class]) so classifying touches one row per feature present,
+ * and at 8 bits a weight with one float scale per row (rounded after
+ * training), since that row is what an utterance reads from memory.
+ *
+ * Bots of MLP_MIN_CLASSES intents or more also get the network of mlp.c,
+ * trained on a thread of its own on the same vectors while the SVM trains;
+ * the two are combined as a product of experts, p_svm * sqrt(p_net),
+ * renormalized onto the mass the SVM leaves outside "none of these".
  */
 #include <math.h>
 #include <stdio.h>

@@ -4,9 +4,9 @@
  * by plain stochastic gradient descent on the cross-entropy.
  *
  * The SVM is a linear model; this one is not, and the two make different
- * mistakes, so the classifier averages their probabilities. Inputs are
- * sparse (a few hundred non-zero features out of 10^4-10^5), so the first
- * layer is a table of rows, one per input feature: the forward pass adds up
+ * mistakes, so the classifier combines their probabilities (a product of
+ * experts, see classifier.c). Inputs are sparse (a few hundred non-zero
+ * features out of 10^4-10^5), so the first layer is a table of rows, one per input feature: the forward pass adds up
  * the rows of the features present and the backward pass updates only those
  * rows, which keeps an epoch at O(nnz x hidden + hidden x classes) per
  * example. Only the most frequent features feed the network (the classifier
@@ -15,7 +15,9 @@
  *
  * Training is single-threaded and draws its initial weights and its example
  * order from one fixed seed, so the weights are bit-identical on every
- * build. The network is immutable after training.
+ * build. Once trained, the first layer is kept at 8 bits a weight (one
+ * scale per row): classifying reads a row per feature present, and memory
+ * traffic is what that costs. The network is immutable after training.
  */
 #include <math.h>
 #include <stdio.h>
