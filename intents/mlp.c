@@ -6,12 +6,13 @@
  * The SVM is a linear model; this one is not, and the two make different
  * mistakes, so the classifier combines their probabilities (a product of
  * experts, see classifier.c). Inputs are sparse (a few hundred non-zero
- * features out of 10^4-10^5), so the first layer is a table of rows, one per input feature: the forward pass adds up
- * the rows of the features present and the backward pass updates only those
- * rows, which keeps an epoch at O(nnz x hidden + hidden x classes) per
- * example. Only the most frequent features feed the network (the classifier
- * numbers features by falling document frequency, so that is a prefix of
- * the ids): rare features would only be memorized, and the table stays small.
+ * features out of 10^4-10^5), so the first layer is a table of rows, one
+ * per input feature: the forward pass adds up the rows of the features
+ * present and the backward pass updates only those rows, which keeps an
+ * epoch at O(nnz x hidden + hidden x classes) per example. Only the most
+ * frequent features feed the network (the classifier numbers features by
+ * falling document frequency, so that is a prefix of the ids): rare
+ * features would only be memorized, and the table stays small.
  *
  * Training is single-threaded and draws its initial weights and its example
  * order from one fixed seed, so the weights are bit-identical on every
