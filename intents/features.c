@@ -39,11 +39,10 @@ int fdict_init(struct fdict *d, size_t expect)
     size_t cap = 64;
     while (cap < expect * 2)
         cap *= 2;
-    d->keys = calloc(cap, sizeof *d->keys);
-    d->ids = calloc(cap, sizeof *d->ids);
+    d->slots = calloc(cap, sizeof *d->slots);
     d->mask = cap - 1;
     d->n = 0;
-    if (!d->keys || !d->ids) {
+    if (!d->slots) {
         fdict_release(d);
         return PARLEY_ENOMEM;
     }
@@ -52,8 +51,7 @@ int fdict_init(struct fdict *d, size_t expect)
 
 void fdict_release(struct fdict *d)
 {
-    free(d->keys);
-    free(d->ids);
+    free(d->slots);
     memset(d, 0, sizeof *d);
 }
 
@@ -63,13 +61,12 @@ static int fdict_grow(struct fdict *d)
     if (fdict_init(&g, (d->mask + 1)) < 0)
         return PARLEY_ENOMEM;
     for (size_t i = 0; i <= d->mask; i++) {
-        if (!d->keys[i])
+        if (!d->slots[i].key)
             continue;
-        size_t j = d->keys[i] & g.mask;
-        while (g.keys[j])
+        size_t j = d->slots[i].key & g.mask;
+        while (g.slots[j].key)
             j = (j + 1) & g.mask;
-        g.keys[j] = d->keys[i];
-        g.ids[j] = d->ids[i];
+        g.slots[j] = d->slots[i];
     }
     g.n = d->n;
     fdict_release(d);
@@ -84,26 +81,26 @@ int64_t fdict_add(struct fdict *d, uint64_t h)
     if ((d->n + 1) * 2 > d->mask + 1 && fdict_grow(d) < 0)
         return -1;
     size_t j = h & d->mask;
-    while (d->keys[j]) {
-        if (d->keys[j] == h)
-            return d->ids[j];
+    while (d->slots[j].key) {
+        if (d->slots[j].key == h)
+            return (int64_t)d->slots[j].id;
         j = (j + 1) & d->mask;
     }
-    d->keys[j] = h;
-    d->ids[j] = (uint32_t)d->n;
+    d->slots[j].key = h;
+    d->slots[j].id = d->n;
     return (int64_t)d->n++;
 }
 
 int64_t fdict_get(const struct fdict *d, uint64_t h)
 {
-    if (!d->keys)
+    if (!d->slots)
         return -1;
     if (!h)
         h = 1;
     size_t j = h & d->mask;
-    while (d->keys[j]) {
-        if (d->keys[j] == h)
-            return d->ids[j];
+    while (d->slots[j].key) {
+        if (d->slots[j].key == h)
+            return (int64_t)d->slots[j].id;
         j = (j + 1) & d->mask;
     }
     return -1;

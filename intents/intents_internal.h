@@ -75,10 +75,14 @@ static inline uint64_t hash_mix(uint64_t h, uint64_t v)
     return h ^ (h >> 33);
 }
 
-/* hash -> dense id, open addressing; immutable after building. */
+/* hash -> dense id, open addressing; immutable after building. A key and
+ * its id share a 16-byte slot: a lookup costs one cache miss, not two. */
+struct fdict_slot {
+    uint64_t key; /* 0 = empty */
+    uint64_t id;
+};
 struct fdict {
-    uint64_t *keys; /* 0 = empty */
-    uint32_t *ids;
+    struct fdict_slot *slots;
     size_t mask;
     size_t n;
 };
@@ -115,15 +119,43 @@ struct fvec {
     size_t n;
 };
 
+/* Quantizes w[rows][cols] to 8 bits a weight, one scale per row:
+ * w[r][j] ~ q[r][j] * scale[r]. */
+void quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *scale);
+
+/* ---- mlp.c: one hidden layer over the sparse vectors ---- */
+
+struct mlp {
+    size_t n_in, n_hidden, n_out;
+    uint32_t *in_map; /* [n_map]: classifier feature id -> input row, UINT32_MAX = not an input */
+    size_t n_map;
+    float *w1;   /* [n_in][n_hidden] while training */
+    int8_t *w1q; /* [n_in][n_hidden] once trained, times w1s[input] */
+    float *w1s;  /* [n_in] */
+    float *b1;   /* [n_hidden] */
+    float *w2;   /* [n_out][n_hidden] */
+    float *b2;   /* [n_out] */
+};
+
+/* Trains on the CSR rows (ptr[n_rows + 1], idx, val) with labels. */
+int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float *val,
+              const uint32_t *labels, size_t n_rows, size_t n_features, size_t n_classes);
+/* Fills probs[n_out] with the softmax of one sparse vector. */
+int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *probs);
+void mlp_release(struct mlp *m);
+uint64_t mlp_digest(const struct mlp *m, uint64_t h);
+
 /* ---- classifier.c: one-vs-rest linear SVM, calibrated softmax ---- */
 
 struct classifier {
     struct fdict dict;
-    float *idf;  /* per feature id */
-    float *w;    /* [n_features][n_classes] */
-    float *bias; /* [n_classes] */
+    float *idf;    /* per feature id */
+    int8_t *w;     /* [n_features][n_classes], times wscale[feature] */
+    float *wscale; /* [n_features] */
+    float *bias;   /* [n_classes] */
     size_t n_features, n_classes, n_docs;
     float scale; /* softmax temperature: p = softmax(scale * margin) */
+    struct mlp mlp;
 };
 
 struct train_doc {

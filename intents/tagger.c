@@ -103,37 +103,58 @@ static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
 }
 
 /* Viterbi over the allowed labels al[0..na); emit is [n][na]; lt is scratch of
- * (na + 1) * na transition scores, BIO violations excluded. */
+ * (na + 1) * na transition scores, BIO violations excluded, stored by target
+ * label: lt[a * (na + 1) + b] scores b -> a (b = na: the start). */
 static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
                     const float *emit, float *dp, uint16_t *bp, float *lt, uint16_t *out)
 {
-    size_t L = tg->n_labels;
+    size_t L = tg->n_labels, stride = na + 1;
     for (size_t b = 0; b <= na; b++) {
         size_t prev = b < na ? al[b] : L;
         for (size_t a = 0; a < na; a++)
-            lt[b * na + a] = bio_ok(prev, al[a], L) ? tg->trans[prev * L + al[a]] : -1e30f;
+            lt[a * stride + b] = bio_ok(prev, al[a], L) ? tg->trans[prev * L + al[a]] : -1e30f;
     }
     for (size_t a = 0; a < na; a++) {
-        dp[a] = emit[a] + lt[na * na + a];
+        dp[a] = emit[a] + lt[a * stride + na];
         bp[a] = 0;
     }
     for (size_t i = 1; i < n; i++) {
-        const float *prev = dp + (i - 1) * na;
+        const float *restrict prev = dp + (i - 1) * na;
         for (size_t a = 0; a < na; a++) {
+            const float *restrict col = lt + a * stride;
             float best = -3e30f;
             uint16_t arg = 0;
-            /* I-x follows only B-x (a - 1) or I-x (a): allowed lists pair them */
-            size_t b0 = 0, b1 = na;
             if (a > 0 && !(al[a] & 1)) {
-                b0 = a - 1;
-                b1 = a + 1;
-            }
-            for (size_t b = b0; b < b1; b++) {
-                float v = prev[b] + lt[b * na + a];
-                if (v > best) {
-                    best = v;
-                    arg = (uint16_t)b;
+                /* I-x follows only B-x (a - 1) or I-x (a): allowed lists pair them */
+                for (size_t b = a - 1; b <= a; b++) {
+                    float v = prev[b] + col[b];
+                    if (v > best) {
+                        best = v;
+                        arg = (uint16_t)b;
+                    }
                 }
+            } else {
+                /* any label may precede O or B-x: the maximum in eight lanes
+                 * (vectorized), then the first label that reaches it */
+                float part[8] = {-3e30f, -3e30f, -3e30f, -3e30f, -3e30f, -3e30f, -3e30f, -3e30f};
+                size_t b = 0;
+                for (; b + 8 <= na; b += 8)
+                    for (size_t u = 0; u < 8; u++) {
+                        float v = prev[b + u] + col[b + u];
+                        part[u] = v > part[u] ? v : part[u];
+                    }
+                for (; b < na; b++) {
+                    float v = prev[b] + col[b];
+                    best = v > best ? v : best;
+                }
+                for (size_t u = 0; u < 8; u++)
+                    best = part[u] > best ? part[u] : best;
+                if (best > -3e30f)
+                    for (b = 0; b < na; b++)
+                        if (prev[b] + col[b] == best) {
+                            arg = (uint16_t)b;
+                            break;
+                        }
             }
             dp[i * na + a] = best + emit[i * na + a];
             bp[i * na + a] = arg;
@@ -222,6 +243,13 @@ static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uin
 {
     const uint16_t *al = tg->allowed[intent];
     size_t na = tg->n_allowed[intent];
+    /* the weights are a 4 MB table read at random: ask for every line first so
+     * the misses overlap instead of queueing one after the other */
+    for (uint32_t k = off[0]; k < off[n]; k++) {
+        size_t base = (size_t)feats[k];
+        __builtin_prefetch(&tg->w[(base + al[0]) & tg->mask]);
+        __builtin_prefetch(&tg->w[(base + al[na - 1]) & tg->mask]);
+    }
     for (size_t i = 0; i < n; i++) {
         float *e = s->emit + i * na;
         for (size_t a = 0; a < na; a++)

@@ -2,7 +2,8 @@
  * Unit tests of intents/: tokens and their offsets on non-ASCII text, every
  * built-in slot type against a fixed "now", custom types with synonyms and
  * typos, a bot's intents and slots (full utterances and elicited answers),
- * the fallback threshold, determinism, and bad input.
+ * the fallback threshold, determinism, a 20-intent bot (SVM and network
+ * together), and bad input.
  */
 #include <check.h>
 #include <pthread.h>
@@ -374,6 +375,73 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* ---- a bot with many intents: the SVM and the network together ---- */
+
+static const char *const topics[] = {"invoice", "password", "parcel", "refund",  "printer",
+                                     "salary",  "vacation", "laptop", "parking", "badge",
+                                     "meeting", "coffee",   "train",  "hotel",   "insurance",
+                                     "pension", "training", "phone",  "email",   "desk"};
+#define N_TOPICS (sizeof topics / sizeof topics[0])
+static char topic_utt[N_TOPICS][6][80];
+static const char *topic_ptr[N_TOPICS][6];
+static char topic_name[N_TOPICS][32];
+static struct intents_intent_spec topic_intents[N_TOPICS];
+
+static struct intents_model *topics_model(void)
+{
+    static const char *const forms[6] = {"I have a question about my %s",
+                                         "there is a problem with the %s",
+                                         "who handles the %s",
+                                         "help me with %s please",
+                                         "the %s again",
+                                         "can we talk about the %s"};
+    for (size_t k = 0; k < N_TOPICS; k++) {
+        for (size_t u = 0; u < 6; u++) {
+            snprintf(topic_utt[k][u], sizeof topic_utt[k][u], forms[u], topics[k]);
+            topic_ptr[k][u] = topic_utt[k][u];
+        }
+        snprintf(topic_name[k], sizeof topic_name[k], "Ask_%s", topics[k]);
+        topic_intents[k] =
+            (struct intents_intent_spec){topic_name[k], topic_ptr[k], 6, NULL, 0, NULL, 0};
+    }
+    struct intents_bot_spec spec = {"en-US", 0.0, topic_intents, N_TOPICS, NULL, 0};
+    struct intents_model *m = NULL;
+    char err[256];
+    int rc = intents_model_new(&spec, &m, err, sizeof err);
+    ck_assert_msg(rc == 0, "model: %s", err);
+    return m;
+}
+
+START_TEST(test_many_intents)
+{
+    struct intents_model *a = topics_model(), *b = topics_model();
+    /* 20 intents: the network is trained next to the SVM, the same every time */
+    ck_assert_ptr_nonnull(a->clf.mlp.w1q);
+    ck_assert_uint_eq(a->clf.mlp.n_out, N_TOPICS);
+    ck_assert(intents_model_digest(a) == intents_model_digest(b));
+    for (size_t k = 0; k < N_TOPICS; k++) {
+        char text[96];
+        snprintf(text, sizeof text, "my %s does not work, who can help", topics[k]);
+        struct intents_result ra, rb;
+        ck_assert_int_eq(intents_classify(a, text, strlen(text), NULL, &ra), 0);
+        ck_assert_int_eq(intents_classify(b, text, strlen(text), NULL, &rb), 0);
+        ck_assert_str_eq(ra.intent, topic_name[k]);
+        ck_assert(ra.score == rb.score);
+        ck_assert(ra.score > 0 && ra.score <= 1);
+        double sum = 0;
+        for (size_t i = 0; i < ra.n_ranked; i++)
+            sum += ra.ranked[i].score;
+        ck_assert(sum <= 1.0 + 1e-5);
+    }
+    intents_model_free(a);
+    intents_model_free(b);
+    /* a small bot has no network */
+    struct intents_model *m = bot_model();
+    ck_assert_ptr_null(m->clf.mlp.w1q);
+    intents_model_free(m);
+}
+END_TEST
+
 /* ---- many readers ---- */
 
 struct reader {
@@ -577,6 +645,7 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_bot_elicit);
     tcase_add_test(tc, test_fallback_threshold);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_many_intents);
     tcase_add_test(tc, test_concurrent_readers);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");

@@ -1,0 +1,301 @@
+/*
+ * A small neural network next to the SVM: one hidden layer of ReLU units
+ * over the same sparse TF-IDF vectors, a softmax over the intents, trained
+ * by plain stochastic gradient descent on the cross-entropy.
+ *
+ * The SVM is a linear model; this one is not, and the two make different
+ * mistakes, so the classifier combines their probabilities (a product of
+ * experts, see classifier.c). Inputs are sparse (a few hundred non-zero
+ * features out of 10^4-10^5), so the first layer is a table of rows, one
+ * per input feature: the forward pass adds up the rows of the features
+ * present and the backward pass updates only those rows, which keeps an
+ * epoch at O(nnz x hidden + hidden x classes) per example. Only the most
+ * frequent features feed the network (the classifier numbers features by
+ * falling document frequency, so that is a prefix of the ids): rare
+ * features would only be memorized, and the table stays small.
+ *
+ * Training is single-threaded and draws its initial weights and its example
+ * order from one fixed seed, so the weights are bit-identical on every
+ * build. Once trained, the first layer is kept at 8 bits a weight (one
+ * scale per row): classifying reads a row per feature present, and memory
+ * traffic is what that costs. The network is immutable after training.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+#define MLP_HIDDEN 64        /* hidden units (128: no better on the held-out splits) */
+#define MLP_MAX_INPUTS 32768 /* the most frequent features feed the network */
+#define MLP_EPOCHS 6
+#define MLP_LR 0.1     /* decays linearly to 0 */
+#define MLP_INIT 0.1f  /* first-layer weights uniform in +-MLP_INIT */
+#define MLP_SKIP 1e-4f /* output gradients smaller than this are skipped */
+
+static uint64_t mlp_rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 30);
+}
+
+/* uniform in [-1, 1) */
+static float mlp_uniform(uint64_t *s)
+{
+    return (float)((double)(mlp_rng(s) >> 11) * (1.0 / 4503599627370496.0) - 1.0);
+}
+
+void mlp_release(struct mlp *m)
+{
+    free(m->in_map);
+    free(m->w1);
+    free(m->w1q);
+    free(m->w1s);
+    free(m->b1);
+    free(m->w2);
+    free(m->b2);
+    memset(m, 0, sizeof *m);
+}
+
+/* hidden[H] = relu(b1 + sum_p val[p] * w1[in_map[idx[p]]]); unmapped features are skipped */
+static void mlp_hidden(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                       float *hidden)
+{
+    size_t H = m->n_hidden;
+    memcpy(hidden, m->b1, H * sizeof *hidden);
+    for (size_t p = 0; p < n; p++) {
+        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
+        if (ahead != UINT32_MAX)
+            for (size_t j = 0; j < H; j += 16)
+                __builtin_prefetch(m->w1 + (size_t)ahead * H + j);
+        uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+        if (in == UINT32_MAX)
+            continue;
+        const float *row = m->w1 + (size_t)in * H;
+        float v = val[p];
+        for (size_t j = 0; j < H; j++)
+            hidden[j] += v * row[j];
+    }
+    for (size_t j = 0; j < H; j++)
+        if (hidden[j] < 0)
+            hidden[j] = 0;
+}
+
+/* The same with the 8-bit first layer the trained network keeps. */
+static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                         float *hidden)
+{
+    size_t H = m->n_hidden;
+    memcpy(hidden, m->b1, H * sizeof *hidden);
+    for (size_t p = 0; p < n; p++) {
+        if (p + 16 < n && idx[p + 16] < m->n_map)
+            __builtin_prefetch(&m->in_map[idx[p + 16]]);
+        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
+        if (ahead != UINT32_MAX) {
+            __builtin_prefetch(m->w1q + (size_t)ahead * H);
+            __builtin_prefetch(&m->w1s[ahead]);
+        }
+        uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+        if (in == UINT32_MAX)
+            continue;
+        const int8_t *restrict row = m->w1q + (size_t)in * H;
+        float *restrict acc = hidden;
+        float v = val[p] * m->w1s[in];
+        for (size_t j = 0; j < H; j++)
+            acc[j] += v * (float)row[j];
+    }
+    for (size_t j = 0; j < H; j++)
+        if (hidden[j] < 0)
+            hidden[j] = 0;
+}
+
+static void mlp_logits(const struct mlp *m, const float *hidden, float *out)
+{
+    size_t H = m->n_hidden;
+    for (size_t k = 0; k < m->n_out; k++) {
+        const float *row = m->w2 + k * H;
+        float part[8] = {0}; /* eight partial sums: a fixed order the compiler can vectorize */
+        for (size_t j = 0; j + 8 <= H; j += 8)
+            for (size_t u = 0; u < 8; u++)
+                part[u] += row[j + u] * hidden[j + u];
+        float s = m->b2[k];
+        for (size_t j = H - H % 8; j < H; j++)
+            s += row[j] * hidden[j];
+        for (size_t u = 0; u < 8; u++)
+            s += part[u];
+        out[k] = s;
+    }
+}
+
+static void softmax(float *v, size_t n)
+{
+    float mx = v[0];
+    for (size_t k = 1; k < n; k++)
+        if (v[k] > mx)
+            mx = v[k];
+    double z = 0;
+    for (size_t k = 0; k < n; k++) {
+        v[k] = expf(v[k] - mx);
+        z += v[k];
+    }
+    for (size_t k = 0; k < n; k++)
+        v[k] = (float)(v[k] / z);
+}
+
+int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float *val,
+              const uint32_t *labels, size_t n_rows, size_t n_features, size_t n_classes)
+{
+    int rc = 0;
+    const size_t H = MLP_HIDDEN;
+    uint64_t seed = 0x6d6c7000u;
+    size_t *order = NULL;
+    float *hidden = NULL, *dh = NULL, *out = NULL;
+    memset(m, 0, sizeof *m);
+    m->in_map = malloc((n_features + 1) * sizeof *m->in_map);
+    if (!m->in_map) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    m->n_map = n_features;
+    for (size_t f = 0; f < n_features; f++)
+        m->in_map[f] = m->n_in < MLP_MAX_INPUTS ? (uint32_t)m->n_in++ : UINT32_MAX;
+    m->n_hidden = H;
+    m->n_out = n_classes;
+    m->w1 = malloc((m->n_in * H + 1) * sizeof *m->w1);
+    m->b1 = malloc(H * sizeof *m->b1);
+    m->w2 = malloc(n_classes * H * sizeof *m->w2);
+    m->b2 = calloc(n_classes, sizeof *m->b2);
+    order = malloc((n_rows + 1) * sizeof *order);
+    hidden = malloc(H * sizeof *hidden);
+    dh = malloc(H * sizeof *dh);
+    out = malloc(n_classes * sizeof *out);
+    if (!m->w1 || !m->b1 || !m->w2 || !m->b2 || !order || !hidden || !dh || !out) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < m->n_in * H; i++)
+        m->w1[i] = MLP_INIT * mlp_uniform(&seed);
+    for (size_t j = 0; j < H; j++)
+        m->b1[j] = 0.01f;
+    float s2 = (float)sqrt(6.0 / (double)(H + n_classes));
+    for (size_t i = 0; i < n_classes * H; i++)
+        m->w2[i] = s2 * mlp_uniform(&seed);
+    for (size_t i = 0; i < n_rows; i++)
+        order[i] = i;
+    if (getenv("PARLEY_INTENTS_DEBUG")) {
+        size_t in = 0;
+        for (size_t i = 0; i < ptr[n_rows]; i++)
+            in += m->in_map[idx[i]] != UINT32_MAX;
+        fprintf(stderr, "mlp: %zu rows, nnz %.1f (%.1f inputs), %zu features\n", n_rows,
+                (double)ptr[n_rows] / (double)n_rows, (double)in / (double)n_rows, n_features);
+    }
+    size_t steps = (size_t)MLP_EPOCHS * n_rows, step = 0;
+    for (int e = 0; e < MLP_EPOCHS; e++) {
+        for (size_t s = 0; s + 1 < n_rows; s++) {
+            size_t r = s + (size_t)(mlp_rng(&seed) % (n_rows - s));
+            size_t tmp = order[s];
+            order[s] = order[r];
+            order[r] = tmp;
+        }
+        for (size_t s = 0; s < n_rows; s++, step++) {
+            size_t i = order[s];
+            float lr = (float)(MLP_LR * (1.0 - (double)step / (double)steps));
+            const uint32_t *xi = idx + ptr[i];
+            const float *xv = val + ptr[i];
+            size_t nnz = ptr[i + 1] - ptr[i];
+            mlp_hidden(m, xi, xv, nnz, hidden);
+            mlp_logits(m, hidden, out);
+            softmax(out, n_classes);
+            out[labels[i]] -= 1.0f; /* the gradient of the loss wrt the logits */
+            memset(dh, 0, H * sizeof *dh);
+            for (size_t k = 0; k < n_classes; k++) {
+                float g = out[k];
+                if (g > -MLP_SKIP && g < MLP_SKIP)
+                    continue; /* a class already far off: its update would be noise */
+                float *row = m->w2 + k * H;
+                for (size_t j = 0; j < H; j++) {
+                    dh[j] += g * row[j];
+                    row[j] -= lr * g * hidden[j];
+                }
+                m->b2[k] -= lr * g;
+            }
+            for (size_t j = 0; j < H; j++)
+                if (hidden[j] <= 0)
+                    dh[j] = 0;
+            for (size_t p = 0; p < nnz; p++) {
+                uint32_t in = m->in_map[xi[p]];
+                if (in == UINT32_MAX)
+                    continue;
+                float *row = m->w1 + (size_t)in * H;
+                float v = lr * xv[p];
+                for (size_t j = 0; j < H; j++)
+                    row[j] -= v * dh[j];
+            }
+            for (size_t j = 0; j < H; j++)
+                m->b1[j] -= lr * dh[j];
+        }
+    }
+    if (getenv("PARLEY_INTENTS_DEBUG")) {
+        struct timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        fprintf(stderr, "mlp: %d epochs, thread cpu %.0f ms\n", MLP_EPOCHS,
+                (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+    }
+    /* keep the first layer at 8 bits a weight (see classifier.c) */
+    m->w1q = malloc(m->n_in * H + 1);
+    m->w1s = malloc((m->n_in + 1) * sizeof *m->w1s);
+    if (!m->w1q || !m->w1s) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    quantize_rows(m->w1, m->n_in, H, m->w1q, m->w1s);
+    free(m->w1);
+    m->w1 = NULL;
+out:
+    free(order);
+    free(hidden);
+    free(dh);
+    free(out);
+    if (rc < 0)
+        mlp_release(m);
+    return rc;
+}
+
+int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *probs)
+{
+    enum { STACK = 1024 };
+    float hidden_s[STACK];
+    float *hidden = hidden_s;
+    if (m->n_hidden > STACK && !(hidden = malloc(m->n_hidden * sizeof *hidden)))
+        return PARLEY_ENOMEM;
+    mlp_hidden_q(m, idx, val, n, hidden);
+    mlp_logits(m, hidden, probs);
+    softmax(probs, m->n_out);
+    if (hidden != hidden_s)
+        free(hidden);
+    return 0;
+}
+
+uint64_t mlp_digest(const struct mlp *m, uint64_t h)
+{
+    h = hash_mix(h, m->n_in);
+    h = hash_mix(h, m->n_hidden);
+    if (m->in_map)
+        h = hash_mix(h, hash_bytes(10, m->in_map, m->n_map * sizeof *m->in_map));
+    if (m->w1q)
+        h = hash_mix(h, hash_bytes(11, m->w1q, m->n_in * m->n_hidden));
+    if (m->w1s)
+        h = hash_mix(h, hash_bytes(15, m->w1s, m->n_in * sizeof *m->w1s));
+    if (m->b1)
+        h = hash_mix(h, hash_bytes(12, m->b1, m->n_hidden * sizeof *m->b1));
+    if (m->w2)
+        h = hash_mix(h, hash_bytes(13, m->w2, m->n_out * m->n_hidden * sizeof *m->w2));
+    if (m->b2)
+        h = hash_mix(h, hash_bytes(14, m->b2, m->n_out * sizeof *m->b2));
+    return h;
+}
