@@ -16,6 +16,7 @@
 #include "bots/webchat.h"
 #include "bots/slack.h"
 #include "common/common.h"
+#include "graphql/ws.h"
 #include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
@@ -133,6 +134,7 @@ int cmd_serve(int argc, char **argv)
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     struct ws_server *ws = NULL;              /* WebSocket upgrades on the same port */
     struct webchat *chat = NULL;              /* bots/: the chat widget's channel */
+    struct gql_ws *gws = NULL;                /* graphql/: GraphQL over WebSocket */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -177,7 +179,8 @@ int cmd_serve(int argc, char **argv)
     /* bots/: web chat over WebSocket (upgrades on this port, server/ws.c) and the widget */
     struct ws_server_options wo = {0};
     if (!(ws = ws_server_new(srv, &wo, err, sizeof err)) ||
-        !(chat = webchat_new(&cfg, bots, srv, ws, err, sizeof err))) {
+        !(chat = webchat_new(&cfg, bots, srv, ws, err, sizeof err)) ||
+        !(gws = gql_ws_new(NULL, ws, &(struct gql_ws_options){0}, err, sizeof err))) {
         fprintf(stderr, "parley: %s\n", err);
         goto out;
     }
@@ -238,6 +241,7 @@ out:
     slack_channel_free(slack);
     ws_server_stop(ws);
     bot_engine_free(bots);
+    gql_ws_free(gws);   /* after ws_server_stop: its sockets are closed */
     ws_server_free(ws); /* after the engine: its last turns drop their connections */
     webchat_free(chat);
     lambda_registry_free(functions);

@@ -1,0 +1,768 @@
+/*
+ * GraphQL over WebSocket: the `graphql-transport-ws` protocol (graphql-ws's
+ * PROTOCOL.md) on `GET /graphql` upgrades, over server/ws.h.
+ *
+ * A connection starts unacknowledged: the client has init_timeout_ms to send
+ * connection_init (else 4408), whose payload may carry the admin token
+ * ({"Authorization": "Bearer ..."} or {"token": "..."}; a wrong one is 4403,
+ * the same rule as the HTTP endpoint's Authorization header); a second init
+ * is 4429. After connection_ack, each subscribe runs one operation under the
+ * client's id: a query or mutation executes once (next, then complete), a
+ * subscription becomes a turn listener (graphql/service.h) whose every event
+ * is executed with gql_execute_event and sent as next. A request error
+ * (syntax, validation, limits, variables, no token for a private field) is
+ * one error message with the errors array. A complete from the client stops
+ * the operation; closing the socket stops them all. Anything else that is
+ * not the protocol — not JSON, an unknown type, a subscribe without an id or
+ * a query, an id already running (4409), a subscribe before the ack (4401) —
+ * closes the socket with a 44xx code, as the protocol says.
+ *
+ * Threads. server/ws.c calls us on its single service thread, which must
+ * never wait: it parses messages and answers init/ping/complete itself, and
+ * hands every subscribe to a small worker pool (a bounded queue) that
+ * prepares and executes — a postText mutation can wait seconds for a code
+ * hook. Subscription events are executed on the thread that reports the
+ * turn (the bot engine's worker), in the order the turns happen, and queued
+ * on the socket with ws_conn_send (which never blocks: a client that reads
+ * nothing is closed by ws.c at 256 unread messages). One timer thread closes
+ * the connections whose init did not come in time: the deadline is the same
+ * for all, so the waiting connections form a FIFO.
+ *
+ * Memory. struct gws_conn (one per socket, ws.c's conn_ud) is
+ * reference-counted: the socket holds one reference until closed(), each
+ * operation in flight on a worker another. An operation (struct gws_op) is
+ * on its connection's list from subscribe until it completes or is
+ * completed; all its fields are under the connection's mutex. A worker owns
+ * an operation while `running`: whoever unlinks a running operation
+ * (complete, close) only marks it `cancelled`, and the worker frees it.
+ * Turn listeners are removed outside the connection's mutex, since removing
+ * one waits for its callback in flight, which takes that mutex.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "graphql/graphql.h"
+#include "graphql/ws.h"
+#include "server/ws.h"
+
+#define GWS_PATH "/graphql"
+#define GWS_SUBPROTOCOL "graphql-transport-ws"
+#define GWS_WORKERS 2
+#define GWS_MAX_JOBS 1024 /* subscribes waiting for a worker, all connections together */
+#define GWS_MAX_ID 128    /* bytes of an operation id */
+#define GWS_MAX_OPS_CAP 1000
+
+/* The close codes of graphql-ws (its CloseCode enum). */
+enum gws_close {
+    GWS_BAD_REQUEST = 4400,
+    GWS_UNAUTHORIZED = 4401,
+    GWS_FORBIDDEN = 4403,
+    GWS_INIT_TIMEOUT = 4408,
+    GWS_SUBSCRIBER_EXISTS = 4409,
+    GWS_TOO_MANY_INITS = 4429,
+    GWS_INTERNAL = 4500,
+};
+
+struct gws_conn;
+
+struct gws_op {
+    struct gws_op *next; /* on conn->ops */
+    struct gws_conn *conn;
+    char id[GWS_MAX_ID + 1];
+    cJSON *payload; /* the subscribe's payload (owned) until a worker prepares it */
+    struct gql_prepared *prepared;
+    cJSON *variables;                           /* owned, or NULL */
+    struct gql_service_turn_listener *listener; /* a subscription's, once listening */
+    bool running;                               /* a worker owns it */
+    bool cancelled;                             /* unlinked while running: the worker frees it */
+    struct gws_op *next_job;
+};
+
+struct gws_conn {
+    struct gql_ws *g;
+    struct ws_conn *c; /* a reference, from established() until the conn is freed */
+    pthread_mutex_t mu;
+    int refs;           /* under mu */
+    bool closed;        /* under mu: the socket is gone */
+    bool init_received; /* under mu */
+    bool acked;         /* under mu */
+    bool admin;         /* under mu: connection_init carried the admin token */
+    struct gws_op *ops; /* under mu */
+    unsigned nops;      /* under mu */
+    /* on g->waiting (under g->mu) until connection_init or close */
+    bool waiting;
+    int64_t init_deadline_us;
+    struct gws_conn *wait_prev, *wait_next;
+};
+
+struct gql_ws {
+    struct gql_service *svc;
+    struct gql_ws_options opts;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a job is queued, or stopping */
+    pthread_cond_t tick; /* a connection started waiting for init, or stopping */
+    struct gws_op *jobs_head, *jobs_tail;
+    unsigned njobs;
+    struct gws_conn *wait_head, *wait_tail;
+    bool stopping;
+    pthread_t workers[GWS_WORKERS];
+    int nworkers;
+    pthread_t timer;
+    bool timer_started;
+};
+
+/* ---- connections and operations ---- */
+
+static void conn_unref(struct gws_conn *cc)
+{
+    pthread_mutex_lock(&cc->mu);
+    bool last = --cc->refs == 0;
+    pthread_mutex_unlock(&cc->mu);
+    if (!last)
+        return;
+    if (cc->c)
+        ws_conn_unref(cc->c);
+    pthread_mutex_destroy(&cc->mu);
+    free(cc);
+}
+
+static void op_free(struct gws_op *op)
+{
+    if (!op)
+        return;
+    cJSON_Delete(op->payload);
+    cJSON_Delete(op->variables);
+    gql_prepared_free(op->prepared);
+    free(op);
+}
+
+/* Under cc->mu: the operation with this id, or NULL; *prevp gets the link pointing at it. */
+static struct gws_op *op_find(struct gws_conn *cc, const char *id, struct gws_op ***prevp)
+{
+    for (struct gws_op **p = &cc->ops; *p; p = &(*p)->next)
+        if (strcmp((*p)->id, id) == 0) {
+            if (prevp)
+                *prevp = p;
+            return *p;
+        }
+    return NULL;
+}
+
+/*
+ * Under cc->mu: unlinks op. A running op is left to its worker (marked cancelled); returns
+ * op when the caller must stop its listener and free it (outside the mutex).
+ */
+static struct gws_op *op_unlink(struct gws_conn *cc, struct gws_op **prev)
+{
+    struct gws_op *op = *prev;
+    *prev = op->next;
+    op->next = NULL;
+    cc->nops--;
+    if (op->running) {
+        op->cancelled = true;
+        return NULL;
+    }
+    return op;
+}
+
+/* Outside cc->mu: stops a subscription's listener (waiting out a callback in flight), frees. */
+static void op_stop(struct gql_ws *g, struct gws_op *op)
+{
+    if (op && op->listener)
+        gql_service_turn_listener_remove(g->svc, op->listener);
+    op_free(op);
+}
+
+/* ---- messages out ---- */
+
+static void send_json(struct gws_conn *cc, cJSON *j)
+{
+    size_t len;
+    char *text = j ? json_print(j, &len) : NULL;
+    if (text)
+        ws_conn_send(cc->c, text, len);
+    free(text);
+    cJSON_Delete(j);
+}
+
+static cJSON *msg_new(const char *type, const char *id)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (j && !cJSON_AddStringToObject(j, "type", type)) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    if (j && id && !cJSON_AddStringToObject(j, "id", id)) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Sends {"id", "type", "payload"}; takes payload (deleted in any case). */
+static void send_payload(struct gws_conn *cc, const char *type, const char *id, cJSON *payload)
+{
+    cJSON *j = msg_new(type, id);
+    if (!j || !payload || !cJSON_AddItemToObject(j, "payload", payload)) {
+        cJSON_Delete(payload);
+        cJSON_Delete(j);
+        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+        return;
+    }
+    send_json(cc, j);
+}
+
+static void send_errors(struct gws_conn *cc, const char *id, const struct gql_errors *errs)
+{
+    send_payload(cc, "error", id, gql_errors_to_json(errs));
+}
+
+static void send_error_message(struct gws_conn *cc, const char *id, const char *message)
+{
+    struct gql_errors errs = GQL_ERRORS_INIT;
+    gql_errors_add(&errs, NULL, NULL, 0, "%s", message);
+    send_errors(cc, id, &errs);
+    gql_errors_release(&errs);
+}
+
+/* ---- the init deadline: g->wait_head .. wait_tail, oldest first ---- */
+
+/* Under g->mu. */
+static void wait_unlink(struct gql_ws *g, struct gws_conn *cc)
+{
+    if (!cc->waiting)
+        return;
+    if (cc->wait_prev)
+        cc->wait_prev->wait_next = cc->wait_next;
+    else
+        g->wait_head = cc->wait_next;
+    if (cc->wait_next)
+        cc->wait_next->wait_prev = cc->wait_prev;
+    else
+        g->wait_tail = cc->wait_prev;
+    cc->waiting = false;
+    cc->wait_prev = cc->wait_next = NULL;
+}
+
+static void *timer_main(void *arg)
+{
+    struct gql_ws *g = arg;
+    pthread_mutex_lock(&g->mu);
+    while (!g->stopping) {
+        struct gws_conn *cc = g->wait_head;
+        if (!cc) {
+            pthread_cond_wait(&g->tick, &g->mu);
+            continue;
+        }
+        int64_t now = time_mono_us();
+        if (cc->init_deadline_us > now) {
+            /* pthread_cond_timedwait takes CLOCK_REALTIME: sleep the difference from now. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t ns = ts.tv_nsec + (cc->init_deadline_us - now) * 1000;
+            ts.tv_sec += (time_t)(ns / 1000000000);
+            ts.tv_nsec = (long)(ns % 1000000000);
+            pthread_cond_timedwait(&g->tick, &g->mu, &ts);
+            continue;
+        }
+        wait_unlink(g, cc);
+        /* Still referenced: closed() takes it off the list under g->mu before dropping its ref. */
+        ws_conn_close(cc->c, GWS_INIT_TIMEOUT, "Connection initialisation timeout");
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+/* ---- the workers: subscribe ---- */
+
+/* The payload's variables and operation name, checked (4400 when malformed). */
+static bool payload_well_formed(const cJSON *payload)
+{
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(payload, "query");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(payload, "variables");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(payload, "operationName");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(payload, "extensions");
+    return cJSON_IsString(q) && (!v || cJSON_IsNull(v) || cJSON_IsObject(v)) &&
+           (!n || cJSON_IsNull(n) || cJSON_IsString(n)) &&
+           (!e || cJSON_IsNull(e) || cJSON_IsObject(e));
+}
+
+/* A turn of the subscription's stream: executed against the subscription's selection. */
+static void on_turn(const cJSON *event, void *ud)
+{
+    struct gws_op *op = ud;
+    struct gws_conn *cc = op->conn;
+    struct gql_service_context ctx;
+    pthread_mutex_lock(&cc->mu);
+    bool live = !cc->closed && !op->cancelled;
+    bool admin = cc->admin;
+    pthread_mutex_unlock(&cc->mu);
+    if (!live)
+        return;
+    gql_service_context_init(cc->g->svc, &ctx, admin);
+    struct gql_exec_args args = {
+        .variables = op->variables,
+        .context = &ctx,
+        .time_budget_us = cc->g->opts.limits.time_budget_us,
+    };
+    cJSON *response = gql_execute_event(op->prepared, &args, event);
+    gql_service_context_release(&ctx);
+    if (!response) {
+        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+        return;
+    }
+    send_payload(cc, "next", op->id, response);
+}
+
+static void run_subscribe(struct gql_ws *g, struct gws_op *op)
+{
+    struct gws_conn *cc = op->conn;
+    struct gql_errors errs = GQL_ERRORS_INIT;
+    struct gql_service_context ctx;
+    pthread_mutex_lock(&cc->mu);
+    bool admin = cc->admin;
+    pthread_mutex_unlock(&cc->mu);
+    gql_service_context_init(g->svc, &ctx, admin);
+    bool done = true; /* a single result, or an error: the op ends here */
+    const cJSON *query = cJSON_GetObjectItemCaseSensitive(op->payload, "query");
+    const char *op_name = json_string(op->payload, "operationName");
+    cJSON *vars = cJSON_GetObjectItemCaseSensitive(op->payload, "variables");
+    if (cJSON_IsObject(vars))
+        op->variables = cJSON_DetachItemViaPointer(op->payload, vars);
+    int rc = gql_prepare(g->opts.schema, query->valuestring, strlen(query->valuestring), op_name,
+                         &g->opts.limits, &op->prepared, &errs);
+    if (rc == GQL_OK)
+        rc = gql_service_authorize(g->svc, op->prepared, admin, &errs);
+    if (rc != GQL_OK) {
+        if (!errs.n)
+            gql_errors_add(&errs, NULL, NULL, 0, "The operation could not be prepared.");
+        send_errors(cc, op->id, &errs);
+        goto out;
+    }
+    struct gql_exec_args args = {
+        .variables = op->variables,
+        .context = &ctx,
+        .time_budget_us = g->opts.limits.time_budget_us,
+    };
+    if (gql_prepared_operation(op->prepared) != GQL_SUBSCRIPTION) {
+        bool request_error = false;
+        cJSON *response = gql_execute(op->prepared, &args, &request_error);
+        pthread_mutex_lock(&cc->mu);
+        bool cancelled = op->cancelled;
+        pthread_mutex_unlock(&cc->mu);
+        if (!response) {
+            ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+        } else if (cancelled) {
+            cJSON_Delete(response); /* the client completed it first: nothing more to say */
+        } else if (request_error) {
+            send_payload(cc, "error", op->id,
+                         cJSON_DetachItemFromObjectCaseSensitive(response, "errors"));
+            cJSON_Delete(response);
+        } else {
+            send_payload(cc, "next", op->id, response);
+            send_json(cc, msg_new("complete", op->id));
+        }
+        goto out;
+    }
+    /* A subscription: its source stream is the service's turns, filtered by its arguments. */
+    const char *field = NULL;
+    cJSON *field_args = NULL;
+    rc = gql_subscription_source(op->prepared, &args, &field, &field_args, &errs);
+    if (rc == GQL_OK) {
+        char why[256] = "";
+        op->listener =
+            gql_service_turn_listener_add(g->svc, field, field_args, on_turn, op, why, sizeof why);
+        if (!op->listener) {
+            gql_errors_add(&errs, NULL, NULL, 0, "%s",
+                           why[0] ? why : "The subscription could not be started.");
+            rc = GQL_EINVALID;
+        }
+    }
+    cJSON_Delete(field_args);
+    if (rc != GQL_OK) {
+        send_errors(cc, op->id, &errs);
+        goto out;
+    }
+    done = false;
+out:
+    gql_service_context_release(&ctx);
+    gql_errors_release(&errs);
+    cJSON_Delete(op->payload);
+    op->payload = NULL;
+    /* Hand the op back to its connection, or free it when it is over or was cancelled. */
+    pthread_mutex_lock(&cc->mu);
+    bool drop = done || op->cancelled || cc->closed;
+    if (!op->cancelled && done) {
+        struct gws_op **prev = NULL;
+        if (op_find(cc, op->id, &prev) == op) {
+            *prev = op->next;
+            cc->nops--;
+        }
+    }
+    op->running = false;
+    pthread_mutex_unlock(&cc->mu);
+    if (drop)
+        op_stop(g, op); /* a listener added meanwhile is removed here */
+    conn_unref(cc);
+}
+
+static void *worker_main(void *arg)
+{
+    struct gql_ws *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        while (!g->jobs_head && !g->stopping)
+            pthread_cond_wait(&g->work, &g->mu);
+        if (g->stopping)
+            break;
+        struct gws_op *op = g->jobs_head;
+        g->jobs_head = op->next_job;
+        if (!g->jobs_head)
+            g->jobs_tail = NULL;
+        g->njobs--;
+        pthread_mutex_unlock(&g->mu);
+        run_subscribe(g, op);
+        pthread_mutex_lock(&g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+/* ---- the route: server/ws.c's service thread ---- */
+
+static int on_open(void *ud, const char *path, const char *origin, const char *host, void **conn_ud,
+                   char *why, size_t whylen)
+{
+    (void)origin; /* the token, not the page, is what protects private data: any page may ask */
+    (void)host;
+    struct gql_ws *g = ud;
+    if (strcmp(path, GWS_PATH) != 0) {
+        snprintf(why, whylen, "GraphQL over WebSocket is at " GWS_PATH ".");
+        return 404;
+    }
+    struct gws_conn *cc = calloc(1, sizeof *cc);
+    if (!cc) {
+        snprintf(why, whylen, "The server is out of memory.");
+        return 503;
+    }
+    cc->g = g;
+    cc->refs = 1; /* the socket's, dropped in on_closed */
+    pthread_mutex_init(&cc->mu, NULL);
+    *conn_ud = cc;
+    return 0;
+}
+
+static void on_established(struct ws_conn *c, void *conn_ud)
+{
+    struct gws_conn *cc = conn_ud;
+    struct gql_ws *g = cc->g;
+    ws_conn_ref(c);
+    cc->c = c;
+    pthread_mutex_lock(&g->mu);
+    cc->init_deadline_us = time_mono_us() + (int64_t)g->opts.init_timeout_ms * 1000;
+    cc->waiting = true;
+    cc->wait_prev = g->wait_tail;
+    if (g->wait_tail)
+        g->wait_tail->wait_next = cc;
+    else
+        g->wait_head = cc;
+    g->wait_tail = cc;
+    pthread_cond_signal(&g->tick);
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* The token of a connection_init payload: "Authorization": "Bearer T" (any case) or "token". */
+static const char *init_token(const cJSON *payload)
+{
+    for (const cJSON *k = payload ? payload->child : NULL; k; k = k->next) {
+        if (!cJSON_IsString(k) || !k->string)
+            continue;
+        if (strcasecmp(k->string, "Authorization") == 0) {
+            const char *v = k->valuestring;
+            return strncasecmp(v, "Bearer ", 7) == 0 ? v + 7 : v;
+        }
+        if (strcmp(k->string, "token") == 0)
+            return k->valuestring;
+    }
+    return NULL;
+}
+
+static void on_init(struct gws_conn *cc, const cJSON *msg)
+{
+    struct gql_ws *g = cc->g;
+    const cJSON *payload = cJSON_GetObjectItemCaseSensitive(msg, "payload");
+    if (payload && !cJSON_IsNull(payload) && !cJSON_IsObject(payload)) {
+        ws_conn_close(cc->c, GWS_BAD_REQUEST, "connection_init payload must be an object");
+        return;
+    }
+    pthread_mutex_lock(&g->mu);
+    wait_unlink(g, cc);
+    pthread_mutex_unlock(&g->mu);
+    pthread_mutex_lock(&cc->mu);
+    bool again = cc->init_received;
+    cc->init_received = true;
+    pthread_mutex_unlock(&cc->mu);
+    if (again) {
+        ws_conn_close(cc->c, GWS_TOO_MANY_INITS, "Too many initialisation requests");
+        return;
+    }
+    bool admin = false;
+    if (gql_service_check_token(g->svc, init_token(cJSON_IsObject(payload) ? payload : NULL),
+                                &admin) != 0) {
+        ws_conn_close(cc->c, GWS_FORBIDDEN, "Forbidden");
+        return;
+    }
+    pthread_mutex_lock(&cc->mu);
+    cc->acked = true;
+    cc->admin = admin;
+    pthread_mutex_unlock(&cc->mu);
+    send_json(cc, msg_new("connection_ack", NULL));
+}
+
+static void on_subscribe(struct gws_conn *cc, cJSON *msg, const char *id)
+{
+    struct gql_ws *g = cc->g;
+    cJSON *payload = cJSON_GetObjectItemCaseSensitive(msg, "payload");
+    if (!cJSON_IsObject(payload) || !payload_well_formed(payload)) {
+        ws_conn_close(cc->c, GWS_BAD_REQUEST,
+                      "subscribe needs a payload {query, variables?, operationName?}");
+        return;
+    }
+    pthread_mutex_lock(&cc->mu);
+    if (!cc->acked) {
+        pthread_mutex_unlock(&cc->mu);
+        ws_conn_close(cc->c, GWS_UNAUTHORIZED, "Unauthorized");
+        return;
+    }
+    if (op_find(cc, id, NULL)) {
+        pthread_mutex_unlock(&cc->mu);
+        char reason[GWS_MAX_ID + 40];
+        snprintf(reason, sizeof reason, "Subscriber for %s already exists", id);
+        ws_conn_close(cc->c, GWS_SUBSCRIBER_EXISTS, reason);
+        return;
+    }
+    if (cc->nops >= g->opts.max_operations) {
+        pthread_mutex_unlock(&cc->mu);
+        char why[160];
+        snprintf(why, sizeof why,
+                 "This connection already runs %u operations, the most it may; complete one "
+                 "first.",
+                 g->opts.max_operations);
+        send_error_message(cc, id, why);
+        return;
+    }
+    struct gws_op *op = calloc(1, sizeof *op);
+    if (!op) {
+        pthread_mutex_unlock(&cc->mu);
+        send_error_message(cc, id, "The server is out of memory.");
+        return;
+    }
+    snprintf(op->id, sizeof op->id, "%s", id);
+    op->conn = cc;
+    op->payload = cJSON_DetachItemViaPointer(msg, payload);
+    op->running = true;
+    op->next = cc->ops;
+    cc->ops = op;
+    cc->nops++;
+    cc->refs++; /* the worker's */
+    pthread_mutex_unlock(&cc->mu);
+
+    pthread_mutex_lock(&g->mu);
+    bool full = g->njobs >= GWS_MAX_JOBS || g->stopping;
+    if (!full) {
+        op->next_job = NULL;
+        if (g->jobs_tail)
+            g->jobs_tail->next_job = op;
+        else
+            g->jobs_head = op;
+        g->jobs_tail = op;
+        g->njobs++;
+        pthread_cond_signal(&g->work);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (full) {
+        pthread_mutex_lock(&cc->mu);
+        struct gws_op **prev = NULL;
+        if (op_find(cc, op->id, &prev) == op) {
+            *prev = op->next;
+            cc->nops--;
+        }
+        cc->refs--; /* the socket's own reference keeps it above zero */
+        pthread_mutex_unlock(&cc->mu);
+        op_free(op);
+        send_error_message(cc, id, "The server is busy; retry in a moment.");
+    }
+}
+
+static void on_complete(struct gws_conn *cc, const char *id)
+{
+    pthread_mutex_lock(&cc->mu);
+    struct gws_op **prev = NULL;
+    struct gws_op *op = op_find(cc, id, &prev) ? op_unlink(cc, prev) : NULL;
+    pthread_mutex_unlock(&cc->mu);
+    op_stop(cc->g, op); /* none: an unknown or finished id is not an error */
+}
+
+static void on_message(struct ws_conn *c, void *conn_ud, const char *data, size_t len)
+{
+    (void)c;
+    struct gws_conn *cc = conn_ud;
+    cJSON *msg = cJSON_ParseWithLength(data, len);
+    const char *type = cJSON_IsObject(msg) ? json_string(msg, "type") : NULL;
+    if (!type) {
+        ws_conn_close(cc->c, GWS_BAD_REQUEST, "Invalid message received");
+        goto out;
+    }
+    const cJSON *idj = cJSON_GetObjectItemCaseSensitive(msg, "id");
+    const char *id = cJSON_IsString(idj) && idj->valuestring[0] ? idj->valuestring : NULL;
+    if (strcmp(type, "connection_init") == 0) {
+        on_init(cc, msg);
+    } else if (strcmp(type, "ping") == 0 || strcmp(type, "pong") == 0) {
+        const cJSON *payload = cJSON_GetObjectItemCaseSensitive(msg, "payload");
+        if (payload && !cJSON_IsNull(payload) && !cJSON_IsObject(payload)) {
+            ws_conn_close(cc->c, GWS_BAD_REQUEST, "ping and pong payloads are objects");
+        } else if (type[1] == 'i') { /* ping: pong at once, with the same payload */
+            cJSON *pong = msg_new("pong", NULL);
+            if (pong && cJSON_IsObject(payload))
+                cJSON_AddItemToObject(pong, "payload", cJSON_Duplicate(payload, true));
+            send_json(cc, pong);
+        }
+    } else if (strcmp(type, "subscribe") == 0 || strcmp(type, "complete") == 0) {
+        if (!id || strlen(id) > GWS_MAX_ID) {
+            ws_conn_close(cc->c, GWS_BAD_REQUEST, "an operation id is a string of 1-128 bytes");
+        } else if (type[0] == 's') {
+            on_subscribe(cc, msg, id);
+        } else {
+            on_complete(cc, id);
+        }
+    } else {
+        char reason[64];
+        snprintf(reason, sizeof reason, "Unexpected message of type %.24s received", type);
+        ws_conn_close(cc->c, GWS_BAD_REQUEST, reason);
+    }
+out:
+    cJSON_Delete(msg);
+}
+
+static void on_oversize(struct ws_conn *c, void *conn_ud)
+{
+    (void)c;
+    (void)conn_ud; /* ws.c closes with 1009 */
+}
+
+static void on_closed(void *conn_ud)
+{
+    struct gws_conn *cc = conn_ud;
+    struct gql_ws *g = cc->g;
+    pthread_mutex_lock(&g->mu);
+    wait_unlink(g, cc);
+    pthread_mutex_unlock(&g->mu);
+    pthread_mutex_lock(&cc->mu);
+    cc->closed = true;
+    struct gws_op *stop = NULL;
+    while (cc->ops) {
+        struct gws_op *op = op_unlink(cc, &cc->ops);
+        if (op) {
+            op->next = stop;
+            stop = op;
+        }
+    }
+    pthread_mutex_unlock(&cc->mu);
+    while (stop) {
+        struct gws_op *op = stop;
+        stop = op->next;
+        op_stop(g, op);
+    }
+    conn_unref(cc);
+}
+
+static const struct ws_route_ops gws_ops = {
+    .open = on_open,
+    .established = on_established,
+    .message = on_message,
+    .oversize = on_oversize,
+    .closed = on_closed,
+    .subprotocol = GWS_SUBPROTOCOL,
+};
+
+/* ---- lifecycle ---- */
+
+struct gql_ws *gql_ws_new(struct gql_service *svc, struct ws_server *ws,
+                          const struct gql_ws_options *opts, char *err, size_t errlen)
+{
+    struct gql_ws *g = calloc(1, sizeof *g);
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    g->svc = svc;
+    g->opts = *opts;
+    if (!g->opts.init_timeout_ms)
+        g->opts.init_timeout_ms = 3000;
+    if (!g->opts.max_operations || g->opts.max_operations > GWS_MAX_OPS_CAP)
+        g->opts.max_operations = 100;
+    if (!g->opts.max_message)
+        g->opts.max_message = 65536;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->work, NULL);
+    pthread_cond_init(&g->tick, NULL);
+    for (int i = 0; i < GWS_WORKERS; i++) {
+        if (pthread_create(&g->workers[i], NULL, worker_main, g) != 0)
+            break;
+        g->nworkers++;
+    }
+    g->timer_started = pthread_create(&g->timer, NULL, timer_main, g) == 0;
+    if (g->nworkers == 0 || !g->timer_started) {
+        snprintf(err, errlen, "cannot start the GraphQL WebSocket threads");
+        gql_ws_free(g);
+        return NULL;
+    }
+    if (ws_route_add(ws, GWS_PATH, g->opts.max_message, &gws_ops, g) != 0) {
+        snprintf(err, errlen, "cannot add the GraphQL WebSocket route");
+        gql_ws_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void gql_ws_free(struct gql_ws *g)
+{
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->stopping = true;
+    pthread_cond_broadcast(&g->work);
+    pthread_cond_broadcast(&g->tick);
+    pthread_mutex_unlock(&g->mu);
+    for (int i = 0; i < g->nworkers; i++)
+        pthread_join(g->workers[i], NULL);
+    if (g->timer_started)
+        pthread_join(g->timer, NULL);
+    /* Subscribes never picked up: their connections are gone (ws_server_stop came first). */
+    while (g->jobs_head) {
+        struct gws_op *op = g->jobs_head;
+        g->jobs_head = op->next_job;
+        struct gws_conn *cc = op->conn;
+        pthread_mutex_lock(&cc->mu);
+        bool cancelled = op->cancelled;
+        if (!cancelled) {
+            struct gws_op **prev = NULL;
+            if (op_find(cc, op->id, &prev) == op) {
+                *prev = op->next;
+                cc->nops--;
+            }
+        }
+        pthread_mutex_unlock(&cc->mu);
+        op_free(op);
+        conn_unref(cc);
+    }
+    pthread_cond_destroy(&g->work);
+    pthread_cond_destroy(&g->tick);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}
