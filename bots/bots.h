@@ -77,6 +77,7 @@ struct bot_turn {
     const cJSON *session_attributes; /* replaces the session's when non-NULL */
     const cJSON *request_attributes; /* this turn only; NULL = none */
     int64_t now_ms;                  /* 0 = the clock */
+    const char *channel; /* for the turn log: "lex-v1", "slack", "graphql"...; NULL = "other" */
 };
 
 /*
@@ -99,6 +100,61 @@ void bot_turn_submit(struct bot_engine *e, const struct bot_turn *turn, bot_turn
 /* Runs a turn on the calling thread (the terminal chat and tests). Returns the outcome or NULL. */
 cJSON *bot_turn_run(struct bot_engine *e, const struct bot_turn *turn, int *err, char *msg,
                     size_t msglen);
+
+/* ---- the conversation log (turnlog.c) ----
+ *
+ * Every completed turn, whatever its channel, is logged in the store and
+ * handed to the turn listeners. A conversation is one (bot, alias, user);
+ * its id is "bot/alias/user". Retention: the newest BOT_LOG_MAX_TURNS turns
+ * of each conversation, each kept BOT_LOG_TTL_DAYS after it was taken (the
+ * conversation's record lives as long as its newest turn). Utterances that
+ * fell to the fallback intent or to the clarification prompt are counted per
+ * bot: the BOT_MISSED_MAX most recently seen distinct texts, each kept
+ * BOT_LOG_TTL_DAYS after it was last seen.
+ *
+ * Turn JSON (the schema's Turn type, graphql/parley.graphql): id, seq,
+ * conversationId, bot, alias, user, channel, at (ISO 8601), inputText,
+ * intentName, confidence, slots, sessionAttributes, dialogState,
+ * slotToElicit, message, messageFormat, fulfilled, failed, missed,
+ * botVersion, sessionId; absent members are null.
+ */
+
+#define BOT_LOG_MAX_TURNS 200
+#define BOT_LOG_TTL_DAYS 30
+#define BOT_MISSED_MAX 500
+
+/*
+ * Called with each completed turn (borrowed for the call) on the worker that
+ * ran it, after the session was saved and the turn logged. It must not block
+ * and must not remove listeners.
+ */
+typedef void (*bot_turn_listener_fn)(const cJSON *turn, void *ud);
+/* Returns the listener's id (> 0), or 0 when out of memory. */
+uint64_t bot_turn_listener_add(struct bot_engine *e, bot_turn_listener_fn fn, void *ud);
+/* When it returns, fn is not running and will not be called again for id. */
+void bot_turn_listener_remove(struct bot_engine *e, uint64_t id);
+
+/*
+ * A conversation's record {id, bot, alias, user, startedAt, lastActivity,
+ * turnCount} (new; caller deletes), or NULL when none is logged (or bad id).
+ */
+cJSON *bot_conversation_get(struct bot_engine *e, const char *id);
+/*
+ * A bot's conversations in id order, at most first, after the id `after`
+ * (NULL: from the start): an array of records (new). *more tells whether
+ * there are others after the last one.
+ */
+cJSON *bot_conversation_list(struct bot_engine *e, const char *bot, const char *after,
+                             size_t first, bool *more);
+/*
+ * A conversation's turns, newest first, at most first, older than the turn
+ * numbered before (0: from the newest): an array of Turn JSON (new).
+ */
+cJSON *bot_conversation_turns(struct bot_engine *e, const char *id, int64_t before, size_t first,
+                              bool *more);
+/* A bot's missed utterances, most frequent first (then most recent): [{utterance, count,
+ * firstSeen, lastSeen}] (new), at most first. */
+cJSON *bot_missed_list(struct bot_engine *e, const char *bot, size_t first);
 
 /* ---- definitions ---- */
 
