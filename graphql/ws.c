@@ -47,6 +47,7 @@
 
 #include "common/common.h"
 #include "graphql/graphql.h"
+#include "graphql/service.h"
 #include "graphql/ws.h"
 #include "server/ws.h"
 
@@ -74,35 +75,33 @@ struct gws_op {
     struct gws_op *next; /* on conn->ops */
     struct gws_conn *conn;
     char id[GWS_MAX_ID + 1];
-    cJSON *payload; /* the subscribe's payload (owned) until a worker prepares it */
-    struct gql_prepared *prepared;
-    cJSON *variables;                           /* owned, or NULL */
-    struct gql_service_turn_listener *listener; /* a subscription's, once listening */
-    bool running;                               /* a worker owns it */
-    bool cancelled;                             /* unlinked while running: the worker frees it */
+    cJSON *payload;                   /* the subscribe's payload (owned) until a worker runs it */
+    struct graphql_subscription *sub; /* a subscription's, once started */
+    bool running;                     /* a worker owns it */
+    bool cancelled;                   /* unlinked while running: the worker frees it */
     struct gws_op *next_job;
 };
 
 struct gws_conn {
-    struct gql_ws *g;
+    struct graphql_ws *g;
     struct ws_conn *c; /* a reference, from established() until the conn is freed */
     pthread_mutex_t mu;
-    int refs;           /* under mu */
-    bool closed;        /* under mu: the socket is gone */
-    bool init_received; /* under mu */
-    bool acked;         /* under mu */
-    bool admin;         /* under mu: connection_init carried the admin token */
-    struct gws_op *ops; /* under mu */
-    unsigned nops;      /* under mu */
+    int refs;            /* under mu */
+    bool closed;         /* under mu: the socket is gone */
+    bool init_received;  /* under mu */
+    bool acked;          /* under mu */
+    char *authorization; /* "Bearer TOKEN" from connection_init, or NULL; set before the ack */
+    struct gws_op *ops;  /* under mu */
+    unsigned nops;       /* under mu */
     /* on g->waiting (under g->mu) until connection_init or close */
     bool waiting;
     int64_t init_deadline_us;
     struct gws_conn *wait_prev, *wait_next;
 };
 
-struct gql_ws {
-    struct gql_service *svc;
-    struct gql_ws_options opts;
+struct graphql_ws {
+    struct graphql_service *svc;
+    struct graphql_ws_options opts;
     pthread_mutex_t mu;
     pthread_cond_t work; /* a job is queued, or stopping */
     pthread_cond_t tick; /* a connection started waiting for init, or stopping */
@@ -127,6 +126,7 @@ static void conn_unref(struct gws_conn *cc)
         return;
     if (cc->c)
         ws_conn_unref(cc->c);
+    free(cc->authorization);
     pthread_mutex_destroy(&cc->mu);
     free(cc);
 }
@@ -136,8 +136,6 @@ static void op_free(struct gws_op *op)
     if (!op)
         return;
     cJSON_Delete(op->payload);
-    cJSON_Delete(op->variables);
-    gql_prepared_free(op->prepared);
     free(op);
 }
 
@@ -170,11 +168,11 @@ static struct gws_op *op_unlink(struct gws_conn *cc, struct gws_op **prev)
     return op;
 }
 
-/* Outside cc->mu: stops a subscription's listener (waiting out a callback in flight), frees. */
-static void op_stop(struct gql_ws *g, struct gws_op *op)
+/* Outside cc->mu: ends a subscription (waiting out an event in flight) and frees the op. */
+static void op_stop(struct gws_op *op)
 {
-    if (op && op->listener)
-        gql_service_turn_listener_remove(g->svc, op->listener);
+    if (op)
+        graphql_subscription_free(op->sub);
     op_free(op);
 }
 
@@ -233,7 +231,7 @@ static void send_error_message(struct gws_conn *cc, const char *id, const char *
 /* ---- the init deadline: g->wait_head .. wait_tail, oldest first ---- */
 
 /* Under g->mu. */
-static void wait_unlink(struct gql_ws *g, struct gws_conn *cc)
+static void wait_unlink(struct graphql_ws *g, struct gws_conn *cc)
 {
     if (!cc->waiting)
         return;
@@ -251,7 +249,7 @@ static void wait_unlink(struct gql_ws *g, struct gws_conn *cc)
 
 static void *timer_main(void *arg)
 {
-    struct gql_ws *g = arg;
+    struct graphql_ws *g = arg;
     pthread_mutex_lock(&g->mu);
     while (!g->stopping) {
         struct gws_conn *cc = g->wait_head;
@@ -292,106 +290,78 @@ static bool payload_well_formed(const cJSON *payload)
            (!e || cJSON_IsNull(e) || cJSON_IsObject(e));
 }
 
-/* A turn of the subscription's stream: executed against the subscription's selection. */
-static void on_turn(const cJSON *event, void *ud)
+/* One event of a subscription, on the engine worker that ran the turn: queued, never waited on. */
+static void on_event(const cJSON *response, void *ud)
 {
     struct gws_op *op = ud;
     struct gws_conn *cc = op->conn;
-    struct gql_service_context ctx;
     pthread_mutex_lock(&cc->mu);
     bool live = !cc->closed && !op->cancelled;
-    bool admin = cc->admin;
     pthread_mutex_unlock(&cc->mu);
-    if (!live)
-        return;
-    gql_service_context_init(cc->g->svc, &ctx, admin);
-    struct gql_exec_args args = {
-        .variables = op->variables,
-        .context = &ctx,
-        .time_budget_us = cc->g->opts.limits.time_budget_us,
-    };
-    cJSON *response = gql_execute_event(op->prepared, &args, event);
-    gql_service_context_release(&ctx);
-    if (!response) {
-        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
-        return;
-    }
-    send_payload(cc, "next", op->id, response);
+    if (live)
+        send_payload(cc, "next", op->id, cJSON_Duplicate(response, true));
 }
 
-static void run_subscribe(struct gql_ws *g, struct gws_op *op)
+/* A request error's response ({"errors": [...]}) as an error message: its errors array. */
+static void send_request_error(struct gws_conn *cc, const char *id, cJSON *response)
+{
+    cJSON *errors = cJSON_DetachItemFromObjectCaseSensitive(response, "errors");
+    cJSON_Delete(response);
+    if (!cJSON_IsArray(errors)) { /* the service always says why; just in case */
+        cJSON_Delete(errors);
+        send_error_message(cc, id, "The operation could not be run.");
+        return;
+    }
+    send_payload(cc, "error", id, errors);
+}
+
+static void run_subscribe(struct graphql_ws *g, struct gws_op *op)
 {
     struct gws_conn *cc = op->conn;
-    struct gql_errors errs = GQL_ERRORS_INIT;
-    struct gql_service_context ctx;
-    pthread_mutex_lock(&cc->mu);
-    bool admin = cc->admin;
-    pthread_mutex_unlock(&cc->mu);
-    gql_service_context_init(g->svc, &ctx, admin);
-    bool done = true; /* a single result, or an error: the op ends here */
     const cJSON *query = cJSON_GetObjectItemCaseSensitive(op->payload, "query");
-    const char *op_name = json_string(op->payload, "operationName");
-    cJSON *vars = cJSON_GetObjectItemCaseSensitive(op->payload, "variables");
-    if (cJSON_IsObject(vars))
-        op->variables = cJSON_DetachItemViaPointer(op->payload, vars);
-    int rc = gql_prepare(g->opts.schema, query->valuestring, strlen(query->valuestring), op_name,
-                         &g->opts.limits, &op->prepared, &errs);
-    if (rc == GQL_OK)
-        rc = gql_service_authorize(g->svc, op->prepared, admin, &errs);
-    if (rc != GQL_OK) {
-        if (!errs.n)
-            gql_errors_add(&errs, NULL, NULL, 0, "The operation could not be prepared.");
-        send_errors(cc, op->id, &errs);
-        goto out;
-    }
-    struct gql_exec_args args = {
-        .variables = op->variables,
-        .context = &ctx,
-        .time_budget_us = g->opts.limits.time_budget_us,
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(op->payload, "variables");
+    const cJSON *ext = cJSON_GetObjectItemCaseSensitive(op->payload, "extensions");
+    struct graphql_request r = {
+        .query = query->valuestring,
+        .query_len = strlen(query->valuestring),
+        .operation_name = json_string(op->payload, "operationName"),
+        .variables = cJSON_IsObject(vars) ? vars : NULL,
+        .extensions = cJSON_IsObject(ext) ? ext : NULL,
+        .authorization = cc->authorization, /* set once, before the ack */
+        .channel = "graphql-ws",
     };
-    if (gql_prepared_operation(op->prepared) != GQL_SUBSCRIPTION) {
-        bool request_error = false;
-        cJSON *response = gql_execute(op->prepared, &args, &request_error);
-        pthread_mutex_lock(&cc->mu);
-        bool cancelled = op->cancelled;
-        pthread_mutex_unlock(&cc->mu);
-        if (!response) {
-            ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
-        } else if (cancelled) {
-            cJSON_Delete(response); /* the client completed it first: nothing more to say */
-        } else if (request_error) {
-            send_payload(cc, "error", op->id,
-                         cJSON_DetachItemFromObjectCaseSensitive(response, "errors"));
-            cJSON_Delete(response);
+    bool done = true; /* a single result, or an error: the op ends here */
+    enum gql_operation_type type = GQL_QUERY;
+    cJSON *response = NULL;
+    if (graphql_service_operation(g->svc, &r, &type) == GQL_OK && type == GQL_SUBSCRIPTION) {
+        enum graphql_status st =
+            graphql_service_subscribe(g->svc, &r, on_event, op, &op->sub, &response);
+        if (st == GRAPHQL_STATUS_OK && op->sub) {
+            done = false;
+        } else if (response) {
+            send_request_error(cc, op->id, response);
         } else {
-            send_payload(cc, "next", op->id, response);
-            send_json(cc, msg_new("complete", op->id));
+            ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
         }
         goto out;
     }
-    /* A subscription: its source stream is the service's turns, filtered by its arguments. */
-    const char *field = NULL;
-    cJSON *field_args = NULL;
-    rc = gql_subscription_source(op->prepared, &args, &field, &field_args, &errs);
-    if (rc == GQL_OK) {
-        char why[256] = "";
-        op->listener =
-            gql_service_turn_listener_add(g->svc, field, field_args, on_turn, op, why, sizeof why);
-        if (!op->listener) {
-            gql_errors_add(&errs, NULL, NULL, 0, "%s",
-                           why[0] ? why : "The subscription could not be started.");
-            rc = GQL_EINVALID;
-        }
+    /* A query or mutation (or a document that does not prepare: the errors say why). */
+    enum graphql_status st = GRAPHQL_STATUS_OK;
+    response = graphql_service_execute(g->svc, &r, 0, &st);
+    pthread_mutex_lock(&cc->mu);
+    bool cancelled = op->cancelled;
+    pthread_mutex_unlock(&cc->mu);
+    if (!response) {
+        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+    } else if (cancelled) {
+        cJSON_Delete(response); /* the client completed it first: nothing more to say */
+    } else if (st != GRAPHQL_STATUS_OK) {
+        send_request_error(cc, op->id, response);
+    } else {
+        send_payload(cc, "next", op->id, response);
+        send_json(cc, msg_new("complete", op->id));
     }
-    cJSON_Delete(field_args);
-    if (rc != GQL_OK) {
-        send_errors(cc, op->id, &errs);
-        goto out;
-    }
-    done = false;
 out:
-    gql_service_context_release(&ctx);
-    gql_errors_release(&errs);
     cJSON_Delete(op->payload);
     op->payload = NULL;
     /* Hand the op back to its connection, or free it when it is over or was cancelled. */
@@ -407,13 +377,13 @@ out:
     op->running = false;
     pthread_mutex_unlock(&cc->mu);
     if (drop)
-        op_stop(g, op); /* a listener added meanwhile is removed here */
+        op_stop(op); /* a subscription started meanwhile is ended here */
     conn_unref(cc);
 }
 
 static void *worker_main(void *arg)
 {
-    struct gql_ws *g = arg;
+    struct graphql_ws *g = arg;
     pthread_mutex_lock(&g->mu);
     for (;;) {
         while (!g->jobs_head && !g->stopping)
@@ -440,7 +410,7 @@ static int on_open(void *ud, const char *path, const char *origin, const char *h
 {
     (void)origin; /* the token, not the page, is what protects private data: any page may ask */
     (void)host;
-    struct gql_ws *g = ud;
+    struct graphql_ws *g = ud;
     if (strcmp(path, GWS_PATH) != 0) {
         snprintf(why, whylen, "GraphQL over WebSocket is at " GWS_PATH ".");
         return 404;
@@ -460,7 +430,7 @@ static int on_open(void *ud, const char *path, const char *origin, const char *h
 static void on_established(struct ws_conn *c, void *conn_ud)
 {
     struct gws_conn *cc = conn_ud;
-    struct gql_ws *g = cc->g;
+    struct graphql_ws *g = cc->g;
     ws_conn_ref(c);
     cc->c = c;
     pthread_mutex_lock(&g->mu);
@@ -494,7 +464,7 @@ static const char *init_token(const cJSON *payload)
 
 static void on_init(struct gws_conn *cc, const cJSON *msg)
 {
-    struct gql_ws *g = cc->g;
+    struct graphql_ws *g = cc->g;
     const cJSON *payload = cJSON_GetObjectItemCaseSensitive(msg, "payload");
     if (payload && !cJSON_IsNull(payload) && !cJSON_IsObject(payload)) {
         ws_conn_close(cc->c, GWS_BAD_REQUEST, "connection_init payload must be an object");
@@ -511,22 +481,31 @@ static void on_init(struct gws_conn *cc, const cJSON *msg)
         ws_conn_close(cc->c, GWS_TOO_MANY_INITS, "Too many initialisation requests");
         return;
     }
-    bool admin = false;
-    if (gql_service_check_token(g->svc, init_token(cJSON_IsObject(payload) ? payload : NULL),
-                                &admin) != 0) {
+    const char *token = init_token(cJSON_IsObject(payload) ? payload : NULL);
+    char *authorization = NULL;
+    if (token) {
+        size_t n = strlen(token) + sizeof "Bearer ";
+        if (!(authorization = malloc(n))) {
+            ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+            return;
+        }
+        snprintf(authorization, n, "Bearer %s", token);
+    }
+    if (graphql_service_check_authorization(g->svc, authorization) != 0) {
+        free(authorization);
         ws_conn_close(cc->c, GWS_FORBIDDEN, "Forbidden");
         return;
     }
     pthread_mutex_lock(&cc->mu);
     cc->acked = true;
-    cc->admin = admin;
+    cc->authorization = authorization;
     pthread_mutex_unlock(&cc->mu);
     send_json(cc, msg_new("connection_ack", NULL));
 }
 
 static void on_subscribe(struct gws_conn *cc, cJSON *msg, const char *id)
 {
-    struct gql_ws *g = cc->g;
+    struct graphql_ws *g = cc->g;
     cJSON *payload = cJSON_GetObjectItemCaseSensitive(msg, "payload");
     if (!cJSON_IsObject(payload) || !payload_well_formed(payload)) {
         ws_conn_close(cc->c, GWS_BAD_REQUEST,
@@ -605,7 +584,7 @@ static void on_complete(struct gws_conn *cc, const char *id)
     struct gws_op **prev = NULL;
     struct gws_op *op = op_find(cc, id, &prev) ? op_unlink(cc, prev) : NULL;
     pthread_mutex_unlock(&cc->mu);
-    op_stop(cc->g, op); /* none: an unknown or finished id is not an error */
+    op_stop(op); /* none: an unknown or finished id is not an error */
 }
 
 static void on_message(struct ws_conn *c, void *conn_ud, const char *data, size_t len)
@@ -658,7 +637,7 @@ static void on_oversize(struct ws_conn *c, void *conn_ud)
 static void on_closed(void *conn_ud)
 {
     struct gws_conn *cc = conn_ud;
-    struct gql_ws *g = cc->g;
+    struct graphql_ws *g = cc->g;
     pthread_mutex_lock(&g->mu);
     wait_unlink(g, cc);
     pthread_mutex_unlock(&g->mu);
@@ -676,7 +655,7 @@ static void on_closed(void *conn_ud)
     while (stop) {
         struct gws_op *op = stop;
         stop = op->next;
-        op_stop(g, op);
+        op_stop(op);
     }
     conn_unref(cc);
 }
@@ -692,10 +671,10 @@ static const struct ws_route_ops gws_ops = {
 
 /* ---- lifecycle ---- */
 
-struct gql_ws *gql_ws_new(struct gql_service *svc, struct ws_server *ws,
-                          const struct gql_ws_options *opts, char *err, size_t errlen)
+struct graphql_ws *graphql_ws_new(struct graphql_service *svc, struct ws_server *ws,
+                                  const struct graphql_ws_options *opts, char *err, size_t errlen)
 {
-    struct gql_ws *g = calloc(1, sizeof *g);
+    struct graphql_ws *g = calloc(1, sizeof *g);
     if (!g) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -719,18 +698,18 @@ struct gql_ws *gql_ws_new(struct gql_service *svc, struct ws_server *ws,
     g->timer_started = pthread_create(&g->timer, NULL, timer_main, g) == 0;
     if (g->nworkers == 0 || !g->timer_started) {
         snprintf(err, errlen, "cannot start the GraphQL WebSocket threads");
-        gql_ws_free(g);
+        graphql_ws_free(g);
         return NULL;
     }
     if (ws_route_add(ws, GWS_PATH, g->opts.max_message, &gws_ops, g) != 0) {
         snprintf(err, errlen, "cannot add the GraphQL WebSocket route");
-        gql_ws_free(g);
+        graphql_ws_free(g);
         return NULL;
     }
     return g;
 }
 
-void gql_ws_free(struct gql_ws *g)
+void graphql_ws_free(struct graphql_ws *g)
 {
     if (!g)
         return;

@@ -1,39 +1,48 @@
-/* TEMPORARY: stands in for graphql/service.c until it lands (no token, no subscriptions). */
+/* TEMPORARY: stands in for graphql/service.c until it lands (no service: every request fails). */
 #include <stdio.h>
 #include <string.h>
-#include "graphql/ws.h"
 
-void gql_service_context_init(struct gql_service *svc, struct gql_service_context *ctx, bool admin)
-{
-    ctx->svc = svc;
-    ctx->admin = admin;
-}
-void gql_service_context_release(struct gql_service_context *ctx)
-{
-    (void)ctx;
-}
-int gql_service_authorize(struct gql_service *svc, const struct gql_prepared *p, bool admin,
-                          struct gql_errors *errs)
-{
-    (void)svc, (void)p, (void)admin, (void)errs;
-    return 0;
-}
-int gql_service_check_token(struct gql_service *svc, const char *token, bool *admin)
+#include "graphql/service.h"
+
+int graphql_service_check_authorization(struct graphql_service *svc, const char *authorization)
 {
     (void)svc;
-    *admin = false;
-    return token && strcmp(token, "secret") != 0 ? -1 : 0;
+    return authorization && strcmp(authorization, "Bearer secret") != 0 ? -1 : 0;
 }
-struct gql_service_turn_listener *
-gql_service_turn_listener_add(struct gql_service *svc, const char *field, const cJSON *args,
-                              void (*fn)(const cJSON *event, void *ud), void *ud, char *why,
-                              size_t whylen)
+
+int graphql_service_operation(struct graphql_service *svc, const struct graphql_request *r,
+                              enum gql_operation_type *type)
 {
-    (void)svc, (void)field, (void)args, (void)fn, (void)ud;
-    snprintf(why, whylen, "no subscriptions yet");
-    return NULL;
+    (void)svc, (void)r, (void)type;
+    return GQL_EOPERATION;
 }
-void gql_service_turn_listener_remove(struct gql_service *svc, struct gql_service_turn_listener *l)
+
+cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql_request *r,
+                               unsigned flags, enum graphql_status *status)
 {
-    (void)svc, (void)l;
+    (void)svc, (void)r, (void)flags;
+    *status = GRAPHQL_STATUS_INVALID;
+    cJSON *j = cJSON_CreateObject();
+    cJSON *errs = cJSON_AddArrayToObject(j, "errors");
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "message", "The service is not built yet.");
+    cJSON_AddItemToArray(errs, e);
+    return j;
+}
+
+enum graphql_status graphql_service_subscribe(struct graphql_service *svc,
+                                              const struct graphql_request *r, graphql_event_fn fn,
+                                              void *ud, struct graphql_subscription **out,
+                                              cJSON **errors)
+{
+    (void)fn, (void)ud;
+    *out = NULL;
+    enum graphql_status st;
+    *errors = graphql_service_execute(svc, r, 0, &st);
+    return st;
+}
+
+void graphql_subscription_free(struct graphql_subscription *sub)
+{
+    (void)sub;
 }

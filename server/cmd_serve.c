@@ -134,7 +134,7 @@ int cmd_serve(int argc, char **argv)
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     struct ws_server *ws = NULL;              /* WebSocket upgrades on the same port */
     struct webchat *chat = NULL;              /* bots/: the chat widget's channel */
-    struct gql_ws *gws = NULL;                /* graphql/: GraphQL over WebSocket */
+    struct graphql_ws *gws = NULL;            /* graphql/: GraphQL over WebSocket */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -180,7 +180,7 @@ int cmd_serve(int argc, char **argv)
     struct ws_server_options wo = {0};
     if (!(ws = ws_server_new(srv, &wo, err, sizeof err)) ||
         !(chat = webchat_new(&cfg, bots, srv, ws, err, sizeof err)) ||
-        !(gws = gql_ws_new(NULL, ws, &(struct gql_ws_options){0}, err, sizeof err))) {
+        !(gws = graphql_ws_new(NULL, ws, &(struct graphql_ws_options){0}, err, sizeof err))) {
         fprintf(stderr, "parley: %s\n", err);
         goto out;
     }
@@ -241,8 +241,8 @@ out:
     slack_channel_free(slack);
     ws_server_stop(ws);
     bot_engine_free(bots);
-    gql_ws_free(gws);   /* after ws_server_stop: its sockets are closed */
-    ws_server_free(ws); /* after the engine: its last turns drop their connections */
+    graphql_ws_free(gws); /* after ws_server_stop: its sockets are closed */
+    ws_server_free(ws);   /* after the engine: its last turns drop their connections */
     webchat_free(chat);
     lambda_registry_free(functions);
     http_server_free(srv);
