@@ -1,42 +1,45 @@
 /*
  * GraphQL over WebSocket: the `graphql-transport-ws` protocol (graphql-ws's
- * PROTOCOL.md) on `GET /graphql` upgrades, over server/ws.h.
+ * PROTOCOL.md) on `GET /graphql` upgrades, over server/ws.h, with every
+ * operation run by graphql/service.h as the HTTP endpoint runs it.
  *
  * A connection starts unacknowledged: the client has init_timeout_ms to send
  * connection_init (else 4408), whose payload may carry the admin token
  * ({"Authorization": "Bearer ..."} or {"token": "..."}; a wrong one is 4403,
- * the same rule as the HTTP endpoint's Authorization header); a second init
- * is 4429. After connection_ack, each subscribe runs one operation under the
+ * the HTTP endpoint's rule for its Authorization header); a second init is
+ * 4429. After connection_ack, each subscribe runs one operation under the
  * client's id: a query or mutation executes once (next, then complete), a
- * subscription becomes a turn listener (graphql/service.h) whose every event
- * is executed with gql_execute_event and sent as next. A request error
+ * subscription registers with graphql_service_subscribe and each of its
+ * events (a turn, executed by the service) is sent as next. A request error
  * (syntax, validation, limits, variables, no token for a private field) is
- * one error message with the errors array. A complete from the client stops
- * the operation; closing the socket stops them all. Anything else that is
- * not the protocol — not JSON, an unknown type, a subscribe without an id or
- * a query, an id already running (4409), a subscribe before the ack (4401) —
+ * one error message with the errors array. A complete from the client ends
+ * the operation; closing the socket ends them all. Anything that is not the
+ * protocol — not JSON, an unknown type, a subscribe without an id or a
+ * query, an id still running (4409), a subscribe before the ack (4401) —
  * closes the socket with a 44xx code, as the protocol says.
  *
  * Threads. server/ws.c calls us on its single service thread, which must
- * never wait: it parses messages and answers init/ping/complete itself, and
- * hands every subscribe to a small worker pool (a bounded queue) that
- * prepares and executes — a postText mutation can wait seconds for a code
- * hook. Subscription events are executed on the thread that reports the
- * turn (the bot engine's worker), in the order the turns happen, and queued
- * on the socket with ws_conn_send (which never blocks: a client that reads
- * nothing is closed by ws.c at 256 unread messages). One timer thread closes
- * the connections whose init did not come in time: the deadline is the same
- * for all, so the waiting connections form a FIFO.
+ * never wait. It parses messages, answers init/ping/complete, and starts
+ * subscriptions itself (the prepared document is cached by the service, and
+ * registering is quick), so a subscription listens before the client's next
+ * message is read. Queries and mutations go to a small worker pool through a
+ * bounded queue: a postText mutation can wait seconds for a code hook.
+ * Events arrive on the bot engine's worker that ran the turn, in turn order,
+ * and are queued on the socket with ws_conn_send, which never blocks (ws.c
+ * closes a client that leaves 256 messages unread, 1008). One timer thread
+ * closes the connections whose init is late: the timeout is the same for
+ * all, so the waiting connections form a FIFO.
  *
  * Memory. struct gws_conn (one per socket, ws.c's conn_ud) is
- * reference-counted: the socket holds one reference until closed(), each
- * operation in flight on a worker another. An operation (struct gws_op) is
- * on its connection's list from subscribe until it completes or is
- * completed; all its fields are under the connection's mutex. A worker owns
- * an operation while `running`: whoever unlinks a running operation
- * (complete, close) only marks it `cancelled`, and the worker frees it.
- * Turn listeners are removed outside the connection's mutex, since removing
- * one waits for its callback in flight, which takes that mutex.
+ * reference-counted: the socket holds one reference until closed(), and an
+ * operation's first step (starting it, or running it on a worker) another.
+ * An operation (struct gws_op) is on its connection's list from subscribe
+ * until it completes or is completed, at most max_operations of them; its
+ * fields are under the connection's mutex. While `running` (its first step)
+ * it belongs to that step: whoever unlinks it meanwhile (complete, close)
+ * only marks it `cancelled`, and the step frees it. Subscriptions are ended
+ * (graphql_subscription_free, which waits out an event in flight, whose
+ * callback takes the connection's mutex) outside that mutex.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -315,56 +318,33 @@ static void send_request_error(struct gws_conn *cc, const char *id, cJSON *respo
     send_payload(cc, "error", id, errors);
 }
 
-static void run_subscribe(struct graphql_ws *g, struct gws_op *op)
+/* The request a subscribe's payload makes (borrowing from op->payload and the connection). */
+static void request_of(const struct gws_op *op, struct graphql_request *r)
 {
-    struct gws_conn *cc = op->conn;
     const cJSON *query = cJSON_GetObjectItemCaseSensitive(op->payload, "query");
     const cJSON *vars = cJSON_GetObjectItemCaseSensitive(op->payload, "variables");
     const cJSON *ext = cJSON_GetObjectItemCaseSensitive(op->payload, "extensions");
-    struct graphql_request r = {
+    *r = (struct graphql_request){
         .query = query->valuestring,
         .query_len = strlen(query->valuestring),
         .operation_name = json_string(op->payload, "operationName"),
         .variables = cJSON_IsObject(vars) ? vars : NULL,
         .extensions = cJSON_IsObject(ext) ? ext : NULL,
-        .authorization = cc->authorization, /* set once, before the ack */
+        .authorization = op->conn->authorization, /* set once, before the ack */
         .channel = "graphql-ws",
     };
-    bool done = true; /* a single result, or an error: the op ends here */
-    enum gql_operation_type type = GQL_QUERY;
-    cJSON *response = NULL;
-    if (graphql_service_operation(g->svc, &r, &type) == GQL_OK && type == GQL_SUBSCRIPTION) {
-        enum graphql_status st =
-            graphql_service_subscribe(g->svc, &r, on_event, op, &op->sub, &response);
-        if (st == GRAPHQL_STATUS_OK && op->sub) {
-            done = false;
-        } else if (response) {
-            send_request_error(cc, op->id, response);
-        } else {
-            ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
-        }
-        goto out;
-    }
-    /* A query or mutation (or a document that does not prepare: the errors say why). */
-    enum graphql_status st = GRAPHQL_STATUS_OK;
-    response = graphql_service_execute(g->svc, &r, 0, &st);
-    pthread_mutex_lock(&cc->mu);
-    bool cancelled = op->cancelled;
-    pthread_mutex_unlock(&cc->mu);
-    if (!response) {
-        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
-    } else if (cancelled) {
-        cJSON_Delete(response); /* the client completed it first: nothing more to say */
-    } else if (st != GRAPHQL_STATUS_OK) {
-        send_request_error(cc, op->id, response);
-    } else {
-        send_payload(cc, "next", op->id, response);
-        send_json(cc, msg_new("complete", op->id));
-    }
-out:
+}
+
+/*
+ * The end of a subscribe's first step: hands the op back to its connection (a started
+ * subscription), or unlinks and frees it when it is over or was cancelled meanwhile.
+ * Drops the step's connection reference.
+ */
+static void op_settle(struct gws_op *op, bool done)
+{
+    struct gws_conn *cc = op->conn;
     cJSON_Delete(op->payload);
     op->payload = NULL;
-    /* Hand the op back to its connection, or free it when it is over or was cancelled. */
     pthread_mutex_lock(&cc->mu);
     bool drop = done || op->cancelled || cc->closed;
     if (!op->cancelled && done) {
@@ -379,6 +359,48 @@ out:
     if (drop)
         op_stop(op); /* a subscription started meanwhile is ended here */
     conn_unref(cc);
+}
+
+/* A subscription: registers for its events. Fast (the document is prepared already). */
+static void start_subscription(struct graphql_ws *g, struct gws_op *op,
+                               const struct graphql_request *r)
+{
+    struct gws_conn *cc = op->conn;
+    cJSON *response = NULL;
+    enum graphql_status st =
+        graphql_service_subscribe(g->svc, r, on_event, op, &op->sub, &response);
+    bool done = true;
+    if (st == GRAPHQL_STATUS_OK && op->sub)
+        done = false;
+    else if (response)
+        send_request_error(cc, op->id, response);
+    else
+        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+    op_settle(op, done);
+}
+
+/* A query or mutation (or a document that does not prepare: the errors say why), on a worker. */
+static void run_single(struct graphql_ws *g, struct gws_op *op)
+{
+    struct gws_conn *cc = op->conn;
+    struct graphql_request r;
+    request_of(op, &r);
+    enum graphql_status st = GRAPHQL_STATUS_OK;
+    cJSON *response = graphql_service_execute(g->svc, &r, 0, &st);
+    pthread_mutex_lock(&cc->mu);
+    bool cancelled = op->cancelled;
+    pthread_mutex_unlock(&cc->mu);
+    if (!response) {
+        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+    } else if (cancelled) {
+        cJSON_Delete(response); /* the client completed it first: nothing more to say */
+    } else if (st != GRAPHQL_STATUS_OK) {
+        send_request_error(cc, op->id, response);
+    } else {
+        send_payload(cc, "next", op->id, response);
+        send_json(cc, msg_new("complete", op->id));
+    }
+    op_settle(op, true);
 }
 
 static void *worker_main(void *arg)
@@ -396,7 +418,7 @@ static void *worker_main(void *arg)
             g->jobs_tail = NULL;
         g->njobs--;
         pthread_mutex_unlock(&g->mu);
-        run_subscribe(g, op);
+        run_single(g, op);
         pthread_mutex_lock(&g->mu);
     }
     pthread_mutex_unlock(&g->mu);
@@ -548,8 +570,21 @@ static void on_subscribe(struct gws_conn *cc, cJSON *msg, const char *id)
     op->next = cc->ops;
     cc->ops = op;
     cc->nops++;
-    cc->refs++; /* the worker's */
+    cc->refs++; /* the first step's, dropped by op_settle */
     pthread_mutex_unlock(&cc->mu);
+
+    /*
+     * A subscription starts here, before the next message is read, so that a client that
+     * subscribes and then acts (or asks anything on this socket and gets the answer) knows it
+     * listens already. Queries and mutations may wait (code hooks): they go to the workers.
+     */
+    struct graphql_request r;
+    request_of(op, &r);
+    enum gql_operation_type type = GQL_QUERY;
+    if (graphql_service_operation(g->svc, &r, &type) == GQL_OK && type == GQL_SUBSCRIPTION) {
+        start_subscription(g, op, &r);
+        return;
+    }
 
     pthread_mutex_lock(&g->mu);
     bool full = g->njobs >= GWS_MAX_JOBS || g->stopping;
@@ -571,7 +606,7 @@ static void on_subscribe(struct gws_conn *cc, cJSON *msg, const char *id)
             *prev = op->next;
             cc->nops--;
         }
-        cc->refs--; /* the socket's own reference keeps it above zero */
+        cc->refs--; /* the first step's; the socket's own keeps it above zero */
         pthread_mutex_unlock(&cc->mu);
         op_free(op);
         send_error_message(cc, id, "The server is busy; retry in a moment.");
