@@ -920,10 +920,10 @@ static void build_roots(struct gql_schema_builder *b, const struct gql_document 
         }
         apply_directives(b, dirs, ndirs, GQL_DL_SCHEMA, NULL);
     }
-    bool any = false;
-    for (int op = 0; op < 3; op++)
-        any = any || seen[op] != NULL;
-    if (schema_def == NULL && !any) {
+    /* graphql-js buildASTSchema: without a schema definition the types
+       named Query, Mutation, Subscription are the roots, even when an
+       "extend schema" named others */
+    if (schema_def == NULL) {
         static const char *const defaults[3] = {"Query", "Mutation", "Subscription"};
         for (int op = 0; op < 3; op++) {
             const struct gql_type *t = type_lookup(b->in, defaults[op]);

@@ -19,17 +19,17 @@ static const char full_sdl[] =
     "interface Node { id: ID! }\n"
     "interface Named implements Node { id: ID! name(upper: Boolean = false): String }\n"
     "type Dog implements Named & Node {\n"
-    "  id: ID!\n"
-    "  name(upper: Boolean = false, lang: String): String\n"
+    "  \"the id\" id: ID!\n"
+    "  name(upper: Boolean = false, \"a BCP 47 tag\" lang: String): String\n"
     "  bark: Int @deprecated\n"
     "  volume: Int @deprecated(reason: \"too loud\")\n"
     "  friends: [Dog!]!\n"
     "}\n"
     "type Cat implements Node & Named { id: ID! name(upper: Boolean = false): String }\n"
     "union Pet = Dog | Cat\n"
-    "enum Color { RED GREEN @deprecated BLUE @deprecated(reason: \"use RED\") }\n"
+    "enum Color { \"red!\" RED GREEN @deprecated BLUE @deprecated(reason: \"use RED\") }\n"
     "input Filter {\n"
-    "  color: Color = RED\n"
+    "  \"\"\"\n  Which color\n  \"\"\"\n  color: Color = RED\n"
     "  limit: Int! = 10\n"
     "  old: String @deprecated(reason: \"gone\")\n"
     "  nested: [Filter!]\n"
@@ -138,6 +138,10 @@ START_TEST(full_schema_structure)
     ck_assert_ptr_nonnull(name->args[0].default_value);
     ck_assert_int_eq(name->args[0].default_value->kind, GQL_VALUE_BOOLEAN);
     ck_assert_ptr_null(name->args[1].default_value);
+    ck_assert_ptr_null(name->args[0].description);
+    ck_assert_str_eq(name->args[1].description, "a BCP 47 tag");
+    ck_assert_str_eq(field_of(s, "Dog", "id")->description, "the id");
+    ck_assert_ptr_null(name->description);
     const struct gql_field *bark = field_of(s, "Dog", "bark");
     ck_assert(bark->deprecated);
     ck_assert_str_eq(bark->deprecation_reason, "No longer supported");
@@ -163,6 +167,8 @@ START_TEST(full_schema_structure)
     ck_assert_uint_eq(color->nenum_values, 4);
     ck_assert_str_eq(color->enum_values[0].name, "RED");
     ck_assert(!color->enum_values[0].deprecated);
+    ck_assert_str_eq(color->enum_values[0].description, "red!");
+    ck_assert_ptr_null(color->enum_values[1].description);
     ck_assert(color->enum_values[1].deprecated);
     ck_assert_str_eq(color->enum_values[1].deprecation_reason, "No longer supported");
     ck_assert_str_eq(color->enum_values[2].deprecation_reason, "use RED");
@@ -173,6 +179,7 @@ START_TEST(full_schema_structure)
     ck_assert_int_eq(filter->kind, GQL_KIND_INPUT_OBJECT);
     ck_assert_uint_eq(filter->ninput_fields, 5);
     ck_assert_str_eq(filter->input_fields[0].default_value->text, "RED");
+    ck_assert_str_eq(filter->input_fields[0].description, "Which color");
     ck_assert_int_eq(filter->input_fields[0].default_value->kind, GQL_VALUE_ENUM);
     ck_assert_str_eq(filter->input_fields[1].default_value->text, "10");
     ck_assert_str_eq(printed(filter->input_fields[1].type), "Int!");
@@ -293,6 +300,12 @@ START_TEST(default_roots)
     s = build("schema { query: Q } type Q { a: Int } type Mutation { b: Int }");
     ck_assert_str_eq(s->query->name, "Q");
     ck_assert_ptr_null(s->mutation);
+    gql_schema_free(s);
+
+    /* "extend schema" without a definition: the default names still count */
+    s = build("type Query { a: Int } type Sub { c: Int } extend schema { subscription: Sub }");
+    ck_assert_str_eq(s->query->name, "Query");
+    ck_assert_str_eq(s->subscription->name, "Sub");
     gql_schema_free(s);
 
     /* a user's "scalar String" is the standard one */
