@@ -156,6 +156,24 @@ cJSON *bot_conversation_turns(struct bot_engine *e, const char *id, int64_t befo
  * firstSeen, lastSeen}] (new), at most first. */
 cJSON *bot_missed_list(struct bot_engine *e, const char *bot, size_t first);
 
+/* ---- sessions (GetSession, PutSession, DeleteSession; serialized with the turns) ---- */
+
+/*
+ * The session as GetSession sees it: the PostText-shaped outcome with bot,
+ * alias, user, confirmationStatus and lastActivity (ISO 8601) (new; caller
+ * deletes); NULL with *err PARLEY_ENOTFOUND and msg when there is none (or no
+ * such bot or alias), another PARLEY_E* when the store fails.
+ */
+cJSON *bot_session_get(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       int *err, char *msg, size_t msglen);
+/* PutSession (V1): action is a dialogAction (or NULL), attrs replaces the attributes when not
+ * NULL. The PostText-shaped outcome (new), or NULL with *err and msg. */
+cJSON *bot_session_put(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       const cJSON *action, const cJSON *attrs, int *err, char *msg, size_t msglen);
+/* DeleteSession: the view of the session deleted (new), or NULL as bot_session_get. */
+cJSON *bot_session_remove(struct bot_engine *e, const char *bot, const char *alias,
+                          const char *user, int *err, char *msg, size_t msglen);
+
 /* ---- definitions ---- */
 
 /* The Lex V1 export JSON of a bot version ("$LATEST" or a number); caller frees. NULL if none. */

@@ -662,6 +662,123 @@ out:
     return out;
 }
 
+/* ---- sessions as GraphQL sees them: get, put, delete (serialized with the turns) ---- */
+
+static void iso_ms(int64_t ms, char out[32])
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* The view of a loaded session: the PostText-shaped outcome and who, when, confirmation. */
+static cJSON *session_view(struct bot_engine *e, const struct bot_def *def,
+                           const struct bot_session *s, const char *bot, const char *alias,
+                           const char *user)
+{
+    cJSON *o = bot_session_outcome(def, s);
+    if (!o)
+        return NULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "_v2");
+    cJSON_AddStringToObject(o, "bot", bot);
+    cJSON_AddStringToObject(o, "alias", alias);
+    cJSON_AddStringToObject(o, "user", user);
+    cJSON_AddStringToObject(o, "confirmationStatus", s->confirmation ? s->confirmation : "None");
+    struct store_item item;
+    if (store_get(e->st, "sessions", s->key, &item) == 0) {
+        char at[32];
+        iso_ms(item.updated_at_ms, at);
+        cJSON_AddStringToObject(o, "lastActivity", at);
+        store_item_release(&item);
+    }
+    return o;
+}
+
+enum session_op { SESSION_GET, SESSION_PUT, SESSION_DELETE };
+
+static cJSON *session_op(struct bot_engine *e, enum session_op op, const char *bot,
+                         const char *alias, const char *user, const cJSON *action,
+                         const cJSON *attrs, int *err, char *msg, size_t msglen)
+{
+    struct bot_def *def = bot_engine_resolve(e, bot, alias);
+    if (!def) {
+        *err = PARLEY_ENOTFOUND;
+        snprintf(msg, msglen, "%s",
+                 find_entry(e, bot) ? "The bot has no such alias." : "The bot does not exist.");
+        return NULL;
+    }
+    char *key = bot_session_key(bot, alias, user);
+    session_acquire(e, key);
+    struct bot_session s;
+    cJSON *out = NULL;
+    int rc = bot_session_load(e->st, key, time_now_ms(), def->idle_ttl_s, &s);
+    if (rc) {
+        *err = rc;
+        snprintf(msg, msglen, "The session store failed: %s.", parley_strerror(rc));
+        goto out;
+    }
+    if (op != SESSION_PUT && s.version == 0) {
+        *err = PARLEY_ENOTFOUND;
+        snprintf(msg, msglen, "No session exists for this user.");
+        goto out;
+    }
+    if (op == SESSION_PUT) {
+        if (attrs && cJSON_IsObject(attrs)) {
+            cJSON_Delete(s.attributes);
+            s.attributes = cJSON_Duplicate(attrs, true);
+        }
+        cJSON *o = bot_dialog_put(def, &s, action, NULL, false, err, msg, msglen);
+        if (!o)
+            goto out;
+        rc = bot_session_save(e->st, &s, def->idle_ttl_s, time_now_ms());
+        if (rc) {
+            cJSON_Delete(o);
+            *err = rc;
+            snprintf(msg, msglen, "The session store failed.");
+            goto out;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "_v2");
+        out = o;
+        goto out;
+    }
+    out = session_view(e, def, &s, bot, alias, user);
+    if (op == SESSION_DELETE && out) {
+        rc = bot_session_delete(e->st, key);
+        if (rc && rc != PARLEY_ENOTFOUND) {
+            cJSON_Delete(out);
+            out = NULL;
+            *err = rc;
+            snprintf(msg, msglen, "The session store failed.");
+        }
+    }
+out:
+    bot_session_release(&s);
+    session_release_key(e, key);
+    free(key);
+    bot_def_unref(def);
+    return out;
+}
+
+cJSON *bot_session_get(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       int *err, char *msg, size_t msglen)
+{
+    return session_op(e, SESSION_GET, bot, alias, user, NULL, NULL, err, msg, msglen);
+}
+
+cJSON *bot_session_put(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       const cJSON *action, const cJSON *attrs, int *err, char *msg, size_t msglen)
+{
+    return session_op(e, SESSION_PUT, bot, alias, user, action, attrs, err, msg, msglen);
+}
+
+cJSON *bot_session_remove(struct bot_engine *e, const char *bot, const char *alias,
+                          const char *user, int *err, char *msg, size_t msglen)
+{
+    return session_op(e, SESSION_DELETE, bot, alias, user, NULL, NULL, err, msg, msglen);
+}
+
 static void job_free(struct job *j)
 {
     free((char *)j->turn.bot);

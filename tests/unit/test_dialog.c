@@ -703,6 +703,49 @@ START_TEST(edits_retrain_at_once_and_survive_a_restart)
 }
 END_TEST
 
+START_TEST(sessions_get_put_delete)
+{
+    int err = 0;
+    char msg[256];
+    ck_assert_ptr_null(
+        bot_session_get(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+    cJSON_Delete(turn_now("s-user", "order a pizza", NULL));
+    cJSON *v = bot_session_get(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(json_string(v, "intentName"), "OrderPizza");
+    ck_assert_str_eq(json_string(v, "dialogState"), "ElicitSlot");
+    ck_assert_str_eq(json_string(v, "user"), "s-user");
+    ck_assert_str_eq(json_string(v, "confirmationStatus"), "None");
+    ck_assert_ptr_nonnull(json_string(v, "lastActivity"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(v, "_v2"));
+    cJSON_Delete(v);
+    cJSON *action = cJSON_Parse("{\"type\":\"ElicitSlot\",\"intentName\":\"OrderPizza\","
+                                "\"slots\":{\"Size\":\"large\"},\"slotToElicit\":\"Count\"}");
+    cJSON *attrs = cJSON_Parse("{\"name\":\"Ada\"}");
+    v = bot_session_put(engine, "PizzaBot", "$LATEST", "s-user", action, attrs, &err, msg,
+                        sizeof msg);
+    ck_assert_msg(v != NULL, "%s", msg);
+    ck_assert_str_eq(json_string(v, "slotToElicit"), "Count");
+    cJSON_Delete(v);
+    cJSON_Delete(action);
+    cJSON_Delete(attrs);
+    cJSON *o = turn_now("s-user", "2", NULL);
+    ck_assert_str_eq(json_string(o, "dialogState"), "ConfirmIntent");
+    cJSON_Delete(o);
+    v = bot_session_remove(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(v, "sessionAttributes"), "name"), "Ada");
+    cJSON_Delete(v);
+    ck_assert_ptr_null(
+        bot_session_remove(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+    ck_assert_ptr_null(
+        bot_session_get(engine, "NoBot", "$LATEST", "s-user", &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dialog");
@@ -725,6 +768,7 @@ int main(void)
     tcase_add_test(tc, turn_log_newest_first_with_missed_utterances);
     tcase_add_test(tc, turn_log_keeps_the_newest_turns);
     tcase_add_test(tc, edits_retrain_at_once_and_survive_a_restart);
+    tcase_add_test(tc, sessions_get_put_delete);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
