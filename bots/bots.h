@@ -144,8 +144,8 @@ cJSON *bot_conversation_get(struct bot_engine *e, const char *id);
  * (NULL: from the start): an array of records (new). *more tells whether
  * there are others after the last one.
  */
-cJSON *bot_conversation_list(struct bot_engine *e, const char *bot, const char *after,
-                             size_t first, bool *more);
+cJSON *bot_conversation_list(struct bot_engine *e, const char *bot, const char *after, size_t first,
+                             bool *more);
 /*
  * A conversation's turns, newest first, at most first, older than the turn
  * numbered before (0: from the newest): an array of Turn JSON (new).
@@ -155,6 +155,24 @@ cJSON *bot_conversation_turns(struct bot_engine *e, const char *id, int64_t befo
 /* A bot's missed utterances, most frequent first (then most recent): [{utterance, count,
  * firstSeen, lastSeen}] (new), at most first. */
 cJSON *bot_missed_list(struct bot_engine *e, const char *bot, size_t first);
+
+/* ---- sessions (GetSession, PutSession, DeleteSession; serialized with the turns) ---- */
+
+/*
+ * The session as GetSession sees it: the PostText-shaped outcome with bot,
+ * alias, user, confirmationStatus and lastActivity (ISO 8601) (new; caller
+ * deletes); NULL with *err PARLEY_ENOTFOUND and msg when there is none (or no
+ * such bot or alias), another PARLEY_E* when the store fails.
+ */
+cJSON *bot_session_get(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       int *err, char *msg, size_t msglen);
+/* PutSession (V1): action is a dialogAction (or NULL), attrs replaces the attributes when not
+ * NULL. The PostText-shaped outcome (new), or NULL with *err and msg. */
+cJSON *bot_session_put(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       const cJSON *action, const cJSON *attrs, int *err, char *msg, size_t msglen);
+/* DeleteSession: the view of the session deleted (new), or NULL as bot_session_get. */
+cJSON *bot_session_remove(struct bot_engine *e, const char *bot, const char *alias,
+                          const char *user, int *err, char *msg, size_t msglen);
 
 /* ---- definitions ---- */
 
@@ -166,6 +184,29 @@ char *bot_export(struct bot_engine *e, const char *bot, const char *version);
  * "FILE: JSON.PATH: what is wrong" (file names the document in the message).
  */
 int bot_definition_check(const cJSON *doc, const char *file, char *err, size_t errlen);
+
+/*
+ * Changes the $LATEST definition of bot (PutIntent, PutSlotType): edit gets
+ * a copy of its Lex V1 document to change (0, or a PARLEY_E* code with err
+ * filled). The result is checked and the model trained; only then is the
+ * bot file rewritten (atomically: a temporary file and rename) and the new
+ * definition swapped in for $LATEST and the aliases that serve $LATEST, as a
+ * reload would. Numbered versions never change. Returns 0, or PARLEY_ENOTFOUND
+ * (no such bot), PARLEY_EINVAL (the edit or the result is not valid), PARLEY_EIO
+ * (the file cannot be written) with err holding a sentence.
+ */
+typedef int (*bot_edit_fn)(cJSON *doc, void *ud, char *err, size_t errlen);
+int bot_latest_edit(struct bot_engine *e, const char *bot, bot_edit_fn edit, void *ud, char *err,
+                    size_t errlen);
+
+/*
+ * What GraphQL shows of a bot: {"resource": <the $LATEST Lex V1 resource>,
+ * "aliases": [{name, botVersion}], "versions": [{version, createdAt}]}
+ * (new; caller deletes), or NULL when there is no such bot. bot_names gives
+ * the names in config order (a new array of strings).
+ */
+cJSON *bot_describe(struct bot_engine *e, const char *bot);
+cJSON *bot_names(struct bot_engine *e);
 
 /* Publishes $LATEST of bot as the next version in the store; returns the number or < 0. */
 int bot_publish(struct bot_engine *e, const char *bot, char *err, size_t errlen);
