@@ -35,6 +35,15 @@ for (const [key, [from, name]] of Object.entries(files)) {
   }
   // The UMD bundle ends with a sourceMappingURL comment for a map we do not ship.
   if (name.endsWith('.js')) body = Buffer.from(body.toString('utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'));
+  // GraphiQL's stylesheet inlines its fonts as data: URLs, which the default CSP of a
+  // Parley site refuses (font-src 'self'): each becomes a fingerprinted file next to it.
+  if (name.endsWith('.css')) body = Buffer.from(body.toString('utf8').replace(
+    /url\((["']?)data:font\/(woff2?);base64,([A-Za-z0-9+/=]+)\1\)/g, (all, q, ext, b64) => {
+      const font = Buffer.from(b64, 'base64');
+      const file = `font.${createHash('sha256').update(font).digest('hex').slice(0, 8)}.${ext}`;
+      writeFileSync(path.join(out, 'assets', file), font);
+      return `url(${file})`;
+    }));
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 8);
   const dot = name.indexOf('.');
   const hashed = `assets/${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
