@@ -9,8 +9,9 @@
   var url = new URL(mount.getAttribute('data-endpoint') || '/graphql', window.location.href).href;
   var fetcher = GraphiQL.createFetcher({ url: url });
   var defaultQuery = [
-    '# Parley\'s GraphQL API: the Docs button (top left) lists every type.',
-    '# Ctrl-Enter runs the query.',
+    '# Parley\'s GraphQL API. Docs: the book icon, top left.',
+    '# Mutations and private data need the admin token: Headers,',
+    '#   {"Authorization": "Bearer <token>"}. Ctrl-Enter runs.',
     '{',
     '  __typename',
     '  bots {',
