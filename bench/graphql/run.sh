@@ -7,7 +7,9 @@
 # conversation to 100 turns (GraphQL postText and Lex V1 PostText, alternating),
 # exports Parley's data with one GraphQL query, and starts bench/graphql/server.mjs
 # (node:http + graphql-js, nothing else) on the same SDL (graphql/parley.graphql)
-# with that data in memory. Both must give the same answer to every row before
+# with that data in memory. Both keep parsed and validated documents in a cache
+# (Parley's graphql.cacheEntries; an LRU of 512 in server.mjs, NODE_CACHE=0 turns
+# it off) and neither caches results. Both must give the same answer to every row before
 # anything is timed (prepare.mjs compare). Then `wrk` POSTs each row's request
 # (post.lua) to each server, ROUNDS times alternating which goes first, and the
 # medians are printed side by side: requests/s, p99 latency, the ratio of
@@ -18,7 +20,7 @@
 #   introspection  graphql-js getIntrospectionQuery() (what GraphiQL sends)
 # Environment: DURATION (10s), CONNECTIONS (32), THREADS (wrk's, 2), ROUNDS (3),
 # PARLEY_THREADS (Parley's server.threads, 2), NODE_WORKERS (graphql-js processes
-# under node:cluster, default the same as PARLEY_THREADS), TURNS (100).
+# under node:cluster, default the same as PARLEY_THREADS), NODE_CACHE (1), TURNS (100).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,8 +66,7 @@ pport=$(free_port)
 cat > "$work/parley.json" <<JSON
 {
   "server": {"host": "127.0.0.1", "port": $pport, "threads": $pthreads, "accessLog": "off", "logLevel": "warn"},
-  "bots": [{"file": "$src/examples/bots/flowers.json", "aliases": {"prod": "\$LATEST"}}],
-  "graphql": {"adminToken": "\${PARLEY_ADMIN_TOKEN}"}
+  "bots": [{"file": "$src/examples/bots/flowers.json", "aliases": {"prod": "\$LATEST"}}]
 }
 JSON
 PARLEY_ADMIN_TOKEN=$token "$parley" serve --config "$work/parley.json" --data-dir "$work/data" 2>"$work/parley.log" &
@@ -76,7 +77,8 @@ node "$here/prepare.mjs" seed "http://127.0.0.1:$pport" "$token" "$work"
 # ---- graphql-js ----
 nport=$(free_port)
 node "$here/server.mjs" --schema "$src/graphql/parley.graphql" --data "$work/data.json" \
-    --port "$nport" --workers "$nworkers" >"$work/node.log" 2>&1 &
+    --port "$nport" --workers "$nworkers" $([ "${NODE_CACHE:-1}" = 0 ] && echo --no-cache) \
+    >"$work/node.log" 2>&1 &
 node_pid=$!
 wait_http "http://127.0.0.1:$nport/graphql"
 node "$here/prepare.mjs" compare "http://127.0.0.1:$pport" "http://127.0.0.1:$nport" "$token"
@@ -111,7 +113,7 @@ col() { awk -v n="$1" '{print $n}' | median; }
 
 echo
 echo "bench/graphql: wrk -t$wthreads -c$conns -d$duration, POST /graphql, median of $rounds;"
-echo "Parley server.threads=$pthreads; graphql-js $(node -p "require('$here/node_modules/graphql/package.json').version") on Node $(node --version), $nworkers process(es)"
+echo "Parley server.threads=$pthreads; graphql-js $(node -p "require('$here/node_modules/graphql/package.json').version") on Node $(node --version), $nworkers process(es), document cache ${NODE_CACHE:-1}"
 echo
 printf '%-13s | %12s %12s %7s | %10s %10s | %17s\n' row "parley req/s" "gql-js req/s" ratio \
     "parley p99" "gql-js p99" "CPU us/req p / js"

@@ -4,8 +4,11 @@
 //
 // A minimal GraphQL-over-HTTP server with nothing but node:http and `graphql`:
 // POST /graphql with a JSON body {query, variables, operationName} is parsed,
-// validated and executed on every request (Parley's /graphql does the same work;
-// neither side caches results), answering application/json. The schema is
+// validated and executed, answering application/json. Like Parley's
+// (graphql.cacheEntries, 512 by default), it keeps the parsed and validated
+// documents by query text (an LRU of 512, as Apollo Server and GraphQL Yoga do),
+// so a repeated query is only executed; --no-cache parses and validates every
+// time. Neither side caches results. The schema is
 // buildSchema() of the very SDL Parley compiles in, and the data is what Parley
 // answered to run.sh's export query (data.json), held as plain objects: every
 // resolver below returns an in-memory object or a slice of an array, so
@@ -25,6 +28,7 @@ const { values: opts } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     workers: { type: 'string', default: '1' },
+    'no-cache': { type: 'boolean', default: false },
   },
 });
 const workers = Math.max(1, Number(opts.workers));
@@ -104,6 +108,31 @@ function serve() {
     site: ({ name }) => sites.find((x) => x.name === name) ?? null,
   };
 
+  // Parsed + validated documents by query text, least recently used first (a Map keeps order).
+  const CACHE_MAX = opts['no-cache'] ? 0 : 512;
+  const cache = new Map();
+  function prepare(query) {
+    const hit = cache.get(query);
+    if (hit) {
+      cache.delete(query);
+      cache.set(query, hit);
+      return hit;
+    }
+    let document;
+    try {
+      document = parse(query);
+    } catch (e) {
+      return { errors: [e] };
+    }
+    const errors = validate(schema, document);
+    const entry = errors.length ? { errors } : { document };
+    if (CACHE_MAX && !errors.length) {
+      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value);
+      cache.set(query, entry);
+    }
+    return entry;
+  }
+
   const server = http.createServer((req, res) => {
     const url = req.url.split('?')[0];
     if (url !== '/graphql' || req.method !== 'POST') {
@@ -117,14 +146,8 @@ function serve() {
       let status = 200, result;
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        let document;
-        try {
-          document = parse(body.query);
-        } catch (e) {
-          throw Object.assign(e, { requestError: true });
-        }
-        const errors = validate(schema, document);
-        if (errors.length) {
+        const { document, errors } = prepare(String(body.query));
+        if (errors) {
           status = 400;
           result = { errors };
         } else {

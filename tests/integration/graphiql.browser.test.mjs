@@ -34,7 +34,6 @@ test('GraphiQL from Parley in Chromium: the schema in the Docs explorer, a query
   const s = await startParley({
     config: {
       bots: [flowers],
-      graphql: { adminToken: '${PARLEY_ADMIN_TOKEN}' },
       sites: [{ name: 'graphiql', root: site, pathPrefix: '/graphiql' }],
     },
     env: { PARLEY_ADMIN_TOKEN: TOKEN },

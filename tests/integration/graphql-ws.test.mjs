@@ -17,7 +17,7 @@ const flowers = { file: path.join(SOURCE_DIR, 'examples/bots/flowers.json'), ali
 
 let s, wsUrl;
 before(async () => {
-  s = await startParley({ config: { bots: [flowers], graphql: { adminToken: '${PARLEY_ADMIN_TOKEN}' } },
+  s = await startParley({ config: { bots: [flowers] },
                           env: { PARLEY_ADMIN_TOKEN: TOKEN } });
   wsUrl = `${s.url.replace('http', 'ws')}/graphql`;
 });
