@@ -116,6 +116,15 @@ cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql
 int graphql_service_operation(struct graphql_service *svc, const struct graphql_request *r,
                               enum gql_operation_type *type);
 
+/*
+ * Checks credentials as the HTTP endpoint does, for transports that take
+ * them once per connection (graphql/ws.c's connection_init): 0 when
+ * authorization (an Authorization header's value, "Bearer TOKEN") is NULL or
+ * carries the admin token, or when no token is configured; -1 when a token
+ * is required and this one is wrong (the WebSocket closes with 4403).
+ */
+int graphql_service_check_authorization(struct graphql_service *svc, const char *authorization);
+
 /* ---- subscriptions ---- */
 
 /*
@@ -140,9 +149,9 @@ struct graphql_subscription;
  * (run it with graphql_service_execute instead; *errors is then NULL).
  */
 enum graphql_status graphql_service_subscribe(struct graphql_service *svc,
-                                              const struct graphql_request *r,
-                                              graphql_event_fn fn, void *ud,
-                                              struct graphql_subscription **out, cJSON **errors);
+                                              const struct graphql_request *r, graphql_event_fn fn,
+                                              void *ud, struct graphql_subscription **out,
+                                              cJSON **errors);
 /*
  * Ends a subscription: when it returns, fn is not running and will not be
  * called again. Not from within fn. NULL is fine.

@@ -16,6 +16,7 @@
 #include "bots/webchat.h"
 #include "bots/slack.h"
 #include "common/common.h"
+#include "graphql/service.h"
 #include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
@@ -133,6 +134,7 @@ int cmd_serve(int argc, char **argv)
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     struct ws_server *ws = NULL;              /* WebSocket upgrades on the same port */
     struct webchat *chat = NULL;              /* bots/: the chat widget's channel */
+    struct graphql_service *gql = NULL;       /* graphql/: /graphql over all of the above */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -188,6 +190,13 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "parley: %s\n", err);
         goto out;
     }
+    /* graphql/: Parley's data at /graphql, over the engine, the functions and the sites */
+    struct graphql_service_deps gd = {
+        .store = st, .bots = bots, .functions = functions, .sites = sites, .spa = spa};
+    if (graphql_service_new(&cfg, &gd, srv, &gql, err, sizeof err) != 0) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -227,6 +236,7 @@ int cmd_serve(int argc, char **argv)
        they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
     ws_server_stop(ws);        /* closes the chat sockets; turns in flight still hold theirs */
+    graphql_service_stop(gql); /* its mutations run turns on the engine: before it */
     slack_channel_free(slack); /* its turns run on the engine: before it */
     slack = NULL;
     bot_engine_free(bots);
@@ -237,12 +247,14 @@ int cmd_serve(int argc, char **argv)
 out:
     slack_channel_free(slack);
     ws_server_stop(ws);
+    graphql_service_stop(gql); /* its listeners are the engine's: before it */
     bot_engine_free(bots);
     ws_server_free(ws); /* after the engine: its last turns drop their connections */
     webchat_free(chat);
     lambda_registry_free(functions);
     http_server_free(srv);
-    spa_host_free(spa); /* after the server: no request holds a release any more */
+    graphql_service_free(gql); /* after the server: no request holds it any more */
+    spa_host_free(spa);        /* after the server: no request holds a release any more */
     spa_sites_free(sites);
     store_close(st);
     config_release(&cfg);
