@@ -307,12 +307,21 @@ static bool value_equal(const struct gql_value *a, const struct gql_value *b, un
                 return false;
         return true;
     case GQL_VALUE_OBJECT:
+        /* graphql-js compares print(sortValueNode(v)): fields in name order, a repeated name's
+           values in document order */
         if (a->nfields != b->nfields)
             return false;
-        for (size_t i = 0; i < a->nfields; i++)
-            if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
-                !value_equal(&a->fields[i].value, &b->fields[i].value, depth + 1))
+        for (size_t i = 0; i < a->nfields; i++) {
+            size_t nth = 0, j;
+            for (size_t k = 0; k < i; k++)
+                nth += strcmp(a->fields[k].name, a->fields[i].name) == 0;
+            for (j = 0; j < b->nfields; j++)
+                if (strcmp(b->fields[j].name, a->fields[i].name) == 0 && nth-- == 0)
+                    break;
+            if (j == b->nfields ||
+                !value_equal(&a->fields[i].value, &b->fields[j].value, depth + 1))
                 return false;
+        }
         return true;
     default:
         return strcmp(a->text, b->text) == 0;
