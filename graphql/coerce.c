@@ -1070,10 +1070,24 @@ done:
     return GQL_OK;
 }
 
+/* Deeper than this, a literal (or a chain of defaults) is refused rather than followed. */
+#define MAX_LITERAL_DEPTH 64
+
+static int from_literal(const struct gql_value *lit, const struct gql_type *type,
+                        const cJSON *variables, cJSON **out, int depth);
+
 int gql_value_from_literal(const struct gql_value *lit, const struct gql_type *type,
                            const cJSON *variables, cJSON **out)
 {
+    return from_literal(lit, type, variables, out, 0);
+}
+
+static int from_literal(const struct gql_value *lit, const struct gql_type *type,
+                        const cJSON *variables, cJSON **out, int depth)
+{
     *out = NULL;
+    if (depth > MAX_LITERAL_DEPTH)
+        return GQL_EINVALID;
     if (lit->kind == GQL_VALUE_VARIABLE) {
         const cJSON *v = variables ? cJSON_GetObjectItemCaseSensitive(variables, lit->text) : NULL;
         if (v == NULL)
@@ -1086,7 +1100,7 @@ int gql_value_from_literal(const struct gql_value *lit, const struct gql_type *t
     if (type->kind == GQL_KIND_NON_NULL) {
         if (lit->kind == GQL_VALUE_NULL)
             return GQL_EINVALID;
-        return gql_value_from_literal(lit, type->of_type, variables, out);
+        return from_literal(lit, type->of_type, variables, out, depth + 1);
     }
     if (lit->kind == GQL_VALUE_NULL) {
         *out = cJSON_CreateNull();
@@ -1098,7 +1112,7 @@ int gql_value_from_literal(const struct gql_value *lit, const struct gql_type *t
         const struct gql_type *item_type = type->of_type;
         if (lit->kind != GQL_VALUE_LIST) {
             cJSON *item = NULL;
-            rc = gql_value_from_literal(lit, item_type, variables, &item);
+            rc = from_literal(lit, item_type, variables, &item, depth + 1);
             if (rc < 0)
                 return rc;
             r = cJSON_CreateArray();
@@ -1127,7 +1141,7 @@ int gql_value_from_literal(const struct gql_value *lit, const struct gql_type *t
                     goto out;
                 }
             } else {
-                rc = gql_value_from_literal(&lit->items[i], item_type, variables, &item);
+                rc = from_literal(&lit->items[i], item_type, variables, &item, depth + 1);
                 if (rc < 0)
                     goto out;
             }
@@ -1154,7 +1168,7 @@ int gql_value_from_literal(const struct gql_value *lit, const struct gql_type *t
             cJSON *v = NULL;
             if (fl == NULL || variable_missing(fl, variables)) {
                 if (f->default_value != NULL) {
-                    rc = gql_value_from_literal(f->default_value, f->type, NULL, &v);
+                    rc = from_literal(f->default_value, f->type, NULL, &v, depth + 1);
                     if (rc < 0)
                         goto out;
                 } else if (f->type->kind == GQL_KIND_NON_NULL) {
@@ -1164,7 +1178,7 @@ int gql_value_from_literal(const struct gql_value *lit, const struct gql_type *t
                     continue;
                 }
             } else {
-                rc = gql_value_from_literal(fl, f->type, variables, &v);
+                rc = from_literal(fl, f->type, variables, &v, depth + 1);
                 if (rc < 0)
                     goto out;
             }

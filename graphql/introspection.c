@@ -114,6 +114,12 @@ static const char *const location_names[] = {
     "INPUT_FIELD_DEFINITION",
 };
 
+static bool is_specified_directive(const char *name)
+{
+    return strcmp(name, "include") == 0 || strcmp(name, "skip") == 0 ||
+           strcmp(name, "deprecated") == 0 || strcmp(name, "specifiedBy") == 0;
+}
+
 static bool include_deprecated(const cJSON *args)
 {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "includeDeprecated"));
@@ -263,8 +269,18 @@ int gql_intro_resolve(const struct gql_schema *schema, enum gql_intro_field whic
         struct gql_xvalue *items = list_alloc(arena, schema->ndirectives, out);
         if (items == NULL)
             return GQL_ENOMEM;
-        for (size_t i = 0; i < schema->ndirectives; i++)
-            items[i] =
+        /* graphql-js's order: the schema's own directives, then the specified ones (which
+           struct gql_schema holds first) */
+        size_t nspec = 0;
+        while (nspec < schema->ndirectives && nspec < 4 &&
+               is_specified_directive(schema->directives[nspec].name))
+            nspec++;
+        size_t k = 0;
+        for (size_t i = nspec; i < schema->ndirectives; i++)
+            items[k++] =
+                (struct gql_xvalue){.kind = GQL_V_DIRECTIVE, .u.ptr = &schema->directives[i]};
+        for (size_t i = 0; i < nspec; i++)
+            items[k++] =
                 (struct gql_xvalue){.kind = GQL_V_DIRECTIVE, .u.ptr = &schema->directives[i]};
         out->u.list.n = schema->ndirectives;
         return GQL_OK;

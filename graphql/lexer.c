@@ -310,21 +310,22 @@ static char *utf8_encode(char *o, uint32_t cp)
     return o;
 }
 
-/* The text of a bad escape for a message: at most n bytes from p, stopping at the source's end. */
+/*
+ * A bad escape: the message quotes the n UTF-16 code units from p that
+ * graphql-js quotes (its slice), whole characters only, and stops at the
+ * source's end or at bytes that are not UTF-8 (the message stays UTF-8).
+ */
 static int escape_error(struct gql_lexer *lx, const char *p, size_t n, const char *what)
 {
-    size_t avail = (size_t)(lx->end - p);
-    if (n > avail)
-        n = avail;
-    /* never cut a UTF-8 sequence in the middle: the message must stay UTF-8 */
-    size_t keep = 0;
-    while (keep < n) {
+    size_t keep = 0, units = 0;
+    while (units < n && p + keep < lx->end) {
         int len;
-        if (utf8_decode((const unsigned char *)p + keep, (const unsigned char *)lx->end, &len) < 0)
-            break;
-        if (keep + (size_t)len > n && keep > 0)
+        int32_t cp =
+            utf8_decode((const unsigned char *)p + keep, (const unsigned char *)lx->end, &len);
+        if (cp < 0)
             break;
         keep += (size_t)len;
+        units += cp >= 0x10000 ? 2 : 1;
     }
     return gql_lexer_error(lx, GQL_ESYNTAX, p, "Invalid %s escape sequence: \"%.*s\".", what,
                            (int)keep, p);

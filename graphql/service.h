@@ -149,9 +149,9 @@ struct graphql_subscription;
  * (run it with graphql_service_execute instead; *errors is then NULL).
  */
 enum graphql_status graphql_service_subscribe(struct graphql_service *svc,
-                                              const struct graphql_request *r,
-                                              graphql_event_fn fn, void *ud,
-                                              struct graphql_subscription **out, cJSON **errors);
+                                              const struct graphql_request *r, graphql_event_fn fn,
+                                              void *ud, struct graphql_subscription **out,
+                                              cJSON **errors);
 /*
  * Ends a subscription: when it returns, fn is not running and will not be
  * called again. Not from within fn. NULL is fine.

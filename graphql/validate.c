@@ -1029,8 +1029,10 @@ static void variable_names(struct gql_vctx *c, const struct gql_definition *op)
             return;
         n = 0;
         for (size_t j = i; j < op->nvariables; j++)
-            if (first[j] == i)
-                locs[n++] = op->variables[j].loc;
+            if (first[j] == i) {
+                locs[n] = op->variables[j].loc; /* graphql-js points at the name after '$' */
+                locs[n++].column++;
+            }
         gql_v_error(c, "UniqueVariableNamesRule", locs, n,
                     "There can be only one variable named \"$%s\".", names[i]);
     }

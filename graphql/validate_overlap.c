@@ -10,18 +10,22 @@
  * fragment spread a thousand times is compared once per partner.
  *
  * Two guards graphql-js lacks, for a validator that faces the internet:
- * within one response name, identical leaf fields (same parent, name and
- * arguments, no sub-selection) form one class and are compared once, so
- * "{ a a a ... }" is linear; and a budget on field comparisons (far above
- * any real document) turns a pathological one into a single error instead
- * of minutes of CPU. Recursion (sub-selections, nested fragment pairs) is
+ * the fields of one response name are split into classes of structurally
+ * identical fields (same parent, name, arguments and sub-selections) and
+ * only representatives are compared until two classes conflict, so
+ * "{ a a a ... }" or a thousand copies of "dog { name }" cost a linear
+ * pass; and a budget on field comparisons (2 million, about half a second,
+ * far above any real document) turns a pathological document into one
+ * error instead of minutes of CPU. Recursion (sub-selections, nested
+ * fragment pairs) is
  * capped by GQL_V_MAX_DEPTH.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "graphql/validate_internal.h"
 
-#define OVERLAP_BUDGET 4000000u /* findConflict calls per document */
+#define OVERLAP_BUDGET 2000000u /* findConflict calls per document */
 #define MAX_CONFLICTS (GQL_V_MAX_ERRORS + 1)
 
 struct ofield {
@@ -34,6 +38,11 @@ struct ogroup {
     const char *name;
     struct ofield *fields;
     size_t n;
+    /* classes of identical fields (see group_classes): members of class k are
+       members[start[k] .. start[k + 1]), classes in the order of their first field */
+    bool classed;
+    uint32_t nclasses;
+    uint32_t *start, *members;
 };
 
 struct ofmap {
@@ -307,12 +316,21 @@ static bool value_equal(const struct gql_value *a, const struct gql_value *b, un
                 return false;
         return true;
     case GQL_VALUE_OBJECT:
+        /* graphql-js compares print(sortValueNode(v)): fields in name order, a repeated name's
+           values in document order */
         if (a->nfields != b->nfields)
             return false;
-        for (size_t i = 0; i < a->nfields; i++)
-            if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
-                !value_equal(&a->fields[i].value, &b->fields[i].value, depth + 1))
+        for (size_t i = 0; i < a->nfields; i++) {
+            size_t nth = 0, j;
+            for (size_t k = 0; k < i; k++)
+                nth += strcmp(a->fields[k].name, a->fields[i].name) == 0;
+            for (j = 0; j < b->nfields; j++)
+                if (strcmp(b->fields[j].name, a->fields[i].name) == 0 && nth-- == 0)
+                    break;
+            if (j == b->nfields ||
+                !value_equal(&a->fields[i].value, &b->fields[j].value, depth + 1))
                 return false;
+        }
         return true;
     default:
         return strcmp(a->text, b->text) == 0;
@@ -462,69 +480,236 @@ static bool find_conflict(struct gql_vctx *c, bool parents_exclusive, const char
     return true;
 }
 
+/* ---- classes of identical fields ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t value_hash(const struct gql_value *v, unsigned depth)
+{
+    uint64_t h = mix(v->kind, v->boolean);
+    if (depth > GQL_V_MAX_DEPTH)
+        return h;
+    if (v->kind == GQL_VALUE_LIST) {
+        for (size_t i = 0; i < v->nitems; i++)
+            h = mix(h, value_hash(&v->items[i], depth + 1));
+    } else if (v->kind == GQL_VALUE_OBJECT) {
+        for (size_t i = 0; i < v->nfields; i++)
+            h = mix(h, gql_v_hash(v->fields[i].name) ^ value_hash(&v->fields[i].value, depth + 1));
+    } else if (v->text != NULL) {
+        h = mix(h, gql_v_hash(v->text));
+    }
+    return h;
+}
+
+static uint64_t set_hash(const struct gql_selection_set *set, unsigned depth)
+{
+    uint64_t h = 0x51;
+    if (set == NULL || depth > GQL_V_MAX_DEPTH)
+        return h;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct gql_selection *s = &set->items[i];
+        h = mix(h, s->kind);
+        if (s->name)
+            h = mix(h, gql_v_hash(s->name));
+        if (s->alias)
+            h = mix(h, gql_v_hash(s->alias));
+        if (s->type_condition)
+            h = mix(h, gql_v_hash(s->type_condition));
+        for (size_t k = 0; k < s->nargs; k++)
+            h = mix(h, gql_v_hash(s->args[k].name) ^ value_hash(&s->args[k].value, 0));
+        if (s->selection_set)
+            h = mix(h, set_hash(s->selection_set, depth + 1));
+    }
+    return h;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool ordered_args(const struct gql_selection *a, const struct gql_selection *b)
+{
+    if (a->nargs != b->nargs)
+        return false;
+    for (size_t i = 0; i < a->nargs; i++)
+        if (strcmp(a->args[i].name, b->args[i].name) != 0 ||
+            !value_equal(&a->args[i].value, &b->args[i].value, 0))
+            return false;
+    return true;
+}
+
+/* The same selections, as far as this rule can tell (directives play no part in it). */
+static bool set_same(const struct gql_selection_set *a, const struct gql_selection_set *b,
+                     unsigned depth)
+{
+    if (a == b)
+        return true;
+    if (a == NULL || b == NULL || a->n != b->n || depth > GQL_V_MAX_DEPTH)
+        return false;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct gql_selection *x = &a->items[i], *y = &b->items[i];
+        if (x->kind != y->kind || !str_same(x->name, y->name) || !str_same(x->alias, y->alias) ||
+            !str_same(x->type_condition, y->type_condition) || !ordered_args(x, y) ||
+            !set_same(x->selection_set, y->selection_set, depth + 1))
+            return false;
+    }
+    return true;
+}
+
+static bool field_same(const struct ofield *a, const struct ofield *b)
+{
+    return a->parent == b->parent && a->def == b->def &&
+           strcmp(a->node->name, b->node->name) == 0 && ordered_args(a->node, b->node) &&
+           set_same(a->node->selection_set, b->node->selection_set, 0);
+}
+
+struct hashed {
+    uint64_t hash;
+    uint32_t index;
+};
+
+static int hashed_cmp(const void *pa, const void *pb)
+{
+    const struct hashed *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/*
+ * Splits a group into classes of identical fields. Two identical fields
+ * compare the same against any third one, and against each other they only
+ * conflict when one of them conflicts with itself; so comparing one pair of
+ * representatives stands for every pair of members (see compare_groups).
+ */
+static bool group_classes(struct gql_vctx *c, struct ogroup *g)
+{
+    if (g->classed)
+        return true;
+    uint32_t *cls = gql_v_alloc(c, g->n * sizeof *cls);
+    uint32_t *first = gql_v_alloc(c, g->n * sizeof *first); /* class -> first member */
+    struct hashed *h = gql_v_alloc(c, g->n * sizeof *h);
+    g->start = gql_v_alloc(c, (g->n + 1) * sizeof *g->start);
+    g->members = gql_v_alloc(c, g->n * sizeof *g->members);
+    if (cls == NULL || first == NULL || h == NULL || g->start == NULL || g->members == NULL)
+        return false;
+    for (size_t i = 0; i < g->n; i++) {
+        h[i].hash = mix(mix(gql_v_hash(g->fields[i].node->name), (uintptr_t)g->fields[i].parent),
+                        set_hash(g->fields[i].node->selection_set, 0));
+        h[i].index = (uint32_t)i;
+    }
+    if (g->n > 1)
+        qsort(h, g->n, sizeof *h, hashed_cmp);
+    uint32_t nclasses = 0;
+    for (size_t r = 0; r < g->n;) {
+        size_t end = r + 1;
+        while (end < g->n && h[end].hash == h[r].hash)
+            end++;
+        uint32_t run_first = nclasses;
+        for (size_t k = r; k < end; k++) {
+            uint32_t i = h[k].index, found = UINT32_MAX;
+            for (uint32_t cl = run_first; cl < nclasses && found == UINT32_MAX; cl++)
+                if (field_same(&g->fields[first[cl]], &g->fields[i]))
+                    found = cl;
+            if (found == UINT32_MAX) {
+                found = nclasses++;
+                first[found] = i;
+            }
+            cls[i] = found;
+        }
+        r = end;
+    }
+    /* renumber classes by their first member, then bucket the members in order */
+    uint32_t *renum = gql_v_alloc(c, (nclasses + 1) * sizeof *renum);
+    uint32_t *count = gql_v_alloc(c, (nclasses + 1) * sizeof *count);
+    if (renum == NULL || count == NULL)
+        return false;
+    for (uint32_t cl = 0; cl < nclasses; cl++)
+        renum[cl] = UINT32_MAX;
+    uint32_t next = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (renum[cls[i]] == UINT32_MAX)
+            renum[cls[i]] = next++;
+    for (size_t i = 0; i < g->n; i++)
+        count[renum[cls[i]]]++;
+    g->start[0] = 0;
+    for (uint32_t cl = 0; cl < nclasses; cl++)
+        g->start[cl + 1] = g->start[cl] + count[cl];
+    for (uint32_t cl = 0; cl < nclasses; cl++)
+        count[cl] = g->start[cl];
+    for (size_t i = 0; i < g->n; i++)
+        g->members[count[renum[cls[i]]]++] = (uint32_t)i;
+    g->nclasses = nclasses;
+    g->classed = true;
+    return true;
+}
+
+static void compare_pair(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
+                         const char *response, const struct ofield *a, const struct ofield *b,
+                         unsigned depth)
+{
+    struct oconflict cf;
+    if (out->n < MAX_CONFLICTS && find_conflict(c, exclusive, response, a, b, depth, &cf))
+        push_conflict(c, out, &cf);
+}
+
+/*
+ * Compares the fields of group a with those of group b (b == a: each pair
+ * within a once), representatives first: only when two classes conflict
+ * are their other members compared one by one.
+ */
+static void compare_groups(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
+                           struct ogroup *a, struct ogroup *b, unsigned depth)
+{
+    if (!group_classes(c, a) || !group_classes(c, b))
+        return;
+    bool within = a == b;
+    for (uint32_t ka = 0; ka < a->nclasses && out->n < MAX_CONFLICTS && !c->aborted; ka++) {
+        const uint32_t *ma = a->members + a->start[ka];
+        size_t na = a->start[ka + 1] - a->start[ka];
+        if (within && na > 1) {
+            size_t before = out->n;
+            compare_pair(c, out, exclusive, a->name, &a->fields[ma[0]], &a->fields[ma[1]], depth);
+            for (size_t i = 0; out->n > before && i < na; i++)
+                for (size_t j = i + 1; j < na; j++)
+                    if (i != 0 || j != 1)
+                        compare_pair(c, out, exclusive, a->name, &a->fields[ma[i]],
+                                     &a->fields[ma[j]], depth);
+        }
+        for (uint32_t kb = within ? ka + 1 : 0; kb < b->nclasses && out->n < MAX_CONFLICTS; kb++) {
+            const uint32_t *mb = b->members + b->start[kb];
+            size_t nb = b->start[kb + 1] - b->start[kb];
+            size_t before = out->n;
+            compare_pair(c, out, exclusive, a->name, &a->fields[ma[0]], &b->fields[mb[0]], depth);
+            for (size_t i = 0; out->n > before && i < na; i++)
+                for (size_t j = 0; j < nb; j++)
+                    if (i != 0 || j != 0)
+                        compare_pair(c, out, exclusive, a->name, &a->fields[ma[i]],
+                                     &b->fields[mb[j]], depth);
+        }
+    }
+}
+
 static void collect_between(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
                             const struct ofmap *m1, const struct ofmap *m2, unsigned depth)
 {
     for (size_t g = 0; g < m1->ngroups && !c->aborted && out->n < MAX_CONFLICTS; g++) {
         uint32_t g2;
-        if (!gql_vmap_get(&m2->index, m1->groups[g].name, &g2))
-            continue;
-        const struct ogroup *a = &m1->groups[g], *b = &m2->groups[g2];
-        for (size_t i = 0; i < a->n; i++)
-            for (size_t j = 0; j < b->n; j++) {
-                struct oconflict cf;
-                if (find_conflict(c, exclusive, a->name, &a->fields[i], &b->fields[j], depth, &cf))
-                    push_conflict(c, out, &cf);
-            }
+        if (gql_vmap_get(&m2->index, m1->groups[g].name, &g2))
+            compare_groups(c, out, exclusive, &m1->groups[g], &m2->groups[g2], depth);
     }
-}
-
-/* Identical leaf fields: no sub-selection, same parent, name, definition and arguments. */
-static bool same_leaf(const struct ofield *a, const struct ofield *b)
-{
-    return a->node->selection_set == NULL && b->node->selection_set == NULL &&
-           a->parent == b->parent && a->def == b->def &&
-           strcmp(a->node->name, b->node->name) == 0 && same_arguments(a->node, b->node);
 }
 
 static void collect_within(struct gql_vctx *c, struct oconflicts *out, const struct ofmap *m)
 {
-    for (size_t g = 0; g < m->ngroups && !c->aborted && out->n < MAX_CONFLICTS; g++) {
-        const struct ogroup *grp = &m->groups[g];
-        if (grp->n < 2)
-            continue;
-        /* class[i]: the first field identical to field i (itself when none) */
-        uint32_t *cls = gql_v_alloc(c, grp->n * sizeof *cls);
-        uint32_t *reps = gql_v_alloc(c, grp->n * sizeof *reps);
-        if (cls == NULL || reps == NULL)
-            return;
-        size_t nreps = 0;
-        for (size_t i = 0; i < grp->n; i++) {
-            cls[i] = (uint32_t)i;
-            if (grp->fields[i].node->selection_set == NULL)
-                for (size_t r = 0; r < nreps; r++)
-                    if (same_leaf(&grp->fields[reps[r]], &grp->fields[i])) {
-                        cls[i] = reps[r];
-                        break;
-                    }
-            if (cls[i] == i)
-                reps[nreps++] = (uint32_t)i;
-        }
-        for (size_t i = 0; i < grp->n && out->n < MAX_CONFLICTS; i++)
-            for (size_t j = i + 1; j < grp->n && out->n < MAX_CONFLICTS; j++) {
-                if (cls[i] == cls[j])
-                    continue; /* identical leaves never conflict */
-                struct oconflict cf;
-                const struct ofield *a = &grp->fields[cls[i]], *b = &grp->fields[cls[j]];
-                if (!find_conflict(c, false, grp->name, a, b, 0, &cf))
-                    continue;
-                /* the class representatives stand for these two fields */
-                if (cf.reason.nsubs == 0 && (cls[i] != i || cls[j] != j))
-                    simple_conflict(c, &cf, grp->name, cf.reason.msg, grp->fields[i].node,
-                                    grp->fields[j].node);
-                push_conflict(c, out, &cf);
-            }
-    }
+    for (size_t g = 0; g < m->ngroups && !c->aborted && out->n < MAX_CONFLICTS; g++)
+        if (m->groups[g].n > 1)
+            compare_groups(c, out, false, &m->groups[g], &m->groups[g], 0);
 }
 
 struct discovered {

@@ -230,6 +230,23 @@ START_TEST(test_operation_kinds)
 }
 END_TEST
 
+/* As graphql-js 16 (and the September 2025 spec): descriptions on operations and fragments. */
+START_TEST(test_executable_descriptions)
+{
+    struct gql_document *doc =
+        parse_ok("\"op\" query Q(\"var\" $a: Int, \"\"\"b\"\"\" $b: Int) { a }\n"
+                 "\"\"\"\n  frag\n\"\"\" fragment F on T { a }");
+    ck_assert_str_eq(doc->definitions[0].description, "op");
+    assert_loc(doc->definitions[0].loc, 1, 6);
+    ck_assert_uint_eq(doc->definitions[0].nvariables, 2);
+    ck_assert_str_eq(doc->definitions[0].variables[1].name, "b");
+    assert_loc(doc->definitions[0].variables[1].loc, 1, 37);
+    ck_assert_str_eq(doc->definitions[1].description, "frag");
+    ck_assert_int_eq(doc->definitions[1].kind, GQL_DEF_FRAGMENT);
+    gql_document_free(doc);
+}
+END_TEST
+
 /* graphql-js: keywords are names wherever a name is allowed. */
 START_TEST(test_non_keywords_as_names)
 {
@@ -764,15 +781,20 @@ START_TEST(test_parser_errors)
         {"{ a: }", "Expected Name, found \"}\".", 1, 6},
         {"fragment F { a }", "Expected \"on\", found \"{\".", 1, 12},
         {"fragment F on { a }", "Expected Name, found \"{\".", 1, 15},
-        {"\"desc\" query { a }",
-         "Unexpected description, descriptions are supported only on type definitions.", 1, 1},
-        {"\"\"\"desc\"\"\" fragment F on T { a }",
-         "Unexpected description, descriptions are supported only on type definitions.", 1, 1},
         {"\"desc\" extend type A @a",
-         "Unexpected description, descriptions are supported only on type definitions.", 1, 1},
-        {"\"desc\" { a }", "Unexpected \"{\".", 1, 8},
+         "Unexpected description, only GraphQL definitions support descriptions.", 1, 1},
+        {"\"desc\" foo", "Unexpected description, only GraphQL definitions support descriptions.",
+         1, 1},
+        {"\"desc\" { a }",
+         "Unexpected description, descriptions are not supported on shorthand queries.", 1, 1},
         {"\"desc\"", "Unexpected <EOF>.", 1, 7},
-        {"\"desc\" foo", "Unexpected Name \"foo\".", 1, 8},
+        {"\"desc\" [", "Unexpected \"[\".", 1, 8},
+        {"query (\"d\" \"e\" $a: Int) { a }", "Expected \"$\", found String \"e\".", 1, 12},
+        {"enum E { \"a\" \"true\" }",
+         "String \"true\" is reserved and cannot be used for an enum value.", 1, 14},
+        {"schema { query: Q : }", "Expected Name, found \":\".", 1, 19},
+        {"schema { query: Q m?", "Unexpected character: \"?\".", 1, 20},
+        {"directive @d on FIELD | FOO ?", "Unexpected character: \"?\".", 1, 29},
         {"type", "Expected Name, found <EOF>.", 1, 5},
         {"type A {}", "Expected Name, found \"}\".", 1, 9},
         {"type A { f }", "Expected \":\", found \"}\".", 1, 12},
@@ -790,7 +812,7 @@ START_TEST(test_parser_errors)
         {"union U = | | A", "Expected Name, found \"|\".", 1, 13},
         {"enum E {}", "Expected Name, found \"}\".", 1, 9},
         {"scalar", "Expected Name, found <EOF>.", 1, 7},
-        {"schema {}", "Unexpected \"}\".", 1, 9},
+        {"schema {}", "Expected Name, found \"}\".", 1, 9},
         {"schema { query Q }", "Expected \":\", found Name \"Q\".", 1, 16},
         {"schema { foo: Q }", "Unexpected Name \"foo\".", 1, 10},
         {"schema @a", "Expected \"{\", found <EOF>.", 1, 10},
@@ -817,7 +839,8 @@ START_TEST(test_parser_errors)
         {"{ a } 1", "Unexpected Int \"1\".", 1, 7},
         {"{ a } 1.5", "Unexpected Float \"1.5\".", 1, 7},
         {"{ a } \"\"\"b\"\"\"", "Unexpected <EOF>.", 1, 14},
-        {"{ a } \"\"\"b\"\"\" c", "Unexpected Name \"c\".", 1, 15},
+        {"{ a } \"\"\"b\"\"\" c",
+         "Unexpected description, only GraphQL definitions support descriptions.", 1, 7},
         {"{ a } [", "Unexpected \"[\".", 1, 7},
         {"{ a(x: [1 2 3] y: $) }", "Expected Name, found \")\".", 1, 20},
     };
@@ -986,6 +1009,7 @@ int main(void)
     tcase_add_test(tc, test_operation_full);
     tcase_add_test(tc, test_operation_kinds);
     tcase_add_test(tc, test_non_keywords_as_names);
+    tcase_add_test(tc, test_executable_descriptions);
     suite_add_tcase(s, tc);
     tc = tcase_create("sdl");
     tcase_add_test(tc, test_sdl_definitions);

@@ -1,0 +1,103 @@
+// Execution matches graphql-js: the same SDL, root value and requests run
+// through our engine alone (tests/tools/gql_exec) and through graphql-js's
+// graphql(); the responses (data, errors with messages, locations and
+// paths) must be deep-equal. The root value is plain data, so both sides
+// use their default resolvers and "__typename" for abstract types.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { buildSchema, graphqlSync } from 'graphql';
+
+const GQL_EXEC_BIN = process.env.GQL_EXEC_BIN ?? path.resolve('build/tests/gql_exec');
+
+const sdl = `
+interface Named { name: String! }
+type Person implements Named { name: String! age: Int friends: [Person!] pet: Pet best: Person! tags: [String]! }
+type Dog implements Named { name: String! barks: Boolean! }
+type Cat implements Named { name: String! lives: Int }
+union Pet = Dog | Cat
+enum Color { RED GREEN BLUE }
+input Filter { color: Color = RED, min: Int!, tags: [String!] }
+type Query {
+  people(filter: Filter, first: Int = 10): [Person]
+  person(id: ID): Person
+  strict: Person!
+  pets: [Pet]
+  named: [Named!]
+  numbers: [Int!]
+  floats: [Float]
+  strings: [String]
+  bools: [Boolean]
+  ids: [ID]
+  color: Color
+  colors: [Color!]!
+  matrix: [[Int]]
+}
+`;
+
+const rootValue = {
+  people: [
+    { name: 'Ann', age: 30, friends: [{ name: 'Bob', tags: [] }], pet: { __typename: 'Dog', name: 'Rex', barks: true },
+      best: { name: 'Cy', tags: ['a'] }, tags: ['x', null] },
+    { name: 'Bob', age: 25.5, friends: [{ name: null, tags: [] }], pet: { __typename: 'Cat', name: 'Tom', lives: 9 },
+      best: null, tags: null },
+    null,
+  ],
+  person: { name: 'Dee', age: 2147483648, tags: [1, true, 2.5] },
+  strict: { name: 'Eve', best: { name: null } },
+  pets: [{ __typename: 'Dog', name: 'Rex', barks: 1 }, { __typename: 'Cat', name: 'Tom' }, { __typename: 'Fish' }, { name: 'x' }],
+  named: [{ __typename: 'Person', name: 'Ann', tags: [] }, { __typename: 'Dog', name: null, barks: false }],
+  numbers: [1, 2, '3', true],
+  floats: [1.5, '2.5', 'abc', false, 1e300],
+  strings: ['a', 1, 2.5, true, 1e21, 1e-7, 0.000001],
+  bools: [true, 0, 1, 'yes'],
+  ids: ['a', 1, 1.5],
+  color: 'PURPLE',
+  colors: ['RED', 'GREEN'],
+  matrix: [[1, null], null, [3]],
+};
+
+function ours(query, variables, operationName) {
+  const r = spawnSync(GQL_EXEC_BIN, [], {
+    input: JSON.stringify({ schema: sdl, query, variables, operationName, rootValue }),
+  });
+  assert.equal(r.status, 0, `gql_exec failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.toString());
+}
+
+const schema = buildSchema(sdl);
+
+function theirs(query, variables, operationName) {
+  return JSON.parse(JSON.stringify(graphqlSync({ schema, source: query, rootValue, variableValues: variables, operationName })));
+}
+
+const cases = [
+  ['{ people { name age } }'],
+  ['{ people { name friends { name } best { name } tags } }'],
+  ['{ person { name age tags } }'],
+  ['{ strict { name best { name } } }'],
+  ['{ a: people { n: name } b: people { name ...on Person { age } } }'],
+  ['{ pets { __typename ... on Dog { barks } ... on Named { name } } }'],
+  ['{ named { name ... on Person { age } } }'],
+  ['{ numbers floats strings bools ids }'],
+  ['{ color colors matrix }'],
+  ['query($c: Boolean!) { people { name @skip(if: $c) age @include(if: $c) } }', { c: true }],
+  ['query($c: Boolean!) { people { ...F @include(if: $c) } } fragment F on Person { name }', { c: false }],
+  ['query($f: Filter) { people(filter: $f) { name } }', { f: { min: 1, tags: 'a' } }],
+  ['query($f: Filter) { people(filter: $f) { name } }', { f: { color: 'PINK', min: '1', extra: 1 } }],
+  ['query($f: Filter!, $n: Int) { people(filter: $f, first: $n) { name } }', {}],
+  ['query($n: Int) { people(first: $n) { name } }', { n: 2147483648 }],
+  ['query($id: ID) { person(id: $id) { name } }', { id: 12 }],
+  ['query($id: ID) { person(id: $id) { name } }', { id: true }],
+  ['query A { color } query B { colors }', {}, 'B'],
+  ['query A { color } query B { colors }', {}],
+  ['query A { color }', {}, 'C'],
+  ['{ __typename people { __typename } pets { __typename } }'],
+];
+
+for (const [query, variables, operationName] of cases) {
+  test(`same response as graphql-js: ${query}${variables ? ' ' + JSON.stringify(variables) : ''}`, () => {
+    assert.deepEqual(ours(query, variables, operationName), theirs(query, variables, operationName));
+  });
+}
