@@ -164,7 +164,7 @@ test('graphql-ws: request errors are an error message with the errors array', { 
     });
     assert.ok(Array.isArray(bad), JSON.stringify(bad));
     assert.match(bad[0].message, /Cannot query field "nope" on type "Turn"/);
-    assert.deepEqual(bad[0].locations, [{ line: 1, column: 45 }]);
+    assert.deepEqual(bad[0].locations, [{ line: 1, column: 43 }]); // the "nope"
     const syntax = await new Promise((resolve) => {
       client.subscribe({ query: '{ bots { ' }, { next: () => resolve('next'), error: resolve, complete: () => resolve('complete') });
     });
