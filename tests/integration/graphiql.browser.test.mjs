@@ -90,6 +90,7 @@ test('GraphiQL from Parley in Chromium: the schema in the Docs explorer, a query
     await page.keyboard.type('query Bots { bots { name locale intents { name } } }');
     const typed = await page.evaluate(() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue());
     assert.match(typed.replace(/\s+/g, ' '), /^query Bots \{ bots \{ name locale intents \{ name \} \} \}\s*$/, typed);
+    await page.click('button[aria-label^="Prettify query"]'); // and a readable screenshot
     const ran = page.waitForResponse((r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('query Bots'));
     await page.click('.graphiql-execute-button');
     const res = await ran;
