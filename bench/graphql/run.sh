@@ -98,12 +98,13 @@ hz=$(getconf CLK_TCK)
 
 # wrk → "requests/s p99_ms cpu_us_per_request"
 run_wrk() { # pid url body.json [authorization]
-    local out before after rps p99 reqs errs
+    local out before after rps p99 reqs errs status timeouts
     before=$(cpu_ticks "$1")
-    out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" -s "$here/post.lua" "$2" -- "$3" "${4:-}")
+    out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" --timeout 10s -s "$here/post.lua" "$2" -- "$3" "${4:-}")
     after=$(cpu_ticks "$1")
-    read -r _ rps p99 reqs errs < <(grep '^RESULT ' <<<"$out")
-    [ "$errs" = 0 ] || echo "bench/graphql: $errs errors from $2 ($3)" >&2
+    read -r _ rps p99 reqs errs status timeouts < <(grep '^RESULT ' <<<"$out")
+    [ "$errs" = 0 ] || echo "bench/graphql: $errs errors ($status non-2xx, $timeouts timeouts)" \
+        "from $([ "$1" = "$parley_pid" ] && echo Parley || echo graphql-js), $(basename "$3" .json)" >&2
     awk -v r="$rps" -v p="$p99" -v t=$((after - before)) -v hz="$hz" -v n="$reqs" \
         'BEGIN{printf "%s %.3f %.1f\n", r, p/1000, t * 1e6 / hz / n}'
 }
