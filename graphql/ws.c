@@ -56,7 +56,7 @@
 
 #define GWS_PATH "/graphql"
 #define GWS_SUBPROTOCOL "graphql-transport-ws"
-#define GWS_WORKERS 2
+#define GWS_WORKERS 4     /* queries and mutations at once, all connections together */
 #define GWS_MAX_JOBS 1024 /* subscribes waiting for a worker, all connections together */
 #define GWS_MAX_ID 128    /* bytes of an operation id */
 #define GWS_MAX_OPS_CAP 1000
@@ -721,7 +721,7 @@ struct graphql_ws *graphql_ws_new(struct graphql_service *svc, struct ws_server 
     if (!g->opts.max_operations || g->opts.max_operations > GWS_MAX_OPS_CAP)
         g->opts.max_operations = 100;
     if (!g->opts.max_message)
-        g->opts.max_message = 65536;
+        g->opts.max_message = 262144; /* graphql.maxDocumentBytes is 100000 by default */
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->work, NULL);
     pthread_cond_init(&g->tick, NULL);
