@@ -189,7 +189,7 @@ static int parse_name(struct parser *p, const char **name, struct gql_loc *loc)
 {
     if (TOK->kind != GQL_TOK_NAME)
         return expect(p, GQL_TOK_NAME);
-    char *s = gql_arena_strndup(p->arena, TOK->start, TOK->len);
+    char *s = gql_lexer_copy(&p->lx, TOK->start, TOK->len);
     if (s == NULL)
         return oom(p);
     *name = s;
@@ -249,7 +249,7 @@ static int parse_value(struct parser *p, bool is_const, struct gql_value *v)
     case GQL_TOK_INT:
     case GQL_TOK_FLOAT:
         v->kind = TOK->kind == GQL_TOK_INT ? GQL_VALUE_INT : GQL_VALUE_FLOAT;
-        v->text = gql_arena_strndup(p->arena, TOK->start, TOK->len);
+        v->text = gql_lexer_copy(&p->lx, TOK->start, TOK->len);
         if (v->text == NULL)
             return oom(p);
         v->len = TOK->len;
