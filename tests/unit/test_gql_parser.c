@@ -991,6 +991,63 @@ START_TEST(test_large_document)
 }
 END_TEST
 
+/* The source is len bytes, not a C string: nothing past it is read (checked under valgrind/ASan).
+ */
+START_TEST(test_no_read_past_end)
+{
+    static const char *const cut[] = {
+        "{ a }",
+        "{ a } \r",
+        "{ a(b: \"abc",
+        "{ a(b: 1.",
+        "{ a(b: 12",
+        "{ a(b: 1e",
+        "\"\"\"x",
+        "\"\"\"x\\\"\"",
+        "{ a(b: \"\\u12",
+        "{ a(b: \"\\u{1F6",
+        "{ a(b: \"\\uD83D\\u",
+        "# comment",
+        "{ a(b: \"\\",
+        "{ a .",
+        "{ a ..",
+        "\xEF\xBB",
+        "{ a(b: \"\xC3",
+        "{ a(b: \"\xF0\x9F",
+        "{ a(b: -",
+        "{ abc",
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t len = strlen(cut[i]);
+        char *exact = malloc(len); /* no terminator: an overread is a heap error */
+        memcpy(exact, cut[i], len);
+        struct gql_document *doc = NULL;
+        struct gql_errors errs = GQL_ERRORS_INIT;
+        int rc = gql_parse(exact, len, NULL, &doc, &errs);
+        ck_assert_int_eq(rc, i < 2 ? GQL_OK : GQL_ESYNTAX);
+        gql_document_free(doc);
+        gql_errors_release(&errs);
+        free(exact);
+    }
+}
+END_TEST
+
+/* A syntax error reaches a response in the spec's shape. */
+START_TEST(test_error_json)
+{
+    struct gql_document *doc;
+    struct gql_errors errs = GQL_ERRORS_INIT;
+    ck_assert_int_eq(gql_parse("{\n  a(", 6, NULL, &doc, &errs), GQL_ESYNTAX);
+    cJSON *j = gql_errors_to_json(&errs);
+    char *s = cJSON_PrintUnformatted(j);
+    ck_assert_str_eq(s, "[{\"message\":\"Syntax Error: Expected Name, found <EOF>.\","
+                        "\"locations\":[{\"line\":2,\"column\":5}]}]");
+    free(s);
+    cJSON_Delete(j);
+    gql_errors_release(&errs);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
     struct gql_document *doc = (struct gql_document *)1;
@@ -1030,6 +1087,8 @@ int main(void)
     tcase_add_test(tc, test_parser_errors);
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_bad_arguments);
+    tcase_add_test(tc, test_no_read_past_end);
+    tcase_add_test(tc, test_error_json);
     suite_add_tcase(s, tc);
     tc = tcase_create("limits");
     tcase_add_test(tc, test_limit_document_bytes);
