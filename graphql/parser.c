@@ -24,8 +24,9 @@
  * Locations: a definition's loc is its first token (the keyword, or "{" of
  * a shorthand query; never the description) and name_loc its name; field,
  * argument, enum value and input value definitions are located at their
- * name; a schema's root operation at its type's name; a non-null type at
- * the start of the type it wraps.
+ * name; a fragment spread at its "..." with name_loc its name; a schema's
+ * root operation at its type's name; a non-null type at the start of the
+ * type it wraps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,7 +381,7 @@ static int parse_selection(struct parser *p, struct gql_selection *s)
         bool on = IS_KW(p, "on");
         if (!on && peek(p, GQL_TOK_NAME)) {
             s->kind = GQL_SEL_FRAGMENT_SPREAD;
-            TRY(parse_name(p, &s->name, NULL));
+            TRY(parse_name(p, &s->name, &s->name_loc));
             return parse_directives(p, false, &s->directives, &s->ndirectives);
         }
         s->kind = GQL_SEL_INLINE_FRAGMENT;

@@ -177,6 +177,7 @@ START_TEST(test_operation_full)
     ck_assert_int_eq(inner->items[0].kind, GQL_SEL_FRAGMENT_SPREAD);
     ck_assert_str_eq(inner->items[0].name, "Frag");
     assert_loc(inner->items[0].loc, 3, 5);
+    assert_loc(inner->items[0].name_loc, 3, 8);
     ck_assert_uint_eq(inner->items[0].ndirectives, 1);
     ck_assert_str_eq(inner->items[0].directives[0].name, "skip");
     ck_assert_ptr_null(inner->items[0].selection_set);
