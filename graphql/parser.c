@@ -839,6 +839,12 @@ int gql_parse(const char *source, size_t len, const struct gql_limits *limits,
     *out = NULL;
     if (source == NULL && len > 0)
         return GQL_EARG;
+    if (errs == NULL) { /* the caller wants the code only */
+        struct gql_errors none = GQL_ERRORS_INIT;
+        int rc = gql_parse(source, len, limits, out, &none);
+        gql_errors_release(&none);
+        return rc;
+    }
     if (limits != NULL && limits->max_document_bytes != 0 && len > limits->max_document_bytes) {
         gql_errors_add(errs, NULL, NULL, 0,
                        "The document is %zu bytes, over the limit of %zu bytes.", len,
