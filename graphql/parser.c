@@ -40,8 +40,9 @@ struct parser {
     struct gql_lexer lx;
     struct gql_arena *arena;
     struct gql_errors *errs;
-    unsigned char *stack; /* the scratch stack of list items */
+    unsigned char *stack; /* the scratch stack of list items: first, then malloc'd */
     size_t slen, scap;
+    unsigned char first[4096]; /* most documents never need more */
     unsigned depth;
 };
 
@@ -150,18 +151,27 @@ static int enter(struct parser *p)
 
 /* ---- the scratch stack ---- */
 
-static int push(struct parser *p, const void *item, size_t size)
+static int grow(struct parser *p, size_t size)
 {
-    if (p->scap - p->slen < size) {
-        size_t cap = p->scap ? p->scap : 4096;
-        while (cap - p->slen < size)
-            cap *= 2;
-        unsigned char *s = realloc(p->stack, cap);
-        if (s == NULL)
-            return oom(p);
-        p->stack = s;
-        p->scap = cap;
-    }
+    size_t cap = p->scap * 2;
+    while (cap - p->slen < size)
+        cap *= 2;
+    unsigned char *s = p->stack == p->first ? malloc(cap) : realloc(p->stack, cap);
+    if (s == NULL)
+        return oom(p);
+    if (p->stack == p->first)
+        memcpy(s, p->first, p->slen);
+    p->stack = s;
+    p->scap = cap;
+    return GQL_OK;
+}
+
+/* Inlined so that the copy of a fixed-size item is a few moves, not a call. */
+static inline __attribute__((always_inline)) int push(struct parser *p, const void *item,
+                                                      size_t size)
+{
+    if (p->scap - p->slen < size)
+        TRY(grow(p, size));
     memcpy(p->stack + p->slen, item, size);
     p->slen += size;
     return GQL_OK;
@@ -859,14 +869,18 @@ int gql_parse(const char *source, size_t len, const struct gql_limits *limits,
         return GQL_ENOMEM;
     }
     doc->arena = arena;
-    struct parser p;
-    memset(&p, 0, sizeof p);
+    struct parser p; /* not zeroed whole: first[] is scratch */
+    p.slen = 0;
+    p.depth = 0;
     p.arena = arena;
     p.errs = errs;
+    p.stack = p.first;
+    p.scap = sizeof p.first;
     gql_lexer_init(&p.lx, source ? source : "", len, arena, errs,
                    limits != NULL ? limits->max_tokens : 0);
     int rc = parse_document(&p, doc);
-    free(p.stack);
+    if (p.stack != p.first)
+        free(p.stack);
     if (rc < 0) {
         gql_arena_free(arena);
         return rc;
