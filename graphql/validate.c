@@ -1259,10 +1259,15 @@ int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *
     c->defs = gql_v_alloc(c, (doc->n + 1) * sizeof *c->defs);
     if (c->defs == NULL)
         goto out;
-    for (size_t i = 0; i < doc->n; i++)
-        if (doc->definitions[i].kind == GQL_DEF_FRAGMENT &&
-            !gql_vmap_put(c, &c->fragments, doc->definitions[i].name, (uint32_t)i))
+    for (size_t i = 0; i < doc->n; i++) {
+        const struct gql_definition *d = &doc->definitions[i];
+        if (d->kind == GQL_DEF_FRAGMENT && !gql_vmap_put(c, &c->fragments, d->name, (uint32_t)i))
             goto out;
+        /* graphql-js's KnownTypeNames also knows the types the document defines */
+        if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->extension &&
+            !gql_vmap_put(c, &c->defined_types, d->name, (uint32_t)i))
+            goto out;
+    }
 
     executable_definitions(c);
     operation_names(c);
