@@ -444,8 +444,11 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
         } else if (sel->kind == GQL_SEL_FRAGMENT_SPREAD) {
             long fi = gql_v_fragment(c, sel->name);
             if (fi < 0) {
-                struct gql_loc loc = sel->loc;
-                loc.column += 3; /* the name after "..." */
+                struct gql_loc loc = sel->name_loc;
+                if (loc.line == 0) { /* a parser that does not record it: the name after "..." */
+                    loc = sel->loc;
+                    loc.column += 3;
+                }
                 gql_v_error(c, "KnownFragmentNamesRule", &loc, 1, "Unknown fragment \"%s\".",
                             sel->name);
             } else {
