@@ -24,8 +24,9 @@
  * Locations: a definition's loc is its first token (the keyword, or "{" of
  * a shorthand query; never the description) and name_loc its name; field,
  * argument, enum value and input value definitions are located at their
- * name; a schema's root operation at its type's name; a non-null type at
- * the start of the type it wraps.
+ * name; a fragment spread at its "..." with name_loc its name; a schema's
+ * root operation at its type's name; a non-null type at the start of the
+ * type it wraps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,7 +190,7 @@ static int parse_name(struct parser *p, const char **name, struct gql_loc *loc)
 {
     if (TOK->kind != GQL_TOK_NAME)
         return expect(p, GQL_TOK_NAME);
-    char *s = gql_arena_strndup(p->arena, TOK->start, TOK->len);
+    char *s = gql_lexer_copy(&p->lx, TOK->start, TOK->len);
     if (s == NULL)
         return oom(p);
     *name = s;
@@ -249,7 +250,7 @@ static int parse_value(struct parser *p, bool is_const, struct gql_value *v)
     case GQL_TOK_INT:
     case GQL_TOK_FLOAT:
         v->kind = TOK->kind == GQL_TOK_INT ? GQL_VALUE_INT : GQL_VALUE_FLOAT;
-        v->text = gql_arena_strndup(p->arena, TOK->start, TOK->len);
+        v->text = gql_lexer_copy(&p->lx, TOK->start, TOK->len);
         if (v->text == NULL)
             return oom(p);
         v->len = TOK->len;
@@ -370,6 +371,7 @@ static int parse_directives(struct parser *p, bool is_const, struct gql_directiv
 /* ---- executable definitions ---- */
 
 static int parse_selection_set(struct parser *p, struct gql_selection_set **out);
+static int parse_description(struct parser *p, const char **desc);
 
 static int parse_selection(struct parser *p, struct gql_selection *s)
 {
@@ -379,7 +381,7 @@ static int parse_selection(struct parser *p, struct gql_selection *s)
         bool on = IS_KW(p, "on");
         if (!on && peek(p, GQL_TOK_NAME)) {
             s->kind = GQL_SEL_FRAGMENT_SPREAD;
-            TRY(parse_name(p, &s->name, NULL));
+            TRY(parse_name(p, &s->name, &s->name_loc));
             return parse_directives(p, false, &s->directives, &s->ndirectives);
         }
         s->kind = GQL_SEL_INLINE_FRAGMENT;
@@ -428,8 +430,13 @@ static int parse_selection_set(struct parser *p, struct gql_selection_set **out)
     return GQL_OK;
 }
 
+/* Like graphql-js, the token after the keyword is read before the keyword is judged. */
 static int parse_operation_type(struct parser *p, enum gql_operation_type *op)
 {
+    if (TOK->kind != GQL_TOK_NAME)
+        return expect(p, GQL_TOK_NAME);
+    struct gql_token t = *TOK;
+    bool known = true;
     if (IS_KW(p, "query"))
         *op = GQL_QUERY;
     else if (IS_KW(p, "mutation"))
@@ -437,10 +444,12 @@ static int parse_operation_type(struct parser *p, enum gql_operation_type *op)
     else if (IS_KW(p, "subscription"))
         *op = GQL_SUBSCRIPTION;
     else
-        return unexpected(p);
-    return advance(p);
+        known = false;
+    TRY(advance(p));
+    return known ? GQL_OK : token_error(p, &t, "Unexpected ", ".");
 }
 
+/* An operation; its description, if any, has been read into d. */
 static int parse_operation(struct parser *p, struct gql_definition *d)
 {
     d->kind = GQL_DEF_OPERATION;
@@ -460,6 +469,8 @@ static int parse_operation(struct parser *p, struct gql_definition *d)
         do {
             struct gql_variable_def v;
             memset(&v, 0, sizeof v);
+            const char *unused; /* a variable's description is read and dropped */
+            TRY(parse_description(p, &unused));
             v.loc = TOK->loc;
             TRY(expect(p, GQL_TOK_DOLLAR));
             TRY(parse_name(p, &v.name, NULL));
@@ -566,7 +577,41 @@ static int parse_fields_def(struct parser *p, struct gql_definition *d)
     return pop(p, mark, sizeof(struct gql_field_def), &d->fields, &d->nfields);
 }
 
-/* Name (delim Name)* with an optional leading delimiter, into d->names. */
+/* What a directive may be defined "on". */
+static bool is_directive_location(const char *name)
+{
+    static const char *const known[] = {
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+        "SCHEMA",
+        "SCALAR",
+        "OBJECT",
+        "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION",
+        "INTERFACE",
+        "UNION",
+        "ENUM",
+        "ENUM_VALUE",
+        "INPUT_OBJECT",
+        "INPUT_FIELD_DEFINITION",
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(name, known[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Name (delim Name)* with an optional leading delimiter, into d->names;
+ * with locations, each must be a directive location (judged after the next
+ * token is read, as graphql-js does).
+ */
 static int parse_names(struct parser *p, enum gql_tok delim, struct gql_definition *d,
                        bool locations)
 {
@@ -575,35 +620,10 @@ static int parse_names(struct parser *p, enum gql_tok delim, struct gql_definiti
     int rc;
     do {
         struct gql_name nm;
-        if (locations && peek(p, GQL_TOK_NAME)) {
-            static const char *const known[] = {
-                "QUERY",
-                "MUTATION",
-                "SUBSCRIPTION",
-                "FIELD",
-                "FRAGMENT_DEFINITION",
-                "FRAGMENT_SPREAD",
-                "INLINE_FRAGMENT",
-                "VARIABLE_DEFINITION",
-                "SCHEMA",
-                "SCALAR",
-                "OBJECT",
-                "FIELD_DEFINITION",
-                "ARGUMENT_DEFINITION",
-                "INTERFACE",
-                "UNION",
-                "ENUM",
-                "ENUM_VALUE",
-                "INPUT_OBJECT",
-                "INPUT_FIELD_DEFINITION",
-            };
-            bool ok = false;
-            for (size_t i = 0; !ok && i < sizeof known / sizeof known[0]; i++)
-                ok = is_kw(p, known[i], strlen(known[i]));
-            if (!ok)
-                return unexpected(p);
-        }
+        struct gql_token t = *TOK;
         TRY(parse_name(p, &nm.name, &nm.loc));
+        if (locations && !is_directive_location(nm.name))
+            return token_error(p, &t, "Unexpected ", ".");
         TRY(push(p, &nm, sizeof nm));
     } while ((rc = expect_optional(p, delim)) == 1);
     TRY(rc);
@@ -626,6 +646,20 @@ static int parse_union_members(struct parser *p, struct gql_definition *d)
     return parse_names(p, GQL_TOK_PIPE, d, false);
 }
 
+/* true, false, null: graphql-js also refuses them as the value of a String token here. */
+static bool is_reserved_enum_name(const struct parser *p)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    if (TOK->kind == GQL_TOK_NAME)
+        s = TOK->start, n = TOK->len;
+    else if (TOK->kind == GQL_TOK_STRING || TOK->kind == GQL_TOK_BLOCK_STRING)
+        s = TOK->value, n = TOK->value_len;
+    return s != NULL &&
+           ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+            (n == 4 && memcmp(s, "null", 4) == 0));
+}
+
 static int parse_enum_values(struct parser *p, struct gql_definition *d)
 {
     if (!peek(p, GQL_TOK_BRACE_L))
@@ -637,7 +671,7 @@ static int parse_enum_values(struct parser *p, struct gql_definition *d)
         struct gql_enum_value_def ev;
         memset(&ev, 0, sizeof ev);
         TRY(parse_description(p, &ev.description));
-        if (IS_KW(p, "true") || IS_KW(p, "false") || IS_KW(p, "null"))
+        if (is_reserved_enum_name(p))
             return token_error(p, TOK, "", " is reserved and cannot be used for an enum value.");
         TRY(parse_name(p, &ev.name, &ev.loc));
         TRY(parse_directives(p, true, &ev.directives, &ev.ndirectives));
@@ -759,19 +793,21 @@ static int parse_definition(struct parser *p, struct gql_definition *d)
         desc_at = TOK->start;
         TRY(parse_description(p, &d->description));
     }
+    if (desc_at != NULL && peek(p, GQL_TOK_BRACE_L))
+        return gql_lexer_error(
+            &p->lx, GQL_ESYNTAX, desc_at,
+            "Unexpected description, descriptions are not supported on shorthand queries.");
     if (peek(p, GQL_TOK_NAME)) {
         if (is_type_system_kw(p))
             return parse_type_system(p, d);
-        bool executable = IS_KW(p, "query") || IS_KW(p, "mutation") || IS_KW(p, "subscription") ||
-                          IS_KW(p, "fragment");
-        if (desc_at != NULL && (executable || IS_KW(p, "extend")))
-            return gql_lexer_error(
-                &p->lx, GQL_ESYNTAX, desc_at,
-                "Unexpected description, descriptions are supported only on type definitions.");
         if (IS_KW(p, "fragment"))
             return parse_fragment(p, d);
-        if (executable)
+        if (IS_KW(p, "query") || IS_KW(p, "mutation") || IS_KW(p, "subscription"))
             return parse_operation(p, d);
+        if (desc_at != NULL)
+            return gql_lexer_error(
+                &p->lx, GQL_ESYNTAX, desc_at,
+                "Unexpected description, only GraphQL definitions support descriptions.");
         if (IS_KW(p, "extend")) {
             d->loc = TOK->loc;
             d->extension = true;

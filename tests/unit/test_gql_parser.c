@@ -177,6 +177,7 @@ START_TEST(test_operation_full)
     ck_assert_int_eq(inner->items[0].kind, GQL_SEL_FRAGMENT_SPREAD);
     ck_assert_str_eq(inner->items[0].name, "Frag");
     assert_loc(inner->items[0].loc, 3, 5);
+    assert_loc(inner->items[0].name_loc, 3, 8);
     ck_assert_uint_eq(inner->items[0].ndirectives, 1);
     ck_assert_str_eq(inner->items[0].directives[0].name, "skip");
     ck_assert_ptr_null(inner->items[0].selection_set);
@@ -226,6 +227,23 @@ START_TEST(test_operation_kinds)
     ck_assert_uint_eq(d[4].ndirectives, 1);
     ck_assert_str_eq(d[4].selection_set->items[0].name, "e");
     ck_assert_uint_eq(doc->tokens, 25);
+    gql_document_free(doc);
+}
+END_TEST
+
+/* As graphql-js 16 (and the September 2025 spec): descriptions on operations and fragments. */
+START_TEST(test_executable_descriptions)
+{
+    struct gql_document *doc =
+        parse_ok("\"op\" query Q(\"var\" $a: Int, \"\"\"b\"\"\" $b: Int) { a }\n"
+                 "\"\"\"\n  frag\n\"\"\" fragment F on T { a }");
+    ck_assert_str_eq(doc->definitions[0].description, "op");
+    assert_loc(doc->definitions[0].loc, 1, 6);
+    ck_assert_uint_eq(doc->definitions[0].nvariables, 2);
+    ck_assert_str_eq(doc->definitions[0].variables[1].name, "b");
+    assert_loc(doc->definitions[0].variables[1].loc, 1, 37);
+    ck_assert_str_eq(doc->definitions[1].description, "frag");
+    ck_assert_int_eq(doc->definitions[1].kind, GQL_DEF_FRAGMENT);
     gql_document_free(doc);
 }
 END_TEST
@@ -764,15 +782,20 @@ START_TEST(test_parser_errors)
         {"{ a: }", "Expected Name, found \"}\".", 1, 6},
         {"fragment F { a }", "Expected \"on\", found \"{\".", 1, 12},
         {"fragment F on { a }", "Expected Name, found \"{\".", 1, 15},
-        {"\"desc\" query { a }",
-         "Unexpected description, descriptions are supported only on type definitions.", 1, 1},
-        {"\"\"\"desc\"\"\" fragment F on T { a }",
-         "Unexpected description, descriptions are supported only on type definitions.", 1, 1},
         {"\"desc\" extend type A @a",
-         "Unexpected description, descriptions are supported only on type definitions.", 1, 1},
-        {"\"desc\" { a }", "Unexpected \"{\".", 1, 8},
+         "Unexpected description, only GraphQL definitions support descriptions.", 1, 1},
+        {"\"desc\" foo", "Unexpected description, only GraphQL definitions support descriptions.",
+         1, 1},
+        {"\"desc\" { a }",
+         "Unexpected description, descriptions are not supported on shorthand queries.", 1, 1},
         {"\"desc\"", "Unexpected <EOF>.", 1, 7},
-        {"\"desc\" foo", "Unexpected Name \"foo\".", 1, 8},
+        {"\"desc\" [", "Unexpected \"[\".", 1, 8},
+        {"query (\"d\" \"e\" $a: Int) { a }", "Expected \"$\", found String \"e\".", 1, 12},
+        {"enum E { \"a\" \"true\" }",
+         "String \"true\" is reserved and cannot be used for an enum value.", 1, 14},
+        {"schema { query: Q : }", "Expected Name, found \":\".", 1, 19},
+        {"schema { query: Q m?", "Unexpected character: \"?\".", 1, 20},
+        {"directive @d on FIELD | FOO ?", "Unexpected character: \"?\".", 1, 29},
         {"type", "Expected Name, found <EOF>.", 1, 5},
         {"type A {}", "Expected Name, found \"}\".", 1, 9},
         {"type A { f }", "Expected \":\", found \"}\".", 1, 12},
@@ -790,7 +813,7 @@ START_TEST(test_parser_errors)
         {"union U = | | A", "Expected Name, found \"|\".", 1, 13},
         {"enum E {}", "Expected Name, found \"}\".", 1, 9},
         {"scalar", "Expected Name, found <EOF>.", 1, 7},
-        {"schema {}", "Unexpected \"}\".", 1, 9},
+        {"schema {}", "Expected Name, found \"}\".", 1, 9},
         {"schema { query Q }", "Expected \":\", found Name \"Q\".", 1, 16},
         {"schema { foo: Q }", "Unexpected Name \"foo\".", 1, 10},
         {"schema @a", "Expected \"{\", found <EOF>.", 1, 10},
@@ -817,7 +840,8 @@ START_TEST(test_parser_errors)
         {"{ a } 1", "Unexpected Int \"1\".", 1, 7},
         {"{ a } 1.5", "Unexpected Float \"1.5\".", 1, 7},
         {"{ a } \"\"\"b\"\"\"", "Unexpected <EOF>.", 1, 14},
-        {"{ a } \"\"\"b\"\"\" c", "Unexpected Name \"c\".", 1, 15},
+        {"{ a } \"\"\"b\"\"\" c",
+         "Unexpected description, only GraphQL definitions support descriptions.", 1, 7},
         {"{ a } [", "Unexpected \"[\".", 1, 7},
         {"{ a(x: [1 2 3] y: $) }", "Expected Name, found \")\".", 1, 20},
     };
@@ -968,6 +992,63 @@ START_TEST(test_large_document)
 }
 END_TEST
 
+/* The source is len bytes, not a C string: nothing past it is read (checked under valgrind/ASan).
+ */
+START_TEST(test_no_read_past_end)
+{
+    static const char *const cut[] = {
+        "{ a }",
+        "{ a } \r",
+        "{ a(b: \"abc",
+        "{ a(b: 1.",
+        "{ a(b: 12",
+        "{ a(b: 1e",
+        "\"\"\"x",
+        "\"\"\"x\\\"\"",
+        "{ a(b: \"\\u12",
+        "{ a(b: \"\\u{1F6",
+        "{ a(b: \"\\uD83D\\u",
+        "# comment",
+        "{ a(b: \"\\",
+        "{ a .",
+        "{ a ..",
+        "\xEF\xBB",
+        "{ a(b: \"\xC3",
+        "{ a(b: \"\xF0\x9F",
+        "{ a(b: -",
+        "{ abc",
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t len = strlen(cut[i]);
+        char *exact = malloc(len); /* no terminator: an overread is a heap error */
+        memcpy(exact, cut[i], len);
+        struct gql_document *doc = NULL;
+        struct gql_errors errs = GQL_ERRORS_INIT;
+        int rc = gql_parse(exact, len, NULL, &doc, &errs);
+        ck_assert_int_eq(rc, i < 2 ? GQL_OK : GQL_ESYNTAX);
+        gql_document_free(doc);
+        gql_errors_release(&errs);
+        free(exact);
+    }
+}
+END_TEST
+
+/* A syntax error reaches a response in the spec's shape. */
+START_TEST(test_error_json)
+{
+    struct gql_document *doc;
+    struct gql_errors errs = GQL_ERRORS_INIT;
+    ck_assert_int_eq(gql_parse("{\n  a(", 6, NULL, &doc, &errs), GQL_ESYNTAX);
+    cJSON *j = gql_errors_to_json(&errs);
+    char *s = cJSON_PrintUnformatted(j);
+    ck_assert_str_eq(s, "[{\"message\":\"Syntax Error: Expected Name, found <EOF>.\","
+                        "\"locations\":[{\"line\":2,\"column\":5}]}]");
+    free(s);
+    cJSON_Delete(j);
+    gql_errors_release(&errs);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
     struct gql_document *doc = (struct gql_document *)1;
@@ -986,6 +1067,7 @@ int main(void)
     tcase_add_test(tc, test_operation_full);
     tcase_add_test(tc, test_operation_kinds);
     tcase_add_test(tc, test_non_keywords_as_names);
+    tcase_add_test(tc, test_executable_descriptions);
     suite_add_tcase(s, tc);
     tc = tcase_create("sdl");
     tcase_add_test(tc, test_sdl_definitions);
@@ -1006,6 +1088,8 @@ int main(void)
     tcase_add_test(tc, test_parser_errors);
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_bad_arguments);
+    tcase_add_test(tc, test_no_read_past_end);
+    tcase_add_test(tc, test_error_json);
     suite_add_tcase(s, tc);
     tc = tcase_create("limits");
     tcase_add_test(tc, test_limit_document_bytes);
