@@ -24,7 +24,9 @@
  * reads its parent's member without copying. Introspection values are
  * pieces of the schema (introspection.c), not JSON, so nothing is built
  * twice. An operation that reads only the schema is cached in the
- * prepared document after its first execution.
+ * prepared document after its first execution, as JSON text: later
+ * executions answer {"data": <a cJSON_Raw of that text>}, which prints
+ * the same without building or printing the tree again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,6 +402,7 @@ static bool xvalue_is_null(const struct gql_xvalue *v)
     case GQL_V_JSON:
         return v->u.json == NULL || cJSON_IsNull(v->u.json);
     case GQL_V_STRING:
+    case GQL_V_STRING_COPY:
     case GQL_V_SCHEMA:
     case GQL_V_TYPE:
     case GQL_V_FIELD:
@@ -436,7 +439,7 @@ static const char *inspect_xvalue(struct exec *ex, const struct gql_xvalue *v)
     struct gql_sb sb = {0};
     if (v->kind == GQL_V_JSON)
         gql_inspect(&sb, v->u.json);
-    else if (v->kind == GQL_V_STRING)
+    else if (v->kind == GQL_V_STRING || v->kind == GQL_V_STRING_COPY)
         gql_sb_addf(&sb, "\"%s\"", v->u.str);
     else if (v->kind == GQL_V_BOOL)
         gql_sb_adds(&sb, v->u.b ? "true" : "false");
@@ -478,10 +481,12 @@ static cJSON *complete_leaf(struct exec *ex, const struct gql_type *parent, stru
     const cJSON *j = v->kind == GQL_V_JSON ? v->u.json : NULL;
     cJSON *r = NULL;
     char num[32];
-    if (v->kind == GQL_V_STRING) {
+    if (v->kind == GQL_V_STRING || v->kind == GQL_V_STRING_COPY) {
         if (type == p->t_int || type == p->t_float || type == p->t_boolean)
             goto bad_type;
-        r = cJSON_CreateString(v->u.str);
+        /* the schema's text is shared (the response must go before the schema) */
+        r = v->kind == GQL_V_STRING ? cJSON_CreateStringReference(v->u.str)
+                                    : cJSON_CreateString(v->u.str);
         goto done;
     }
     if (v->kind == GQL_V_BOOL) {
@@ -827,6 +832,22 @@ failed:
     return type->kind == GQL_KIND_NON_NULL ? NULL : new_null(ex);
 }
 
+/*
+ * Adds a completed field to its object. A key that is the field's name
+ * points to the schema's copy of the name instead of being duplicated for
+ * every object of a list (the response must be deleted before the
+ * schema); an alias, from the document, is copied.
+ */
+static void add_member(struct exec *ex, cJSON *obj, const struct group *g, cJSON *value)
+{
+    if (g->nodes[0]->alias == NULL) {
+        cJSON_AddItemToObjectCS(obj, g->def->name, value);
+    } else if (!cJSON_AddItemToObject(obj, g->key, value)) {
+        cJSON_Delete(value);
+        ex->oom = true;
+    }
+}
+
 /* ExecuteSelectionSet over collected fields; NULL: the object is null (propagating). */
 static cJSON *execute_fields(struct exec *ex, const struct gql_type *obj,
                              const struct collected *fields, const struct gql_xvalue *src,
@@ -848,7 +869,7 @@ static cJSON *execute_fields(struct exec *ex, const struct gql_type *obj,
             cJSON_Delete(out);
             return NULL;
         }
-        cJSON_AddItemToObject(out, g->key, r);
+        add_member(ex, out, g, r);
     }
     return out;
 }
@@ -980,9 +1001,9 @@ cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *arg
     if (args == NULL)
         args = &no_args;
     if (p->cacheable) {
-        cJSON *cached = atomic_load(&p->cached_data);
+        const char *cached = atomic_load(&p->cached_text);
         if (cached != NULL) {
-            cJSON *data = cJSON_Duplicate(cached, true);
+            cJSON *data = cJSON_CreateRaw(cached);
             resp = cJSON_CreateObject();
             if (data == NULL || resp == NULL || !cJSON_AddItemToObject(resp, "data", data)) {
                 cJSON_Delete(data);
@@ -1001,11 +1022,11 @@ cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *arg
         goto out;
     }
     if (p->cacheable && ex.errs.n == 0 && data != NULL) {
-        cJSON *copy = cJSON_Duplicate(data, true);
-        cJSON *expected = NULL;
-        if (copy != NULL &&
-            !atomic_compare_exchange_strong((_Atomic(cJSON *) *)&p->cached_data, &expected, copy))
-            cJSON_Delete(copy);
+        char *text = cJSON_PrintUnformatted(data);
+        char *expected = NULL;
+        if (text != NULL &&
+            !atomic_compare_exchange_strong((_Atomic(char *) *)&p->cached_text, &expected, text))
+            free(text);
     }
     resp = response(&ex, data, true);
 out:
@@ -1123,7 +1144,7 @@ cJSON *gql_execute_event(const struct gql_prepared *p, const struct gql_exec_arg
             data = NULL;
             break;
         }
-        cJSON_AddItemToObject(data, g->key, r);
+        add_member(&ex, data, g, r);
     }
     resp = response(&ex, data, true);
     data = NULL;
