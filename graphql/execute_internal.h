@@ -87,17 +87,17 @@ int gql_coerce_arguments(const struct gql_input_value *defs, size_t ndefs,
 /* ---- execute.c / introspection.c: the executor's values ---- */
 
 enum gql_vkind {
-    GQL_V_JSON,      /* u.json (NULL: absent, i.e. null) */
-    GQL_V_STRING,    /* u.str (NULL: null), the schema's or static: output by reference */
+    GQL_V_JSON,        /* u.json (NULL: absent, i.e. null) */
+    GQL_V_STRING,      /* u.str (NULL: null), the schema's or static: output by reference */
     GQL_V_STRING_COPY, /* u.str (NULL: null), the execution's arena: copied into the output */
-    GQL_V_BOOL,      /* u.b */
-    GQL_V_SCHEMA,    /* u.ptr: struct gql_schema */
-    GQL_V_TYPE,      /* u.ptr: struct gql_type */
-    GQL_V_FIELD,     /* u.ptr: struct gql_field */
-    GQL_V_INPUT,     /* u.ptr: struct gql_input_value */
-    GQL_V_ENUMVALUE, /* u.ptr: struct gql_enum_value */
-    GQL_V_DIRECTIVE, /* u.ptr: struct gql_directive_def */
-    GQL_V_LIST,      /* u.list */
+    GQL_V_BOOL,        /* u.b */
+    GQL_V_SCHEMA,      /* u.ptr: struct gql_schema */
+    GQL_V_TYPE,        /* u.ptr: struct gql_type */
+    GQL_V_FIELD,       /* u.ptr: struct gql_field */
+    GQL_V_INPUT,       /* u.ptr: struct gql_input_value */
+    GQL_V_ENUMVALUE,   /* u.ptr: struct gql_enum_value */
+    GQL_V_DIRECTIVE,   /* u.ptr: struct gql_directive_def */
+    GQL_V_LIST,        /* u.list */
     GQL_V_NULL,
 };
 

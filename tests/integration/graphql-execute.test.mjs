@@ -49,7 +49,7 @@ const rootValue = {
   pets: [{ __typename: 'Dog', name: 'Rex', barks: 1 }, { __typename: 'Cat', name: 'Tom' }, { __typename: 'Fish' }, { name: 'x' }],
   named: [{ __typename: 'Person', name: 'Ann', tags: [] }, { __typename: 'Dog', name: null, barks: false }],
   numbers: [1, 2, '3', true],
-  floats: [1.5, '2.5', 'abc', false, 1e300],
+  floats: [1.5, '2.5', 'abc', false, 1e300, 0.1 + 0.2, 1e-7, 0.0001, 123456789012345680000, -0.5, 1e21, 2 ** 53 + 2],
   strings: ['a', 1, 2.5, true, 1e21, 1e-7, 0.000001],
   bools: [true, 0, 1, 'yes'],
   ids: ['a', 1, 1.5],
