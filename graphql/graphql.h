@@ -311,6 +311,10 @@ struct gql_exec_args {
  * *request_error is set when execution did not start (the variables did
  * not coerce): then the response holds errors and no "data".
  * For a subscription this executes the root field once, as a query would.
+ * The "data" member is a cJSON_Raw node holding the data as JSON text
+ * (written while executing, so nothing is built twice): cJSON prints it
+ * as is; cJSON_Parse(data->valuestring) to look inside. Same for
+ * gql_execute_event.
  */
 cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *args,
                    bool *request_error);
