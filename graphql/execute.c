@@ -24,9 +24,14 @@
  * reads its parent's member without copying. Introspection values are
  * pieces of the schema (introspection.c), not JSON, so nothing is built
  * twice. An operation that reads only the schema is cached in the
- * prepared document after its first execution, as JSON text: later
- * executions answer {"data": <a cJSON_Raw of that text>}, which prints
- * the same without building or printing the tree again.
+ * prepared document after its first execution, as JSON text.
+ *
+ * The data is not built as a cJSON tree: it is written as JSON text while
+ * the fields complete (a null propagating to a nullable parent rewinds
+ * the text to where the parent's value began and writes null), and
+ * handed over as a cJSON_Raw node (gql_exec_args.raw_data) or parsed
+ * once. Printing a response is then a copy, not a second walk that
+ * formats every number again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -1029,7 +1034,9 @@ static cJSON *data_json(struct exec *ex, bool ok)
         ex->oom = true;
     if (ex->oom)
         return NULL;
-    cJSON *data = ok ? cJSON_CreateRaw(ex->out.s) : cJSON_CreateNull();
+    cJSON *data = !ok                  ? cJSON_CreateNull()
+                  : ex->args->raw_data ? cJSON_CreateRaw(ex->out.s)
+                                       : cJSON_ParseWithLength(ex->out.s, ex->out.len);
     if (data == NULL)
         ex->oom = true;
     return data;
@@ -1129,7 +1136,7 @@ cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *arg
     if (p->cacheable) {
         const char *cached = atomic_load(&p->cached_text);
         if (cached != NULL) {
-            cJSON *data = cJSON_CreateRaw(cached);
+            cJSON *data = args->raw_data ? cJSON_CreateRaw(cached) : cJSON_Parse(cached);
             resp = cJSON_CreateObject();
             if (data == NULL || resp == NULL || !cJSON_AddItemToObject(resp, "data", data)) {
                 cJSON_Delete(data);

@@ -160,7 +160,8 @@ static char *run_full(const char *query, const char *vars, const char *op,
     }
     cJSON *v = vars ? cJSON_Parse(vars) : NULL;
     ck_assert(vars == NULL || v != NULL);
-    struct gql_exec_args args = {v, root, context, budget_us};
+    struct gql_exec_args args = {
+        .variables = v, .root_value = root, .context = context, .time_budget_us = budget_us};
     bool reqerr = false;
     cJSON *resp = gql_execute(p, &args, &reqerr);
     ck_assert_ptr_nonnull(resp);
@@ -168,6 +169,17 @@ static char *run_full(const char *query, const char *vars, const char *op,
         *request_error = reqerr;
     out = cJSON_PrintUnformatted(resp);
     cJSON_Delete(resp);
+    if (context == NULL && budget_us == 0) {
+        /* the same response with the data as text (a cJSON_Raw), or parsed: it prints the same */
+        args.raw_data = true;
+        resp = gql_execute(p, &args, &reqerr);
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(resp, "data");
+        ck_assert(data == NULL || cJSON_IsRaw(data) || cJSON_IsNull(data));
+        char *raw = cJSON_PrintUnformatted(resp);
+        ck_assert_str_eq(raw, out);
+        free(raw);
+        cJSON_Delete(resp);
+    }
     cJSON_Delete(v);
     gql_prepared_free(p);
     return out;
@@ -664,7 +676,7 @@ START_TEST(subscription_source_and_event)
     ck_assert_int_eq(gql_prepare(schema, q, strlen(q), NULL, NULL, &p, &errs), GQL_OK);
     ck_assert_int_eq(gql_prepared_operation(p), GQL_SUBSCRIPTION);
     cJSON *vars = cJSON_Parse("{\"n\":5}");
-    struct gql_exec_args args = {vars, NULL, NULL, 0};
+    struct gql_exec_args args = {.variables = vars};
     const char *name = NULL;
     cJSON *fargs = NULL;
     ck_assert_int_eq(gql_subscription_source(p, &args, &name, &fargs, &errs), GQL_OK);
@@ -689,7 +701,7 @@ START_TEST(subscription_source_and_event)
     cJSON_Delete(fargs);
     /* bad variables: a request error */
     cJSON *bad = cJSON_Parse("{\"n\":\"x\"}");
-    struct gql_exec_args badargs = {bad, NULL, NULL, 0};
+    struct gql_exec_args badargs = {.variables = bad};
     ck_assert_int_eq(gql_subscription_source(p, &badargs, &name, &fargs, &errs), GQL_EINVALID);
     ck_assert_uint_eq(errs.n, 1);
     ck_assert_str_eq(errs.items[0].message, "Variable \"$n\" got invalid value \"x\"; Int cannot "
