@@ -269,6 +269,15 @@ const char *gql_type_print(const struct gql_type *type, char *out, size_t size);
 int gql_validate(const struct gql_schema *schema, const struct gql_document *doc,
                  struct gql_errors *errs);
 
+/* graphql-js's optional rules, for gql_validate_ex's options. */
+enum gql_validate_option {
+    GQL_VALIDATE_NO_DEPRECATED = 1u << 0,           /* NoDeprecatedCustomRule */
+    GQL_VALIDATE_NO_SCHEMA_INTROSPECTION = 1u << 1, /* NoSchemaIntrospectionCustomRule */
+};
+/* gql_validate plus the optional rules given as enum gql_validate_option bits. */
+int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *doc,
+                    unsigned options, struct gql_errors *errs);
+
 /* ---- execution ---- */
 
 struct gql_resolve_info {

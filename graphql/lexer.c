@@ -397,9 +397,10 @@ static int read_string(struct gql_lexer *lx, const char *start)
                         break;
                     }
                     int h = hex_val(d);
-                    if (h < 0 || cp > 0x10FFFF)
+                    if (h < 0)
                         break;
-                    cp = cp << 4 | (uint32_t)h;
+                    /* past U+10FFFF it stays invalid: saturate, never overflow */
+                    cp = cp > 0x10FFFF ? 0x110000 : (cp << 4 | (uint32_t)h);
                 }
                 if (!ok)
                     return escape_error(lx, p, size, "Unicode");

@@ -410,8 +410,9 @@ static int parse_selection_set(struct parser *p, struct gql_selection_set **out)
     if (ss == NULL)
         return oom(p);
     ss->loc = TOK->loc;
+    if (peek(p, GQL_TOK_BRACE_L))
+        TRY(enter(p));
     TRY(expect(p, GQL_TOK_BRACE_L));
-    TRY(enter(p));
     size_t mark = p->slen;
     int rc;
     do {

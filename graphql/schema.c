@@ -384,7 +384,14 @@ static void attach_extensions(struct gql_schema_builder *b, const struct gql_doc
             if (!d->extension || !def_type_kind(d->kind, &kind))
                 continue;
             const struct gql_type *t = type_lookup(b->in, d->name);
-            if (fill == 0 && (t == NULL || reserved(d->name))) {
+            if (fill == 0 && reserved(d->name)) {
+                gql_schema_report(b, NULL, &d->name_loc, 1,
+                                  "Name \"%s\" must not begin with \"__\", which is reserved by "
+                                  "GraphQL introspection.",
+                                  d->name);
+                continue;
+            }
+            if (fill == 0 && t == NULL) {
                 gql_schema_report(b, "PossibleTypeExtensionsRule", &d->name_loc, 1,
                                   "Cannot extend type \"%s\" because it is not defined.", d->name);
                 continue;
@@ -662,12 +669,16 @@ static void build_directives(struct gql_schema_builder *b, const struct gql_docu
                 dd->locations |= 1u << l;
         }
     }
-    /* arguments last: their @deprecated needs every directive defined */
-    for (size_t i = 0; i < schema->ndirectives && !b->oom; i++) {
-        const struct gql_definition *d = in->directive_ast[i];
-        struct gql_directive_def *dd = &schema->directives[i];
-        dd->args = build_input_values(b, d->input_values, d->ninput_values, "@", d->name, false,
-                                      &dd->nargs);
+    /* arguments last, @deprecated's first: the others' may use it */
+    for (int deprecated = 1; deprecated >= 0; deprecated--) {
+        for (size_t i = 0; i < schema->ndirectives && !b->oom; i++) {
+            const struct gql_definition *d = in->directive_ast[i];
+            struct gql_directive_def *dd = &schema->directives[i];
+            if ((strcmp(d->name, "deprecated") == 0) != deprecated)
+                continue;
+            dd->args = build_input_values(b, d->input_values, d->ninput_values, "@", d->name, false,
+                                          &dd->nargs);
+        }
     }
 }
 

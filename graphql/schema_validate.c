@@ -94,14 +94,6 @@ static void check_directives(struct gql_schema_builder *b)
     }
 }
 
-static const struct gql_field *find_field(const struct gql_type *t, const char *name)
-{
-    for (size_t i = 0; i < t->nfields; i++)
-        if (strcmp(t->fields[i].name, name) == 0)
-            return &t->fields[i];
-    return NULL;
-}
-
 static const struct gql_input_value *find_arg(const struct gql_field *f, const char *name)
 {
     for (size_t i = 0; i < f->nargs; i++)
@@ -158,7 +150,7 @@ static void check_implementation(struct gql_schema_builder *b, const struct gql_
     char b1[TYPE_TEXT], b2[TYPE_TEXT];
     for (size_t i = 0; i < iface->nfields; i++) {
         const struct gql_field *ifield = &iface->fields[i];
-        const struct gql_field *field = find_field(t, ifield->name);
+        const struct gql_field *field = gql_type_field(b->schema, t, ifield->name);
         if (field == NULL) {
             gql_schema_report(b, NULL, loc, 1,
                               "Interface field %s.%s expected but %s does not provide it.",

@@ -16,7 +16,9 @@ build_pkgs=(build-essential cmake pkg-config
             curl)  # curl: the example bash Lambda runtime (examples/functions/airline-bash)
 test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus chromium fonts-liberation
            # aws-lambda-ric (examples/functions/airline-node) builds its native client
-           g++ make cmake autoconf automake libtool python3)
+           g++ make cmake autoconf automake libtool python3
+           # graphql-js's validation corpus as YAML (tests/integration/graphql-validation.test.mjs)
+           golang-github-vektah-gqlparser-dev)
 
 mode=${1:-build}
 want=("${build_pkgs[@]}")

@@ -594,6 +594,8 @@ static const struct {
     {"type Foo { a: Int }", "Query root type must be provided."},
     {"type Query { a: Int } extend type Foo { b: Int }",
      "Cannot extend type \"Foo\" because it is not defined."},
+    {"type Query { a: Int } extend type __Type { x: Int }",
+     "Name \"__Type\" must not begin with \"__\", which is reserved by GraphQL introspection."},
     {"type Query { a: Int } extend union Query = Query", "Cannot extend non-union type \"Query\"."},
     {"type Query { a: Int @nope }", "Unknown directive \"@nope\"."},
     {"type Query { a: Int @skip(if: true) }",
@@ -645,6 +647,8 @@ static const char *const valid[] = {
     "directive @deprecated(reason: String = \"gone\") on FIELD_DEFINITION\n"
     "type Query { a: Int @deprecated }",
     "type Query { a: Int } union U = Query extend union U = Sub type Sub { b: Int }",
+    /* a redefined built-in directive whose argument uses @deprecated */
+    "directive @include(if: Boolean @deprecated(reason: \"x\")) on FIELD type Query { a: Int }",
 };
 
 START_TEST(valid_sdl)
@@ -655,6 +659,12 @@ START_TEST(valid_sdl)
         ck_assert_uint_eq(s->ndirectives, 4);
         ck_assert_uint_eq(gql_schema_directive(s, "deprecated")->locations,
                           GQL_DL_FIELD_DEFINITION);
+    }
+    if (_i == 5) {
+        const struct gql_directive_def *inc = gql_schema_directive(s, "include");
+        ck_assert_ptr_eq(inc, &s->directives[0]);
+        ck_assert(inc->args[0].deprecated);
+        ck_assert_str_eq(inc->args[0].deprecation_reason, "x");
     }
     gql_schema_free(s);
 }
