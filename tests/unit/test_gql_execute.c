@@ -409,7 +409,7 @@ START_TEST(fragments_on_abstract_types)
            NULL,
            "{\"data\":{\"pets\":[{\"__typename\":\"Dog\",\"barks\":true,\"name\":\"Rex\"},"
            "{\"__typename\":\"Cat\",\"lives\":9,\"name\":\"Tom\"}]}}");
-    ck_run("{ named { name ... on Aged { age } ... on Person { ... on Pet { ... on Dog { barks } "
+    ck_run("{ named { name ... on Aged { age } ... on Person { ... on Named { ... on Dog { barks } "
            "} } ... on Dog { ... on Named { n2: name } nick } } }",
            NULL,
            "{\"data\":{\"named\":[{\"name\":\"Ann\",\"age\":30},{\"name\":\"Rex\",\"n2\":\"Rex\","
