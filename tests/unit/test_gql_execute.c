@@ -415,7 +415,7 @@ START_TEST(fragments_on_abstract_types)
            "{\"data\":{\"named\":[{\"name\":\"Ann\",\"age\":30},{\"name\":\"Rex\",\"n2\":\"Rex\","
            "\"nick\":null}]}}");
     ck_run("{ people { pet { ...D ...C } } } fragment D on Dog { barks } fragment C on Cat { "
-           "lives ...D }",
+           "lives ...N } fragment N on Named { ... on Dog { barks } }",
            NULL, "{\"data\":{\"people\":[{\"pet\":{\"barks\":true}},{\"pet\":{\"lives\":9}}]}}");
 }
 END_TEST
