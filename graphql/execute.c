@@ -60,6 +60,7 @@ struct subfields {
 /* The field nodes merged under one response key in one selection set. */
 struct group {
     const char *key;
+    size_t keylen;
     const struct gql_selection **nodes;
     size_t n;
     const struct gql_field *def; /* NULL: not a field of the type (skipped) */
@@ -349,8 +350,10 @@ static int group_pairs(struct exec *ex, const struct gql_type *obj, const struct
     }
     for (size_t i = 0; i < ps->n; i++) {
         struct group *g = &gs[owner[i]];
-        if (g->n == 0)
+        if (g->n == 0) {
             g->key = ps->v[i].key;
+            g->keylen = strlen(g->key);
+        }
         g->nodes[g->n++] = ps->v[i].node;
     }
     free(owner);
@@ -455,15 +458,23 @@ static void put_null_at(struct exec *ex, size_t mark)
     PUTS(ex, "null");
 }
 
+/* Bytes a JSON string must escape (and the NUL that ends a C string). */
+static const unsigned char json_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
+};
+
 static void put_string(struct exec *ex, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     putc_(ex, '"');
     const char *run = s;
-    for (; *s != '\0'; s++) {
+    for (;; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!json_escape[c])
             continue;
+        if (c == '\0')
+            break;
         put(ex, run, (size_t)(s - run));
         run = s + 1;
         switch (c) {
@@ -514,6 +525,34 @@ static void put_number(struct exec *ex, double d)
             *--q = '-';
         put(ex, q, (size_t)(e - q));
         return;
+    }
+    /* Few decimals (prices, ratios, scores): n / 10^k == d exactly means "n with k decimals"
+       reads back as d, and the first such k is the shortest */
+    double a0 = fabs(d);
+    if (a0 >= 1e-4 && a0 < 1e9) {
+        double scale = 1;
+        for (int k = 1; k <= 8; k++) {
+            scale *= 10;
+            double x = d * scale; /* below 1e17: a long long holds it */
+            double n = (double)(long long)(x < 0 ? x - 0.5 : x + 0.5);
+            if (n / scale != d)
+                continue;
+            long long ni = (long long)(n < 0 ? -n : n);
+            char *e = buf + sizeof buf, *q = e;
+            for (int i = 0; i < k; i++) {
+                *--q = (char)('0' + ni % 10);
+                ni /= 10;
+            }
+            *--q = '.';
+            do {
+                *--q = (char)('0' + ni % 10);
+                ni /= 10;
+            } while (ni != 0);
+            if (d < 0)
+                *--q = '-';
+            put(ex, q, (size_t)(e - q));
+            return;
+        }
     }
     /* Where %g and JavaScript agree on the layout, 15 significant digits usually read back
        exactly; otherwise the shortest-digits search. */
@@ -976,7 +1015,7 @@ static bool execute_fields(struct exec *ex, const struct gql_type *obj,
         first = false;
         /* a response key is a Name: nothing to escape */
         putc_(ex, '"');
-        put(ex, g->key, strlen(g->key));
+        put(ex, g->key, g->keylen);
         PUTS(ex, "\":");
         if (!execute_field(ex, obj, g, src, &fp, preset, &hint) || ex->oom)
             return false;
