@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { buildSchema, graphqlSync } from 'graphql';
+import { buildSchema, graphqlSync, parse, validate } from 'graphql';
 
 const GQL_EXEC_BIN = process.env.GQL_EXEC_BIN ?? path.resolve('build/tests/gql_exec');
 
@@ -49,7 +49,8 @@ const rootValue = {
   pets: [{ __typename: 'Dog', name: 'Rex', barks: 1 }, { __typename: 'Cat', name: 'Tom' }, { __typename: 'Fish' }, { name: 'x' }],
   named: [{ __typename: 'Person', name: 'Ann', tags: [] }, { __typename: 'Dog', name: null, barks: false }],
   numbers: [1, 2, '3', true],
-  floats: [1.5, '2.5', 'abc', false, 1e300],
+  floats: [1.5, '2.5', 'abc', false, 1e300, 0.1 + 0.2, 1e-7, 0.0001, 123456789012345680000, -0.5, 1e21,
+    2 ** 53 + 2, 0.87, 0.0001234, 99.99, 1 / 3, 1.005, 1234567.891, -12.5e-3, 3.14159265, 5e-324, -0],
   strings: ['a', 1, 2.5, true, 1e21, 1e-7, 0.000001],
   bools: [true, 0, 1, 'yes'],
   ids: ['a', 1, 1.5],
@@ -101,3 +102,48 @@ for (const [query, variables, operationName] of cases) {
     assert.deepEqual(ours(query, variables, operationName), theirs(query, variables, operationName));
   });
 }
+
+// Random documents (a fixed seed, so failures reproduce): nested selections,
+// aliases that merge or collide, inline fragments on objects, interfaces and
+// unions, @skip/@include with literals and a variable. Only documents
+// graphql-js finds valid are run.
+test('200 random queries answer as graphql-js does', () => {
+  let seed = 20261126;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const fieldsOf = {
+    Query: ['people', 'person', 'strict', 'pets', 'named', 'numbers', 'floats', 'strings', 'bools', 'ids',
+      'color', 'colors', 'matrix', '__typename'],
+    Person: ['name', 'age', 'friends', 'pet', 'best', 'tags', '__typename'],
+    Dog: ['name', 'barks', '__typename'], Cat: ['name', 'lives', '__typename'],
+    Named: ['name', '__typename'], Pet: ['__typename'],
+  };
+  const typeOf = { people: 'Person', person: 'Person', strict: 'Person', pets: 'Pet', named: 'Named',
+    friends: 'Person', pet: 'Pet', best: 'Person' };
+  const conditions = { Person: ['Person', 'Named'], Dog: ['Dog', 'Named', 'Pet'], Cat: ['Cat', 'Named', 'Pet'],
+    Named: ['Person', 'Dog', 'Cat', 'Named'], Pet: ['Dog', 'Cat', 'Pet'], Query: ['Query'] };
+  const selection = (type, depth) => {
+    const out = [];
+    for (let i = 1 + rnd(4); i > 0; i--) {
+      const dir = rnd(6) === 0 ? pick([' @skip(if: true)', ' @skip(if: false)', ' @include(if: $b)', ' @skip(if: $b)']) : '';
+      if (rnd(10) < 2 && depth < 4) {
+        const c = pick(conditions[type]);
+        out.push(`... on ${c}${dir} { ${selection(c, depth + 1)} }`);
+        continue;
+      }
+      const f = pick(fieldsOf[type]);
+      const alias = rnd(5) === 0 ? pick(['a', 'b', 'x']) + ': ' : '';
+      const sub = typeOf[f];
+      out.push(sub ? `${alias}${f}${dir} { ${depth < 4 ? selection(sub, depth + 1) : '__typename'} }` : `${alias}${f}${dir}`);
+    }
+    return out.join(' ');
+  };
+  let ran = 0;
+  while (ran < 200) {
+    const query = `query($b: Boolean = ${pick(['true', 'false'])}) { ${selection('Query', 0)} ... @include(if: $b) { __typename } }`;
+    if (validate(schema, parse(query)).length > 0)
+      continue;
+    ran++;
+    assert.deepEqual(ours(query), theirs(query), query);
+  }
+});
