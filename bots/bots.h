@@ -208,6 +208,19 @@ int bot_latest_edit(struct bot_engine *e, const char *bot, bot_edit_fn edit, voi
 cJSON *bot_describe(struct bot_engine *e, const char *bot);
 cJSON *bot_names(struct bot_engine *e);
 
+/*
+ * The same without copying, for readers that only look: the "resource" of
+ * the bot's $LATEST document, valid until bot_hold_release(*hold) however
+ * the bot is reloaded or edited meanwhile (the definition is reference-
+ * counted); NULL when there is no such bot. Never change it.
+ */
+struct bot_hold;
+const cJSON *bot_latest_resource(struct bot_engine *e, const char *bot, struct bot_hold **hold);
+void bot_hold_release(struct bot_hold *hold);
+/* The aliases [{name, botVersion}] and the published versions [{version, createdAt}] (new). */
+cJSON *bot_aliases(struct bot_engine *e, const char *bot);
+cJSON *bot_versions(struct bot_engine *e, const char *bot);
+
 /* Publishes $LATEST of bot as the next version in the store; returns the number or < 0. */
 int bot_publish(struct bot_engine *e, const char *bot, char *err, size_t errlen);
 

@@ -962,6 +962,47 @@ static int add_version(const char *key, const struct store_item *item, void *ud)
     return 0;
 }
 
+const cJSON *bot_latest_resource(struct bot_engine *e, const char *bot, struct bot_hold **hold)
+{
+    pthread_rwlock_rdlock(&e->lock);
+    struct bot_entry *b = find_entry(e, bot);
+    struct bot_def *d = b ? bot_def_ref(b->latest) : NULL;
+    pthread_rwlock_unlock(&e->lock);
+    *hold = (struct bot_hold *)d;
+    return d ? cJSON_GetObjectItemCaseSensitive(d->doc, "resource") : NULL;
+}
+
+void bot_hold_release(struct bot_hold *hold)
+{
+    bot_def_unref((struct bot_def *)hold);
+}
+
+cJSON *bot_aliases(struct bot_engine *e, const char *bot)
+{
+    cJSON *aliases = cJSON_CreateArray();
+    pthread_rwlock_rdlock(&e->lock);
+    struct bot_entry *b = find_entry(e, bot);
+    for (int i = 0; b && aliases && i < b->naliases; i++) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "name", b->aliases[i].name);
+        cJSON_AddStringToObject(a, "botVersion", b->aliases[i].version);
+        cJSON_AddItemToArray(aliases, a);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    return aliases;
+}
+
+cJSON *bot_versions(struct bot_engine *e, const char *bot)
+{
+    /* keys are BOT/000001: key order is version order */
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/", bot);
+    struct versions_ctx c = {cJSON_CreateArray()};
+    if (c.out)
+        store_list(e->st, VERSIONS_NS, prefix, 0, add_version, &c);
+    return c.out;
+}
+
 cJSON *bot_describe(struct bot_engine *e, const char *bot)
 {
     pthread_rwlock_rdlock(&e->lock);

@@ -400,6 +400,8 @@ cJSON *bot_conversation_get(struct bot_engine *e, const char *id)
 
 struct collect {
     cJSON *out;
+    char **texts; /* turns: the records' text, parsed after the store's lock is released */
+    size_t ntexts;
     size_t want;       /* items to collect */
     bool more;         /* one more was seen */
     const char *after; /* conversations: skip keys up to this one */
@@ -449,15 +451,16 @@ static int collect_turn(const char *key, const struct store_item *item, void *ud
     int64_t seq = SEQ_MAX - inv;
     if (c->before > 0 && seq >= c->before)
         return 0;
-    if ((size_t)cJSON_GetArraySize(c->out) == c->want) {
+    if (c->ntexts == c->want) {
         c->more = true;
         return 1;
     }
-    cJSON *j = cJSON_ParseWithLength(item->value, item->len);
-    if (cJSON_IsObject(j))
-        cJSON_AddItemToArray(c->out, j);
-    else
-        cJSON_Delete(j);
+    char *copy = malloc(item->len + 1);
+    if (!copy)
+        return 1;
+    memcpy(copy, item->value, item->len);
+    copy[item->len] = '\0';
+    c->texts[c->ntexts++] = copy;
     return 0;
 }
 
@@ -472,7 +475,20 @@ cJSON *bot_conversation_turns(struct bot_engine *e, const char *id, int64_t befo
     char prefix[1100];
     snprintf(prefix, sizeof prefix, "%s/", id);
     c.prefix_len = strlen(prefix);
+    c.texts = calloc(first ? first : 1, sizeof *c.texts);
+    if (!c.texts)
+        return c.out;
+    /* the store holds its lock through the listing: copy there, parse here */
     store_list(bot_engine_store(e), TURNS_NS, prefix, 0, collect_turn, &c);
+    for (size_t i = 0; i < c.ntexts; i++) {
+        cJSON *j = cJSON_Parse(c.texts[i]);
+        if (cJSON_IsObject(j))
+            cJSON_AddItemToArray(c.out, j);
+        else
+            cJSON_Delete(j);
+        free(c.texts[i]);
+    }
+    free(c.texts);
     if (more)
         *more = c.more;
     return c.out;

@@ -26,6 +26,8 @@
  * because a postText may wait seconds for a code hook, and answered from
  * there (the connection is suspended meanwhile, see server/http.h).
  */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,11 +147,114 @@ static enum media negotiate(const char *accept)
 
 /* ---- answering ---- */
 
+#define RESPONSE_MAX (256u << 20) /* a response larger than this is an error, not a body */
+
+/* A JSON string: runs of bytes that need no escape are copied whole. */
+static int put_string(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = buf_append(b, "\"", 1);
+    const char *run = s;
+    for (const char *p = s; rc == 0; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+            continue;
+        if (p > run)
+            rc = buf_append(b, run, (size_t)(p - run));
+        if (c == '\0' || rc)
+            break;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c == '\n')
+            esc[1] = 'n';
+        else if (c == '\r')
+            esc[1] = 'r';
+        else if (c == '\t')
+            esc[1] = 't';
+        else if (c != '"' && c != '\\') {
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        rc = buf_append(b, esc, n);
+        run = p + 1;
+    }
+    return rc ? rc : buf_append(b, "\"", 1);
+}
+
+static int put_number(struct buf *b, double d)
+{
+    if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
+        return buf_append(b, "null", 4);
+    if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0) {
+        char digits[24];
+        char *p = digits + sizeof digits;
+        long long v = (long long)d;
+        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        return buf_append(b, p, (size_t)(digits + sizeof digits - p));
+    }
+    /* 15 significant digits unless they read back as another double, as cJSON prints (so a
+       turn's scores read the same here as from the Lex API) */
+    char text[32];
+    snprintf(text, sizeof text, "%1.15g", d);
+    double back = strtod(text, NULL);
+    double mag = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+    if (fabs(back - d) > mag * DBL_EPSILON)
+        snprintf(text, sizeof text, "%1.17g", d);
+    return buf_puts(b, text);
+}
+
+/* Writes v as compact JSON (cJSON's own printer formats every number through printf). */
+static int put_json(struct buf *b, const cJSON *v, int depth)
+{
+    if (depth > 10000)
+        return PARLEY_ETOOBIG;
+    if (cJSON_IsNull(v) || cJSON_IsInvalid(v))
+        return buf_append(b, "null", 4);
+    if (cJSON_IsFalse(v))
+        return buf_append(b, "false", 5);
+    if (cJSON_IsTrue(v))
+        return buf_append(b, "true", 4);
+    if (cJSON_IsNumber(v))
+        return put_number(b, v->valuedouble);
+    if (cJSON_IsString(v))
+        return put_string(b, v->valuestring ? v->valuestring : "");
+    if (cJSON_IsRaw(v))
+        return buf_puts(b, v->valuestring ? v->valuestring : "null");
+    bool object = cJSON_IsObject(v);
+    int rc = buf_append(b, object ? "{" : "[", 1);
+    for (const cJSON *c = v->child; c && rc == 0; c = c->next) {
+        if (c != v->child)
+            rc = buf_append(b, ",", 1);
+        if (rc == 0 && object) {
+            rc = put_string(b, c->string ? c->string : "");
+            if (rc == 0)
+                rc = buf_append(b, ":", 1);
+        }
+        if (rc == 0)
+            rc = put_json(b, c, depth + 1);
+    }
+    return rc ? rc : buf_append(b, object ? "}" : "]", 1);
+}
+
 static void respond(struct http_request *req, enum media m, int status, const cJSON *body)
 {
     struct http_response *r = http_response_new(status);
     size_t len = 0;
-    char *text = body ? json_print(body, &len) : NULL;
+    struct buf out = BUF_INIT(RESPONSE_MAX);
+    char *text = NULL;
+    if (body && put_json(&out, body, 0) == 0)
+        text = buf_detach(&out, &len);
+    buf_release(&out);
     if (!text) {
         text = strdup("{\"errors\":[{\"message\":\"Out of memory.\"}]}");
         len = text ? strlen(text) : 0;

@@ -64,37 +64,39 @@ static void ensure_array(cJSON *obj, const char *key)
     }
 }
 
-static void normalize_intent(cJSON *in)
-{
-    ensure_array(in, "sampleUtterances");
-    ensure_array(in, "slots");
-}
-
-/* The Bot value: the $LATEST resource with its aliases and versions (takes desc). */
+/* A copy of the resource of bot_describe's answer (takes desc). */
 static cJSON *bot_value(cJSON *desc)
 {
     cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(desc, "resource");
+    cJSON_Delete(desc);
     if (!cJSON_IsObject(res)) {
         cJSON_Delete(res);
         res = cJSON_CreateObject();
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(res, "version");
-    cJSON_AddStringToObject(res, "version", "$LATEST");
-    if (!json_string(res, "locale"))
-        cJSON_AddStringToObject(res, "locale", "en-US");
-    cJSON_AddItemToObject(res, "aliases", cJSON_DetachItemFromObjectCaseSensitive(desc, "aliases"));
-    cJSON_AddItemToObject(res, "versions",
-                          cJSON_DetachItemFromObjectCaseSensitive(desc, "versions"));
-    ensure_array(res, "aliases");
-    ensure_array(res, "versions");
-    ensure_array(res, "intents");
-    ensure_array(res, "slotTypes");
-    cJSON *x;
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "intents")) normalize_intent(x);
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "slotTypes"))
-        ensure_array(x, "enumerationValues");
-    cJSON_Delete(desc);
     return res;
+}
+
+/*
+ * The Bot value of name: its $LATEST resource itself, borrowed for the
+ * execution (the context keeps the definition alive), or a copy when the
+ * execution is not ours. The fields a document may lack have resolvers
+ * (list_member, resolve_bot_*), so the value is never changed. NULL if none.
+ */
+static cJSON *bot_ref(const struct gql_resolve_info *info, const char *name)
+{
+    struct graphql_context *ctx = graphql_context_of(info);
+    if (ctx) {
+        struct bot_hold *hold = NULL;
+        const cJSON *res = bot_latest_resource(engine(info), name, &hold);
+        if (!res) {
+            bot_hold_release(hold);
+            return NULL;
+        }
+        if (graphql_context_keep(ctx, hold))
+            return cJSON_CreateObjectReference(res->child);
+    }
+    cJSON *d = bot_describe(engine(info), name);
+    return d ? bot_value(d) : NULL;
 }
 
 static cJSON *resolve_bots(const struct gql_resolve_info *info, char **error)
@@ -106,9 +108,9 @@ static cJSON *resolve_bots(const struct gql_resolve_info *info, char **error)
     const cJSON *n;
     cJSON_ArrayForEach(n, names)
     {
-        cJSON *d = bot_describe(engine(info), n->valuestring);
-        if (d)
-            cJSON_AddItemToArray(out, bot_value(d));
+        cJSON *b = bot_ref(info, n->valuestring);
+        if (b)
+            cJSON_AddItemToArray(out, b);
     }
     cJSON_Delete(names);
     return out;
@@ -117,8 +119,38 @@ static cJSON *resolve_bots(const struct gql_resolve_info *info, char **error)
 static cJSON *resolve_bot(const struct gql_resolve_info *info, char **error)
 {
     const char *name = graphql_arg_string(info, "name");
-    cJSON *d = engine(info) && name ? bot_describe(engine(info), name) : NULL;
-    return d ? bot_value(d) : cJSON_CreateNull();
+    cJSON *b = engine(info) && name ? bot_ref(info, name) : NULL;
+    return b ? b : cJSON_CreateNull();
+}
+
+/* A list member of the source, borrowed; [] when the document leaves it out. */
+static cJSON *list_member(const struct gql_resolve_info *info, char **error)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(info->source, info->field->name);
+    return cJSON_IsArray(v) ? cJSON_CreateArrayReference(v->child) : cJSON_CreateArray();
+}
+
+static cJSON *resolve_bot_version(const struct gql_resolve_info *info, char **error)
+{
+    return cJSON_CreateString("$LATEST");
+}
+
+static cJSON *resolve_bot_locale(const struct gql_resolve_info *info, char **error)
+{
+    const char *l = json_string(info->source, "locale");
+    return cJSON_CreateString(l ? l : "en-US");
+}
+
+static cJSON *resolve_bot_aliases(const struct gql_resolve_info *info, char **error)
+{
+    const char *name = json_string(info->source, "name");
+    return name && engine(info) ? bot_aliases(engine(info), name) : cJSON_CreateArray();
+}
+
+static cJSON *resolve_bot_versions(const struct gql_resolve_info *info, char **error)
+{
+    const char *name = json_string(info->source, "name");
+    return name && engine(info) ? bot_versions(engine(info), name) : cJSON_CreateArray();
 }
 
 static cJSON *resolve_bot_intent(const struct gql_resolve_info *info, char **error)
@@ -129,7 +161,7 @@ static cJSON *resolve_bot_intent(const struct gql_resolve_info *info, char **err
     {
         const char *n = json_string(in, "name");
         if (n && name && strcmp(n, name) == 0)
-            return cJSON_Duplicate(in, true);
+            return cJSON_CreateObjectReference(in->child);
     }
     return cJSON_CreateNull();
 }
@@ -225,8 +257,8 @@ static cJSON *connection(cJSON *items, const char *cursor_key, bool has_next, bo
     cJSON *info = cJSON_AddObjectToObject(c, "pageInfo");
     char first_cursor[1100] = "", last_cursor[1100] = "";
     cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
+    /* each item moves into its edge; nodes refers to the same objects */
+    while ((it = cJSON_DetachItemFromArray(items, 0)) != NULL) {
         char cursor[1100];
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, cursor_key);
         if (cJSON_IsNumber(k))
@@ -238,9 +270,9 @@ static cJSON *connection(cJSON *items, const char *cursor_key, bool has_next, bo
         snprintf(last_cursor, sizeof last_cursor, "%s", cursor);
         cJSON *edge = cJSON_CreateObject();
         cJSON_AddStringToObject(edge, "cursor", cursor);
-        cJSON_AddItemToObject(edge, "node", cJSON_Duplicate(it, true));
+        cJSON_AddItemToArray(nodes, cJSON_CreateObjectReference(it->child));
+        cJSON_AddItemToObject(edge, "node", it);
         cJSON_AddItemToArray(edges, edge);
-        cJSON_AddItemToArray(nodes, cJSON_Duplicate(it, true));
     }
     cJSON_AddBoolToObject(info, "hasNextPage", has_next);
     cJSON_AddBoolToObject(info, "hasPreviousPage", has_prev);
@@ -547,6 +579,15 @@ int graphql_resolvers_bots_add(struct graphql_service *svc)
         {"Query", "conversation", resolve_conversation},
         {"Query", "missedUtterances", resolve_missed},
         {"Bot", "intent", resolve_bot_intent},
+        {"Bot", "version", resolve_bot_version},
+        {"Bot", "locale", resolve_bot_locale},
+        {"Bot", "aliases", resolve_bot_aliases},
+        {"Bot", "versions", resolve_bot_versions},
+        {"Bot", "intents", list_member},
+        {"Bot", "slotTypes", list_member},
+        {"Intent", "sampleUtterances", list_member},
+        {"Intent", "slots", list_member},
+        {"SlotType", "enumerationValues", list_member},
         {"Session", "conversation", resolve_session_conversation},
         {"Conversation", "turns", resolve_conversation_turns},
         {"Turn", "conversation", resolve_turn_conversation},

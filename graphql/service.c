@@ -77,6 +77,52 @@ void graphql_iso_time(int64_t ms, char out[32])
     snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
 }
 
+/* ---- the execution's context ---- */
+
+void graphql_context_init(struct graphql_context *ctx, struct graphql_service *svc,
+                          const char *channel)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->magic = GRAPHQL_CONTEXT_MAGIC;
+    ctx->svc = svc;
+    ctx->channel = channel;
+    pthread_mutex_init(&ctx->lock, NULL);
+}
+
+void graphql_context_release(struct graphql_context *ctx)
+{
+    for (size_t i = 0; i < ctx->nholds; i++)
+        bot_hold_release(ctx->holds[i]);
+    free(ctx->holds);
+    pthread_mutex_destroy(&ctx->lock);
+    ctx->magic = 0;
+}
+
+struct graphql_context *graphql_context_of(const struct gql_resolve_info *info)
+{
+    struct graphql_context *ctx = info->context;
+    return ctx && ctx->magic == GRAPHQL_CONTEXT_MAGIC ? ctx : NULL;
+}
+
+bool graphql_context_keep(struct graphql_context *ctx, struct bot_hold *hold)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->nholds == ctx->cap) {
+        size_t cap = ctx->cap ? 2 * ctx->cap : 8;
+        struct bot_hold **grown = realloc(ctx->holds, cap * sizeof *grown);
+        if (!grown) {
+            pthread_mutex_unlock(&ctx->lock);
+            bot_hold_release(hold);
+            return false;
+        }
+        ctx->holds = grown;
+        ctx->cap = cap;
+    }
+    ctx->holds[ctx->nholds++] = hold;
+    pthread_mutex_unlock(&ctx->lock);
+    return true;
+}
+
 /* ---- the config's "graphql" section ---- */
 
 static const char *const default_public[] = {"__typename", "__schema", "__type"};
@@ -584,7 +630,8 @@ cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql
                               "graphql-transport-ws subprotocol.",
                               NULL);
     }
-    struct graphql_context ctx = {.svc = svc, .channel = r->channel ? r->channel : "graphql"};
+    struct graphql_context ctx;
+    graphql_context_init(&ctx, svc, r->channel ? r->channel : "graphql");
     struct gql_exec_args args = {
         .variables = r->variables,
         .context = &ctx,
@@ -592,6 +639,7 @@ cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql
     };
     bool request_error = false;
     resp = gql_execute(e->prepared, &args, &request_error);
+    graphql_context_release(&ctx);
     *status = request_error ? GRAPHQL_STATUS_INVALID : GRAPHQL_STATUS_OK;
     cache_release(svc, e);
     return resp;
@@ -712,13 +760,15 @@ struct graphql_subscription {
 static void on_subscription_turn(const cJSON *turn, void *ud)
 {
     struct graphql_subscription *sub = ud;
-    struct graphql_context ctx = {.svc = sub->svc, .channel = "graphql-ws"};
+    struct graphql_context ctx;
+    graphql_context_init(&ctx, sub->svc, "graphql-ws");
     struct gql_exec_args args = {
         .variables = sub->variables,
         .context = &ctx,
         .time_budget_us = sub->svc->limits.time_budget_us,
     };
     cJSON *resp = gql_execute_event(sub->entry->prepared, &args, turn);
+    graphql_context_release(&ctx);
     if (resp) {
         sub->fn(resp, sub->ud);
         cJSON_Delete(resp);
@@ -740,8 +790,7 @@ enum graphql_status graphql_service_subscribe(struct graphql_service *svc,
         cache_release(svc, e);
         return GRAPHQL_STATUS_SUBSCRIPTION;
     }
-    struct graphql_context ctx = {.svc = svc, .channel = "graphql-ws"};
-    struct gql_exec_args args = {.variables = r->variables, .context = &ctx};
+    struct gql_exec_args args = {.variables = r->variables};
     const char *field = NULL;
     cJSON *fargs = NULL;
     struct gql_errors errs = GQL_ERRORS_INIT;

@@ -41,7 +41,9 @@ test('graphql-http server audits: every MUST passes, SHOULD passes or is explain
     // graphql-http is pinned (tests/package.json): its 61 audits, all run
     assert.deepEqual([count('MUST'), count('SHOULD'), count('MAY')], [13, 23, 25], summary);
   } finally {
-    await s.stop();
+    const r = await s.stop();
+    assert.equal(r.code, 0, s.stderr.slice(-3000));
+    assert.doesNotMatch(s.stderr, /Sanitizer|runtime error/);
     s.cleanup();
   }
 });
