@@ -301,8 +301,20 @@ static void on_event(const cJSON *response, void *ud)
     pthread_mutex_lock(&cc->mu);
     bool live = !cc->closed && !op->cancelled;
     pthread_mutex_unlock(&cc->mu);
-    if (live)
-        send_payload(cc, "next", op->id, cJSON_Duplicate(response, true));
+    if (!live)
+        return;
+    /* The response is borrowed: printed in place into the message, not copied. */
+    size_t len;
+    char *payload = json_print(response, &len);
+    struct buf b = BUF_INIT(len + 6 * GWS_MAX_ID + 64); /* an id escaped: at most 6 bytes a byte */
+    if (!payload || buf_puts(&b, "{\"id\":") || buf_json_string(&b, op->id, strlen(op->id)) ||
+        buf_puts(&b, ",\"type\":\"next\",\"payload\":") || buf_append(&b, payload, len) ||
+        buf_puts(&b, "}"))
+        ws_conn_close(cc->c, GWS_INTERNAL, "out of memory");
+    else
+        ws_conn_send(cc->c, b.data, b.len);
+    buf_release(&b);
+    free(payload);
 }
 
 /* A request error's response ({"errors": [...]}) as an error message: its errors array. */
