@@ -271,6 +271,22 @@ test('graphql-transport-ws: ack, ping/pong, and the close codes', { timeout: 600
     { id: 'q', type: 'next', payload: { data: { __typename: 'Query' } } }, { id: 'q', type: 'complete' },
   ]);
 
+  // at most 100 operations at once per connection: the 101st is refused, the socket stays
+  const many = [init];
+  for (let i = 0; i < 101; i++)
+    many.push({ type: 'subscribe', id: `m${i}`, payload: { query: 'subscription { turns(bot: "FlowerShop") { seq } }' } });
+  many.push({ type: 'complete', id: 'm0' }, { type: 'subscribe', id: 'after', payload: { query: '{ __typename }' } });
+  r = await raw(many, { waitMs: 1500 });
+  assert.equal(r.code, 1000, JSON.stringify(r).slice(0, 500));
+  const refused = r.got.filter((m) => m.type === 'error');
+  assert.deepEqual(refused.map((m) => m.id), ['m100']);
+  assert.match(refused[0].payload[0].message, /already runs 100 operations/);
+  assert.deepEqual(r.got.at(-1), { id: 'after', type: 'complete' }); // m0's place was free again
+
+  // a message past the size cap (256 KiB): 1009
+  r = await raw([init, { type: 'subscribe', id: 'big', payload: { query: `{ __typename }${' '.repeat(300000)}` } }]);
+  assert.equal(r.code, 1009, JSON.stringify(r));
+
   // no connection_init within 3 s: 4408
   const t0 = Date.now();
   r = await raw([], { waitMs: 10000 });
