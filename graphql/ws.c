@@ -5,15 +5,14 @@
  *
  * A connection starts unacknowledged: the client has init_timeout_ms to send
  * connection_init (else 4408), whose payload may carry the admin token
- * ({"Authorization": "Bearer ..."} or {"token": "..."}; a wrong one is 4403,
- * the HTTP endpoint's rule for its Authorization header); a second init is
- * 4429. After connection_ack, each subscribe runs one operation under the
- * client's id: a query or mutation executes once (next, then complete), a
- * subscription registers with graphql_service_subscribe and each of its
- * events (a turn, executed by the service) is sent as next. A request error
- * (syntax, validation, limits, variables, no token for a private field) is
- * one error message with the errors array. A complete from the client ends
- * the operation; closing the socket ends them all. Anything that is not the
+ * ({"Authorization": "Bearer ..."} or {"token": "..."}, at the top or in
+ * "headers" as GraphiQL sends them; a wrong one is 4403, the HTTP endpoint's
+ * rule for its Authorization header); a second init is 4429. After connection_ack, each subscribe
+ * runs one operation under the client's id: a query or mutation executes once (next, then
+ * complete), a subscription registers with graphql_service_subscribe and each of its events (a
+ * turn, executed by the service) is sent as next. A request error (syntax, validation, limits,
+ * variables, no token for a private field) is one error message with the errors array. A complete
+ * from the client ends the operation; closing the socket ends them all. Anything that is not the
  * protocol — not JSON, an unknown type, a subscribe without an id or a
  * query, an id still running (4409), a subscribe before the ack (4401) —
  * closes the socket with a 44xx code, as the protocol says.
@@ -480,20 +479,24 @@ static void on_established(struct ws_conn *c, void *conn_ud)
     pthread_mutex_unlock(&g->mu);
 }
 
-/* The token of a connection_init payload: "Authorization": "Bearer T" (any case) or "token". */
+/*
+ * The token of a connection_init payload: "Authorization": "Bearer T" (any case of the key)
+ * or "token": "T", at the top or in "headers" (what GraphiQL's fetcher sends).
+ */
 static const char *init_token(const cJSON *payload)
 {
     for (const cJSON *k = payload ? payload->child : NULL; k; k = k->next) {
-        if (!cJSON_IsString(k) || !k->string)
+        if (!k->string)
             continue;
-        if (strcasecmp(k->string, "Authorization") == 0) {
+        if (cJSON_IsString(k) && strcasecmp(k->string, "Authorization") == 0) {
             const char *v = k->valuestring;
             return strncasecmp(v, "Bearer ", 7) == 0 ? v + 7 : v;
         }
-        if (strcmp(k->string, "token") == 0)
+        if (cJSON_IsString(k) && strcmp(k->string, "token") == 0)
             return k->valuestring;
     }
-    return NULL;
+    const cJSON *headers = cJSON_GetObjectItemCaseSensitive(payload, "headers");
+    return cJSON_IsObject(headers) ? init_token(headers) : NULL;
 }
 
 static void on_init(struct gws_conn *cc, const cJSON *msg)

@@ -5,7 +5,9 @@
 // /usr/bin/chromium) loads it, introspects Parley's schema (graphql-js's
 // getIntrospectionQuery, which our engine answers), opens the Docs explorer and
 // finds Parley's types there (Query, Bot), types a query, runs it and reads the
-// data in the result pane. A screenshot goes to tests/out/graphiql.png.
+// data in the result pane; then runs a subscription from GraphiQL (over WebSocket,
+// graphql-transport-ws) and sees a turn driven through the Lex V1 API arrive in it.
+// Screenshots go to tests/out/graphiql.png and graphiql-subscription.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -106,6 +108,45 @@ test('GraphiQL from Parley in Chromium: the schema in the Docs explorer, a query
     const shot = path.join(OUT, 'graphiql.png');
     await page.screenshot({ path: shot });
     assert.ok(statSync(shot).size > 10000);
+
+    // A subscription from GraphiQL, over WebSocket with the Headers tab's token: a turn
+    // driven through the Lex V1 API shows up in the result pane.
+    const socket = page.waitForEvent('websocket', { timeout: 20000 });
+    socket.catch(() => {}); // awaited below
+    const acked = socket.then((ws) => new Promise((resolve) => ws.on('framereceived', (f) => {
+      if (String(f.payload).includes('connection_ack')) resolve();
+    })));
+    const subscribed = socket.then((ws) => new Promise((resolve) => ws.on('framesent', (f) => {
+      if (String(f.payload).includes('"subscribe"')) resolve();
+    })));
+    // typed, as a user would: GraphiQL picks the operation to run (Live) as the text changes
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('subscription Live { turns(bot: "FlowerShop") { channel inputText intentName } }');
+    await page.keyboard.press('Escape'); // no completion popup in the way
+    const typedSub = await page.evaluate(() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue());
+    assert.match(typedSub, /^subscription Live \{ turns\(bot: "FlowerShop"\) \{ channel inputText intentName \} \}\s*$/, typedSub);
+    // GraphiQL re-parses the document (and so picks the operation to run) a moment after the
+    // last keystroke, and stores the name; running before that would send the old one.
+    await page.waitForFunction(() => localStorage.getItem('graphiql:operationName') === 'Live');
+    await page.click('.graphiql-execute-button');
+    assert.match((await socket).url(), /^ws:\/\/127\.0\.0\.1:\d+\/graphql$/);
+    await acked;
+    await subscribed;
+    // The subscription starts before the socket's next message is read; one round trip more
+    // (a Lex call takes longer than that) and it listens.
+    const lex = await fetch(`${s.url}/bot/FlowerShop/alias/prod/user/graphiql-user/text`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputText: 'I would like to order some flowers' }),
+    });
+    assert.equal(lex.status, 200);
+    await result.getByText('"I would like to order some flowers"').waitFor({ timeout: 15000 });
+    const live = await page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue());
+    assert.deepEqual(JSON.parse(live), {
+      data: { turns: { channel: 'lex-v1', inputText: 'I would like to order some flowers', intentName: 'OrderFlowers' } },
+    });
+    await page.screenshot({ path: path.join(OUT, 'graphiql-subscription.png') });
     assert.deepEqual(problems, []);
   } finally {
     await ctx.close();

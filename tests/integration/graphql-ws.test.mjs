@@ -228,6 +228,11 @@ const init = { type: 'connection_init', payload: { Authorization: `Bearer ${TOKE
 
 test('graphql-transport-ws: ack, ping/pong, and the close codes', { timeout: 60000 }, async () => {
   let r = await raw([init, { type: 'ping', payload: { n: 1 } }, { type: 'pong' }], { waitMs: 300 });
+  // the token as GraphiQL sends it: its headers in the payload
+  const viaHeaders = await raw([{ type: 'connection_init', payload: { headers: { Authorization: `Bearer ${TOKEN}` } } },
+    { type: 'subscribe', id: 'p', payload: { query: 'subscription { turns(bot: "FlowerShop") { seq } }' } },
+    { type: 'subscribe', id: 'q', payload: { query: '{ __typename }' } }], { waitMs: 500 });
+  assert.deepEqual(viaHeaders.got.map((m) => m.type), ['connection_ack', 'next', 'complete']); // no error for p
   assert.equal(r.protocol, 'graphql-transport-ws');
   assert.deepEqual(r.got, [{ type: 'connection_ack' }, { type: 'pong', payload: { n: 1 } }]);
   assert.equal(r.code, 1000);
@@ -244,6 +249,7 @@ test('graphql-transport-ws: ack, ping/pong, and the close codes', { timeout: 600
     ['subscribe before the ack', [{ type: 'subscribe', id: '1', payload: { query: '{__typename}' } }], 4401, /Unauthorized/],
     ['a wrong token', [{ type: 'connection_init', payload: { Authorization: 'Bearer wrong' } }], 4403, /Forbidden/],
     ['a wrong token key', [{ type: 'connection_init', payload: { token: 'wrong' } }], 4403, /Forbidden/],
+    ['a wrong token in headers (GraphiQL)', [{ type: 'connection_init', payload: { headers: { authorization: 'Bearer wrong' } } }], 4403, /Forbidden/],
     ['two inits', [init, init], 4429, /Too many initialisation requests/],
     ['a subscription id in use', [init,
       { type: 'subscribe', id: 'dup', payload: { query: 'subscription { turns(bot: "FlowerShop") { seq } }' } },
