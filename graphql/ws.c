@@ -18,10 +18,11 @@
  * closes the socket with a 44xx code, as the protocol says.
  *
  * Threads. server/ws.c calls us on its single service thread, which must
- * never wait. It parses messages, answers init/ping/complete, and starts
- * subscriptions itself (the prepared document is cached by the service, and
- * registering is quick), so a subscription listens before the client's next
- * message is read. Queries and mutations go to a small worker pool through a
+ * never wait. It parses messages, answers init/ping/complete, learns each
+ * subscribe's kind (graphql_service_operation: a prepare through the
+ * service's cache, bounded by the graphql limits) and starts subscriptions
+ * itself (registering is quick), so a subscription listens before the
+ * client's next message is read. Queries and mutations go to a small worker pool through a
  * bounded queue: a postText mutation can wait seconds for a code hook.
  * Events arrive on the bot engine's worker that ran the turn, in turn order,
  * and are queued on the socket with ws_conn_send, which never blocks (ws.c
