@@ -2,15 +2,18 @@
  * The GraphQL parser: recursive descent over the October 2021 grammar,
  * executable documents and the type system (definitions and extensions)
  * alike, one token of lookahead, building graphql/ast.h's tree in the
- * document's arena.
+ * document's arena. As graphql-js 16 (and the September 2025 spec) it also
+ * takes descriptions on operations, fragments and variable definitions; a
+ * variable's is read and dropped (the tree has no place for it).
  *
  * Lists in the tree are arrays, but their lengths are only known at their
  * closing token. Each list is therefore gathered on one scratch stack the
- * parser owns (a single malloc'd buffer that grows by doubling): an item is
- * built in a local variable, pushed when complete (nested lists below it
- * have already been copied out and popped), and at the end of the list the
- * items are copied into the arena in one piece and popped. So the cost is
- * one arena bump per list and no malloc per token or node.
+ * parser owns (4 KB in gql_parse's frame, then a malloc'd buffer that grows
+ * by doubling): an item is built in a local variable, pushed when complete
+ * (nested lists below it have already been copied out and popped), and at
+ * the end of the list the items are copied into the arena in one piece and
+ * popped. Names and numbers are copied into the lexer's text chunks. So the
+ * cost is one arena bump per list or node and no malloc per token.
  *
  * Recursion follows nesting (selection sets, list and object values, list
  * types); a fixed maximum depth (GQL_PARSE_MAX_DEPTH) stops a hostile
