@@ -288,6 +288,48 @@ static int suggested_cmp(const void *pa, const void *pb)
     return gql_v_natural_compare(a->type->name, b->type->name);
 }
 
+/*
+ * graphql-js sorts the suggested types with a comparator that is not a
+ * total order (usage count, then "an interface before its implementations",
+ * then the name), so the result depends on the sort algorithm: this is
+ * V8's Array.prototype.sort for short arrays (TimSort's first run, then
+ * binary insertion), which gives graphql-js's order on node.
+ */
+static void v8_sort(struct suggested_type *a, size_t n)
+{
+    if (n < 2)
+        return;
+    /* the initial run: ascending, or strictly descending and then reversed */
+    size_t run = 2;
+    bool descending = suggested_cmp(&a[1], &a[0]) < 0;
+    for (size_t i = 2; i < n; i++) {
+        int order = suggested_cmp(&a[i], &a[i - 1]);
+        if (descending ? order >= 0 : order < 0)
+            break;
+        run++;
+    }
+    if (descending)
+        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
+            struct suggested_type t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    for (size_t start = run; start < n; start++) {
+        struct suggested_type pivot = a[start];
+        size_t left = 0, right = start;
+        while (left < right) {
+            size_t mid = left + ((right - left) >> 1);
+            if (suggested_cmp(&pivot, &a[mid]) < 0)
+                right = mid;
+            else
+                left = mid + 1;
+        }
+        for (size_t p = start; p > left; p--)
+            a[p] = a[p - 1];
+        a[left] = pivot;
+    }
+}
+
 static bool has_own_field(const struct gql_type *t, const char *name)
 {
     for (size_t i = 0; i < t->nfields; i++)
@@ -330,7 +372,7 @@ static void unknown_field(struct gql_vctx *c, const struct gql_type *parent,
             }
         }
         if (n > 0) {
-            qsort(st, n, sizeof *st, suggested_cmp);
+            v8_sort(st, n);
             const char **names = gql_v_alloc(c, n * sizeof *names);
             if (names == NULL)
                 return;
@@ -355,7 +397,7 @@ static void unknown_field(struct gql_vctx *c, const struct gql_type *parent,
 }
 
 static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
-                     const struct gql_selection_set *set, unsigned depth);
+                     const struct gql_selection_set *set, unsigned depth, bool inline_fragment);
 
 static void walk_field(struct gql_vwalk *w, const struct gql_type *parent,
                        const struct gql_selection *sel, unsigned depth)
@@ -416,7 +458,7 @@ static void walk_field(struct gql_vwalk *w, const struct gql_type *parent,
     }
     walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_FIELD);
     if (sel->selection_set != NULL)
-        walk_set(w, gql_v_is_composite(named) ? named : NULL, sel->selection_set, depth + 1);
+        walk_set(w, gql_v_is_composite(named) ? named : NULL, sel->selection_set, depth + 1, false);
     for (size_t i = 0; def != NULL && i < def->nargs; i++)
         if (is_required(&def->args[i]) && !provided(sel->args, sel->nargs, def->args[i].name))
             gql_v_error(c, "ProvidedRequiredArgumentsRule", &sel->loc, 1,
@@ -426,7 +468,7 @@ static void walk_field(struct gql_vwalk *w, const struct gql_type *parent,
 }
 
 static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
-                     const struct gql_selection_set *set, unsigned depth)
+                     const struct gql_selection_set *set, unsigned depth, bool inline_fragment)
 {
     struct gql_vctx *c = w->c;
     if (set == NULL || c->aborted)
@@ -436,7 +478,7 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
         c->aborted = true;
         return;
     }
-    gql_v_overlap(c, parent, set);
+    gql_v_overlap(c, parent, set, inline_fragment);
     for (size_t i = 0; i < set->n && !c->aborted; i++) {
         const struct gql_selection *sel = &set->items[i];
         if (sel->kind == GQL_SEL_FIELD) {
@@ -478,7 +520,7 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
                             "be of type \"%s\".",
                             parent->name, t->name);
             walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_INLINE_FRAGMENT);
-            walk_set(w, gql_v_is_composite(t) ? t : NULL, sel->selection_set, depth + 1);
+            walk_set(w, gql_v_is_composite(t) ? t : NULL, sel->selection_set, depth + 1, true);
         }
     }
 }
@@ -509,7 +551,7 @@ static void walk_operation(struct gql_vctx *c, size_t index)
                      : op->operation == GQL_MUTATION ? GQL_DL_MUTATION
                                                      : GQL_DL_SUBSCRIPTION;
     walk_directives(&w, op->directives, op->ndirectives, where);
-    walk_set(&w, root, op->selection_set, 0);
+    walk_set(&w, root, op->selection_set, 0, false);
 }
 
 static void walk_fragment(struct gql_vctx *c, size_t index)
@@ -525,7 +567,7 @@ static void walk_fragment(struct gql_vctx *c, size_t index)
                     "Fragment \"%s\" cannot condition on non composite type \"%s\".", f->name,
                     f->type_condition);
     walk_directives(&w, f->directives, f->ndirectives, GQL_DL_FRAGMENT_DEFINITION);
-    walk_set(&w, gql_v_is_composite(t) ? t : NULL, f->selection_set, 0);
+    walk_set(&w, gql_v_is_composite(t) ? t : NULL, f->selection_set, 0, false);
 }
 
 /* Type-system definitions in an executable document: only their directives are checked. */
