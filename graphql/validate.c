@@ -1279,7 +1279,9 @@ int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *
     executable_definitions(c);
     operation_names(c);
     fragment_names(c);
-    /* the per-node rules; records variable usages and spreads on the way */
+    unused_fragments(c);
+    fragment_cycles(c);
+    /* the per-node rules; records variable usages on the way */
     gql_v_walk(c);
     for (size_t i = 0; i < doc->n && !c->aborted; i++) {
         const struct gql_definition *d = &doc->definitions[i];
@@ -1290,8 +1292,6 @@ int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *
         variable_names(c, d);
         operation_variables(c, i);
     }
-    unused_fragments(c);
-    fragment_cycles(c);
 out:;
     int rc = c->rc;
     gql_arena_free(c->arena);

@@ -25,7 +25,7 @@
 
 #include "graphql/validate_internal.h"
 
-#define OVERLAP_BUDGET 2000000u /* findConflict calls per document */
+#define OVERLAP_BUDGET 500000 /* graphql-js's complexity budget, in its units */
 #define MAX_CONFLICTS (GQL_V_MAX_ERRORS + 1)
 #define MAX_DETAIL 1000 /* graphql-js: longer reasons end in "..." */
 #define MAX_NODES 20    /* graphql-js: locations kept per side of a conflict */
@@ -71,7 +71,7 @@ struct gql_voverlap {
     size_t cache_cap, cache_n;
     struct pairslot *pairs;
     size_t pairs_cap, pairs_n;
-    size_t calls;
+    long budget; /* left of OVERLAP_BUDGET */
     bool over_budget;
 };
 
@@ -87,6 +87,20 @@ struct oconflicts {
     struct oconflict *items;
     size_t n, cap;
 };
+
+/* graphql-js spendComplexityBudget: false once the budget is spent. */
+static bool spend(struct gql_vctx *c, long cost)
+{
+    struct gql_voverlap *o = c->overlap;
+    o->budget -= cost;
+    if (o->budget < 0 && !o->over_budget) {
+        /* as graphql-js: the whole validation stops with this error */
+        o->over_budget = true;
+        gql_v_error(c, NULL, NULL, 0, "Validation aborted.");
+        c->aborted = true;
+    }
+    return !c->aborted;
+}
 
 /* ---- caches ---- */
 
@@ -469,12 +483,7 @@ static bool find_conflict(struct gql_vctx *c, bool parents_exclusive, const char
                           const struct ofield *f1, const struct ofield *f2, unsigned depth,
                           struct oconflict *out)
 {
-    struct gql_voverlap *o = c->overlap;
-    if (++o->calls > OVERLAP_BUDGET) {
-        o->over_budget = true;
-        return false;
-    }
-    if (depth > GQL_V_MAX_DEPTH || c->aborted)
+    if (!spend(c, 2) || depth > GQL_V_MAX_DEPTH)
         return false;
     bool exclusive = parents_exclusive ||
                      (f1->parent != f2->parent && f1->parent != NULL && f2->parent != NULL &&
@@ -489,12 +498,16 @@ static bool find_conflict(struct gql_vctx *c, bool parents_exclusive, const char
             gql_vstr_addz(c, &s, "\" are different fields");
             return simple_conflict(c, out, response, gql_vstr_cstr(c, &s), f1->node, f2->node);
         }
+        if (!spend(c, (long)f1->node->nargs))
+            return false;
         if (!same_arguments(f1->node, f2->node))
             return simple_conflict(c, out, response, "they have differing arguments", f1->node,
                                    f2->node);
     }
     const struct gql_type *t1 = f1->def ? f1->def->type : NULL;
     const struct gql_type *t2 = f2->def ? f2->def->type : NULL;
+    if (t1 != NULL && t2 != NULL && t1 != t2 && !spend(c, 1))
+        return false;
     if (t1 != NULL && t2 != NULL && types_conflict(t1, t2)) {
         struct gql_vstr s = {0};
         gql_vstr_addz(c, &s, "they return conflicting types \"");
@@ -756,6 +769,8 @@ static void collect_between(struct gql_vctx *c, struct oconflicts *out, bool exc
 {
     if (m1->ngroups == 0 || m2->ngroups == 0)
         return;
+    if (!spend(c, (long)m1->ngroups))
+        return;
     for (size_t g = 0; g < m1->ngroups && !c->aborted && out->n < MAX_CONFLICTS; g++) {
         uint32_t g2;
         if (gql_vmap_get(&m2->index, m1->groups[g].name, &g2))
@@ -779,7 +794,7 @@ static void collect_within(struct gql_vctx *c, struct oconflicts *out, const str
 static void fields_and_fragment(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
                                 struct ofmap *m, uint32_t fragment, unsigned depth)
 {
-    if (m->ngroups == 0 || depth > GQL_V_MAX_DEPTH || c->aborted)
+    if (!spend(c, 1) || m->ngroups == 0 || depth > GQL_V_MAX_DEPTH)
         return;
     const char *name = c->doc->definitions[fragment].name;
     uint32_t seen;
@@ -798,7 +813,7 @@ static void fields_and_fragment(struct gql_vctx *c, struct oconflicts *out, bool
 static void between_fragments(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
                               uint32_t f1, uint32_t f2, unsigned depth)
 {
-    if (f1 == f2 || depth > GQL_V_MAX_DEPTH || c->aborted)
+    if (!spend(c, 2) || f1 == f2 || depth > GQL_V_MAX_DEPTH)
         return;
     if (pair_has(c->overlap, f1, f2, exclusive))
         return;
@@ -844,6 +859,7 @@ void gql_v_overlap(struct gql_vctx *c, const struct gql_type *parent,
         c->overlap = gql_v_alloc(c, sizeof *c->overlap);
         if (c->overlap == NULL)
             return;
+        c->overlap->budget = OVERLAP_BUDGET;
     }
     struct gql_voverlap *o = c->overlap;
     if (o->over_budget || c->aborted)
@@ -859,12 +875,6 @@ void gql_v_overlap(struct gql_vctx *c, const struct gql_type *parent,
             for (size_t j = i + 1; j < m->nfrags; j++)
                 between_fragments(c, &out, false, m->frags[i], m->frags[j], 0);
         }
-    }
-    if (o->over_budget) {
-        gql_v_error(c, "OverlappingFieldsCanBeMergedRule", &set->loc, 1,
-                    "The document has too many fields of the same name to check whether they "
-                    "can be merged; simplify it.");
-        return;
     }
     for (size_t i = 0; i < out.n && !c->aborted; i++) {
         const struct oconflict *cf = &out.items[i];
