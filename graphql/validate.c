@@ -347,12 +347,11 @@ size_t gql_v_suggest(struct gql_vctx *c, const char *input, const char *const *o
         lin[i] = lower(input[i]);
     size_t threshold = (ilen * 4) / 10 + 1;
     size_t n = 0;
+    /* the shorter string is at most ilen long: one set of rows serves every option */
+    size_t *rows = gql_v_alloc(c, 3 * (ilen + 1) * sizeof *rows);
+    if (rows == NULL)
+        return 0;
     for (size_t i = 0; i < noptions; i++) {
-        size_t olen = strlen(options[i]);
-        size_t w = (olen > ilen ? olen : ilen) + 1;
-        size_t *rows = gql_v_alloc(c, 3 * w * sizeof *rows);
-        if (rows == NULL)
-            return 0;
         bool dup = false;
         for (size_t j = 0; j < n && !dup; j++)
             dup = strcmp(sc[j].name, options[i]) == 0;
