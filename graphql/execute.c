@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <float.h>
 #include <math.h>
 #include <time.h>
 
@@ -509,11 +510,19 @@ static void put_string(struct exec *ex, const char *s)
     putc_(ex, '"');
 }
 
-/* A number as JSON.stringify writes it. */
+/*
+ * A number as cJSON prints it, so that the data reads the same whether it
+ * is handed over as text or as a tree, and the same as every other JSON
+ * Parley writes: integers of int range as integers, else 15 significant
+ * digits when they read back within cJSON's epsilon, else 17. Two shortcuts
+ * give the same text without printf: integers below 10^15, and numbers
+ * with a few decimals (n / 10^k == d exactly, at most 15 digits).
+ */
 static void put_number(struct exec *ex, double d)
 {
-    char buf[32];
-    if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+    char buf[40];
+    double a = fabs(d);
+    if (d == floor(d) && a < 1e15) {
         long long n = (long long)d;
         char *e = buf + sizeof buf, *q = e;
         unsigned long long u = n < 0 ? -(unsigned long long)n : (unsigned long long)n;
@@ -526,12 +535,12 @@ static void put_number(struct exec *ex, double d)
         put(ex, q, (size_t)(e - q));
         return;
     }
-    /* Few decimals (prices, ratios, scores): n / 10^k == d exactly means "n with k decimals"
-       reads back as d, and the first such k is the shortest */
-    double a0 = fabs(d);
-    if (a0 >= 1e-4 && a0 < 1e9) {
+    if (a >= 1e-4 && a < 1e9) {
+        int intdigits = 0;
+        for (double t = 1; t <= a; t *= 10)
+            intdigits++;
         double scale = 1;
-        for (int k = 1; k <= 8; k++) {
+        for (int k = 1; k <= 8 && intdigits + k <= 15; k++) {
             scale *= 10;
             double x = d * scale; /* below 1e17: a long long holds it */
             double n = (double)(long long)(x < 0 ? x - 0.5 : x + 0.5);
@@ -554,18 +563,13 @@ static void put_number(struct exec *ex, double d)
             return;
         }
     }
-    /* Where %g and JavaScript agree on the layout, 15 significant digits usually read back
-       exactly; otherwise the shortest-digits search. */
-    double a = fabs(d);
-    if (a >= 1e-4 && a < 1e15) {
-        int n = snprintf(buf, sizeof buf, "%.15g", d);
-        if (n > 0 && (size_t)n < sizeof buf && strtod(buf, NULL) == d) {
-            put(ex, buf, (size_t)n);
-            return;
-        }
-    }
-    const char *t = gql_js_number(d, buf);
-    put(ex, t, strlen(t));
+    int n = snprintf(buf, sizeof buf, "%1.15g", d);
+    double back = strtod(buf, NULL);
+    double max = fabs(back) > a ? fabs(back) : a;
+    if (!(fabs(back - d) <= max * DBL_EPSILON))
+        n = snprintf(buf, sizeof buf, "%1.17g", d);
+    if (n > 0)
+        put(ex, buf, (size_t)n);
 }
 
 static void put_json(struct exec *ex, const cJSON *j)

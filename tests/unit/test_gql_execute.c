@@ -341,6 +341,13 @@ START_TEST(variable_coercion)
            "{\"errors\":[{\"message\":\"Variable \\\"$v\\\" got invalid value 4.2; ID cannot "
            "represent value: 4.2\",\"locations\":[{\"line\":1,\"column\":7}]}]}");
     ck_run("query($v: Float) { float(v: $v) }", "{\"v\":3}", "{\"data\":{\"float\":3}}");
+    /* numbers read as cJSON prints them, in the data as text and as a tree alike */
+    ck_run("query($v: Float) { float(v: $v) }", "{\"v\":0.30000000000000004}",
+           "{\"data\":{\"float\":0.3}}");
+    ck_run("query($v: Float) { float(v: $v) }", "{\"v\":0.3333333333333333}",
+           "{\"data\":{\"float\":0.33333333333333331}}");
+    ck_run("query($v: Float) { float(v: $v) }", "{\"v\":-1.25e-5}",
+           "{\"data\":{\"float\":-1.25e-05}}");
     /* lists: a single value wraps */
     ck_run("query($v: [Int]) { list(v: $v) }", "{\"v\":7}", "{\"data\":{\"list\":[7]}}");
     ck_run("query($v: [Int]) { list(v: $v) }", "{\"v\":[1,null,3]}",
