@@ -567,7 +567,7 @@ START_TEST(limit_time_budget)
     ck_assert_int_eq(rc, GQL_OK);
     ck_assert_ptr_nonnull(strstr(got, "\"message\":\"Query exceeded its time budget of 20 ms.\""));
     ck_assert_ptr_nonnull(strstr(got, "\"path\":[\"s99\"]"));
-    ck_assert_int_lt(slow_calls, 40); /* stopped well before 100 * 3 ms */
+    ck_assert_int_le(slow_calls, 8); /* the clock is read before each resolver: ~7 * 3 ms */
     free(got);
     /* the budget from the limits works too, and a non-null field propagates */
     struct gql_limits lim = {.time_budget_us = 1000};
