@@ -326,15 +326,43 @@ static int group_pairs(struct exec *ex, const struct gql_type *obj, const struct
     if (owner == NULL)
         return GQL_ENOMEM;
     size_t ngroups = 0;
-    for (size_t i = 0; i < ps->n; i++) {
-        owner[i] = ngroups;
-        for (size_t j = 0; j < i; j++)
-            if (owner[j] != SIZE_MAX && strcmp(ps->v[j].key, ps->v[i].key) == 0) {
-                owner[i] = owner[j];
-                break;
+    if (ps->n <= 16) {
+        for (size_t i = 0; i < ps->n; i++) {
+            owner[i] = ngroups;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(ps->v[j].key, ps->v[i].key) == 0) {
+                    owner[i] = owner[j];
+                    break;
+                }
+            if (owner[i] == ngroups)
+                ngroups++;
+        }
+    } else {
+        /* wide selections: an open-addressing table of first occurrences by key */
+        size_t cap = 32;
+        while (cap < ps->n * 2)
+            cap *= 2;
+        size_t *slot = malloc(cap * sizeof *slot); /* index of the first pair + 1, 0: empty */
+        if (slot == NULL) {
+            free(owner);
+            return GQL_ENOMEM;
+        }
+        memset(slot, 0, cap * sizeof *slot);
+        for (size_t i = 0; i < ps->n; i++) {
+            uint32_t h = 2166136261u;
+            for (const unsigned char *c = (const unsigned char *)ps->v[i].key; *c; c++)
+                h = (h ^ *c) * 16777619u;
+            size_t k = h & (cap - 1);
+            while (slot[k] != 0 && strcmp(ps->v[slot[k] - 1].key, ps->v[i].key) != 0)
+                k = (k + 1) & (cap - 1);
+            if (slot[k] == 0) {
+                slot[k] = i + 1;
+                owner[i] = ngroups++;
+            } else {
+                owner[i] = owner[slot[k] - 1];
             }
-        if (owner[i] == ngroups)
-            ngroups++;
+        }
+        free(slot);
     }
     struct group *gs = gql_arena_alloc(ex->arena, ngroups * sizeof *gs);
     if (gs == NULL) {

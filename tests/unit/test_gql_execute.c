@@ -223,6 +223,19 @@ END_TEST
 
 START_TEST(aliases_and_merging)
 {
+    /* more than 16 fields: merged through a hash table, still in first-seen order */
+    char q[1024], want[2048];
+    size_t o = (size_t)snprintf(q, sizeof q, "{");
+    size_t w = (size_t)snprintf(want, sizeof want, "{\"data\":{");
+    for (int i = 0; i < 30; i++) {
+        o += (size_t)snprintf(q + o, sizeof q - o, " a%d: hello", i % 20);
+        if (i < 20)
+            w += (size_t)snprintf(want + w, sizeof want - w, "%s\"a%d\":\"Hello, world!\"",
+                                  i ? "," : "", i);
+    }
+    snprintf(q + o, sizeof q - o, " }");
+    snprintf(want + w, sizeof want - w, "}}");
+    ck_run(q, NULL, want);
     ck_run("{ people { name } people { age } p: person { age } }", NULL,
            "{\"data\":{\"people\":[{\"name\":\"Ann\",\"age\":30},{\"name\":\"Bob\",\"age\":25}],"
            "\"p\":{\"age\":1}}}");
