@@ -532,6 +532,13 @@ START_TEST(limit_depth)
                    NULL, NULL, &lim, 0, NULL, &rc, NULL);
     ck_assert_int_eq(rc, GQL_ELIMIT);
     free(got);
+    /* measured before validation: an invalid document over the limit is refused for the limit */
+    got = run_full("{ people { friends { pet { nope } } } }", NULL, NULL, &lim, 0, NULL, &rc, NULL);
+    ck_assert_int_eq(rc, GQL_ELIMIT);
+    free(got);
+    got = run_full("{ people { nope } }", NULL, NULL, &lim, 0, NULL, &rc, NULL);
+    ck_assert_int_eq(rc, GQL_EINVALID);
+    free(got);
 }
 END_TEST
 
