@@ -76,6 +76,16 @@ static cJSON *bot_value(cJSON *desc)
     return res;
 }
 
+static void release_bot(void *p)
+{
+    bot_hold_release(p);
+}
+
+static void release_turns(void *p)
+{
+    bot_turns_release(p);
+}
+
 /*
  * The Bot value of name: its $LATEST resource itself, borrowed for the
  * execution (the context keeps the definition alive), or a copy when the
@@ -92,7 +102,7 @@ static cJSON *bot_ref(const struct gql_resolve_info *info, const char *name)
             bot_hold_release(hold);
             return NULL;
         }
-        if (graphql_context_keep(ctx, hold))
+        if (graphql_context_keep(ctx, release_bot, hold))
             return cJSON_CreateObjectReference(res->child);
     }
     cJSON *d = bot_describe(engine(info), name);
@@ -326,9 +336,26 @@ static cJSON *resolve_conversation_turns(const struct gql_resolve_info *info, ch
         before = v;
     }
     bool more = false;
-    cJSON *items = engine(info)
-                       ? bot_conversation_turns(engine(info), id, before, (size_t)first, &more)
-                       : cJSON_CreateArray();
+    cJSON *items;
+    struct graphql_context *ctx = graphql_context_of(info);
+    double newest = 0;
+    if (!engine(info)) {
+        items = cJSON_CreateArray();
+    } else if (ctx && json_number(info->source, "turnCount", &newest) && newest >= 1) {
+        /* the shared, parsed window of recent turns, borrowed for the execution; without a
+           hold the items are copies of their own */
+        struct bot_turns_hold *hold = NULL;
+        items = bot_conversation_turns_shared(engine(info), id, (int64_t)newest, before,
+                                              (size_t)first, &more, &hold);
+        if (hold && !graphql_context_keep(ctx, release_turns, hold)) {
+            cJSON_Delete(items); /* its references died with the hold */
+            items = NULL;
+        }
+        if (!items)
+            return graphql_field_error(error, "Out of memory.");
+    } else {
+        items = bot_conversation_turns(engine(info), id, before, (size_t)first, &more);
+    }
     return connection(items, "seq", more, after != NULL);
 }
 

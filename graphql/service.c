@@ -92,7 +92,7 @@ void graphql_context_init(struct graphql_context *ctx, struct graphql_service *s
 void graphql_context_release(struct graphql_context *ctx)
 {
     for (size_t i = 0; i < ctx->nholds; i++)
-        bot_hold_release(ctx->holds[i]);
+        ctx->holds[i].release(ctx->holds[i].p);
     free(ctx->holds);
     pthread_mutex_destroy(&ctx->lock);
     ctx->magic = 0;
@@ -104,21 +104,21 @@ struct graphql_context *graphql_context_of(const struct gql_resolve_info *info)
     return ctx && ctx->magic == GRAPHQL_CONTEXT_MAGIC ? ctx : NULL;
 }
 
-bool graphql_context_keep(struct graphql_context *ctx, struct bot_hold *hold)
+bool graphql_context_keep(struct graphql_context *ctx, void (*release)(void *p), void *p)
 {
     pthread_mutex_lock(&ctx->lock);
     if (ctx->nholds == ctx->cap) {
         size_t cap = ctx->cap ? 2 * ctx->cap : 8;
-        struct bot_hold **grown = realloc(ctx->holds, cap * sizeof *grown);
+        struct graphql_hold *grown = realloc(ctx->holds, cap * sizeof *grown);
         if (!grown) {
             pthread_mutex_unlock(&ctx->lock);
-            bot_hold_release(hold);
+            release(p);
             return false;
         }
         ctx->holds = grown;
         ctx->cap = cap;
     }
-    ctx->holds[ctx->nholds++] = hold;
+    ctx->holds[ctx->nholds++] = (struct graphql_hold){release, p};
     pthread_mutex_unlock(&ctx->lock);
     return true;
 }
