@@ -106,6 +106,7 @@ struct gql_selection {
     const char *type_condition; /* INLINE_FRAGMENT: NULL when none */
     struct gql_loc type_condition_loc;
     struct gql_selection_set *selection_set; /* FIELD (NULL for a leaf), INLINE_FRAGMENT */
+    struct gql_loc name_loc; /* FRAGMENT_SPREAD: the fragment's name (line 0: not recorded) */
 };
 
 /* ---- definitions ---- */

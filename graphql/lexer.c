@@ -58,6 +58,23 @@ void gql_lexer_init(struct gql_lexer *lx, const char *src, size_t len, struct gq
     lx->arena = arena;
     lx->errs = errs;
     lx->max_tokens = max_tokens;
+    lx->token_cap = max_tokens != 0 ? max_tokens : SIZE_MAX;
+}
+
+char *gql_lexer_text_chunk(struct gql_lexer *lx, size_t n)
+{
+    /* what the rest of the source needs, about: names and numbers are copied with a NUL */
+    size_t size = (size_t)(lx->end - lx->pos) / 2 + 64;
+    if (size < 1024)
+        size = 1024;
+    if (size < n)
+        size = n;
+    char *chunk = gql_arena_alloc(lx->arena, size);
+    if (chunk == NULL)
+        return NULL;
+    lx->text = chunk + n;
+    lx->text_left = size - n;
+    return chunk;
 }
 
 /*
@@ -174,14 +191,29 @@ static int oom(struct gql_lexer *lx)
     return GQL_ENOMEM;
 }
 
+/* Character classes of the bytes, for the loops that run over every byte. */
+enum { CC_WS = 1, CC_NAME_START = 2, CC_NAME = 4 };
+#define CC_LETTERS(c) [c] = CC_NAME_START | CC_NAME
+static const unsigned char cclass[256] = {
+    [' '] = CC_WS,   ['\t'] = CC_WS,  [','] = CC_WS,   ['0'] = CC_NAME, ['1'] = CC_NAME,
+    ['2'] = CC_NAME, ['3'] = CC_NAME, ['4'] = CC_NAME, ['5'] = CC_NAME, ['6'] = CC_NAME,
+    ['7'] = CC_NAME, ['8'] = CC_NAME, ['9'] = CC_NAME, CC_LETTERS('_'), CC_LETTERS('A'),
+    CC_LETTERS('B'), CC_LETTERS('C'), CC_LETTERS('D'), CC_LETTERS('E'), CC_LETTERS('F'),
+    CC_LETTERS('G'), CC_LETTERS('H'), CC_LETTERS('I'), CC_LETTERS('J'), CC_LETTERS('K'),
+    CC_LETTERS('L'), CC_LETTERS('M'), CC_LETTERS('N'), CC_LETTERS('O'), CC_LETTERS('P'),
+    CC_LETTERS('Q'), CC_LETTERS('R'), CC_LETTERS('S'), CC_LETTERS('T'), CC_LETTERS('U'),
+    CC_LETTERS('V'), CC_LETTERS('W'), CC_LETTERS('X'), CC_LETTERS('Y'), CC_LETTERS('Z'),
+    CC_LETTERS('a'), CC_LETTERS('b'), CC_LETTERS('c'), CC_LETTERS('d'), CC_LETTERS('e'),
+    CC_LETTERS('f'), CC_LETTERS('g'), CC_LETTERS('h'), CC_LETTERS('i'), CC_LETTERS('j'),
+    CC_LETTERS('k'), CC_LETTERS('l'), CC_LETTERS('m'), CC_LETTERS('n'), CC_LETTERS('o'),
+    CC_LETTERS('p'), CC_LETTERS('q'), CC_LETTERS('r'), CC_LETTERS('s'), CC_LETTERS('t'),
+    CC_LETTERS('u'), CC_LETTERS('v'), CC_LETTERS('w'), CC_LETTERS('x'), CC_LETTERS('y'),
+    CC_LETTERS('z'),
+};
+
 static int is_name_start(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-static int is_name_continue(unsigned char c)
-{
-    return is_name_start(c) || (c >= '0' && c <= '9');
+    return cclass[c] & CC_NAME_START;
 }
 
 static int is_digit(unsigned char c)
@@ -223,7 +255,7 @@ static const char *read_digits(struct gql_lexer *lx, const char *p)
     return p;
 }
 
-static int read_number(struct gql_lexer *lx, const char *start)
+__attribute__((noinline)) static int read_number(struct gql_lexer *lx, const char *start)
 {
     char buf[32];
     const char *p = start;
@@ -336,7 +368,7 @@ static int escape_error(struct gql_lexer *lx, const char *p, size_t n, const cha
  * allocated once), then decodes and checks it from the start, so that
  * errors come in source order as graphql-js reports them.
  */
-static int read_string(struct gql_lexer *lx, const char *start)
+__attribute__((noinline)) static int read_string(struct gql_lexer *lx, const char *start)
 {
     const char *p = start + 1, *end = lx->end;
     bool plain = true; /* no escape, nothing but ASCII: copied as is */
@@ -355,7 +387,7 @@ static int read_string(struct gql_lexer *lx, const char *start)
     }
     const char *stop = p; /* the closing quote, a line terminator or the end */
     bool closed = stop < end && *stop == '"';
-    char *out = gql_arena_alloc(lx->arena, (size_t)(stop - start));
+    char *out = gql_lexer_text(lx, (size_t)(stop - start));
     if (out == NULL)
         return oom(lx);
     char *o = out;
@@ -508,7 +540,7 @@ static const char *next_line(const char *eol, const char *close)
  * blank lines dropped at both ends); a third writes the value, lines joined
  * by \n and \""" read as """.
  */
-static int read_block_string(struct gql_lexer *lx, const char *start)
+__attribute__((noinline)) static int read_block_string(struct gql_lexer *lx, const char *start)
 {
     char buf[32];
     const char *p = start + 3, *end = lx->end;
@@ -561,7 +593,7 @@ static int read_block_string(struct gql_lexer *lx, const char *start)
         ls = next_line(eol, close);
     }
 
-    char *out = gql_arena_alloc(lx->arena, (size_t)(close - body) + 1);
+    char *out = gql_lexer_text(lx, (size_t)(close - body) + 1);
     if (out == NULL)
         return oom(lx);
     char *o = out;
@@ -613,8 +645,6 @@ int gql_lexer_next(struct gql_lexer *lx)
 {
     const char *p = lx->pos, *end = lx->end;
     char buf[32];
-    lx->tok.value = NULL;
-    lx->tok.value_len = 0;
     for (;;) {
         if (p >= end) {
             lx->pos = p;
@@ -626,8 +656,10 @@ int gql_lexer_next(struct gql_lexer *lx)
             return GQL_OK;
         }
         unsigned char c = (unsigned char)*p;
-        if (c == ' ' || c == '\t' || c == ',') {
+        if (cclass[c] & CC_WS) {
             p++;
+            while (p < end && (cclass[(unsigned char)*p] & CC_WS))
+                p++;
             continue;
         }
         if (c == '\n') {
@@ -665,7 +697,7 @@ int gql_lexer_next(struct gql_lexer *lx)
         break;
     }
 
-    if (lx->max_tokens != 0 && lx->ntokens >= lx->max_tokens) {
+    if (lx->ntokens >= lx->token_cap) {
         lx->pos = p;
         return gql_lexer_error(lx, GQL_ELIMIT, p,
                                "Document contains more than %zu tokens. Parsing aborted.",
@@ -719,7 +751,7 @@ int gql_lexer_next(struct gql_lexer *lx)
         return read_number(lx, p);
     if (is_name_start(c)) {
         const char *s = p + 1;
-        while (s < end && is_name_continue((unsigned char)*s))
+        while (s < end && (cclass[(unsigned char)*s] & CC_NAME))
             s++;
         lx->tok.kind = GQL_TOK_NAME;
         lx->tok.len = (size_t)(s - p);

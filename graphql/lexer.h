@@ -6,6 +6,8 @@
 #ifndef PARLEY_GRAPHQL_LEXER_H
 #define PARLEY_GRAPHQL_LEXER_H
 
+#include <string.h>
+
 #include "graphql/internal.h"
 
 enum gql_tok {
@@ -51,6 +53,9 @@ struct gql_lexer {
     struct gql_errors *errs;
     size_t ntokens; /* tokens read, <EOF> excluded */
     size_t max_tokens;
+    size_t token_cap; /* max_tokens, or SIZE_MAX for none */
+    char *text;       /* the free part of the current text chunk (see gql_lexer_text) */
+    size_t text_left;
     struct gql_token tok; /* the current token */
 };
 
@@ -62,6 +67,31 @@ void gql_lexer_init(struct gql_lexer *lx, const char *src, size_t len, struct gq
  * GQL_ENOMEM with one error appended to lx->errs.
  */
 int gql_lexer_next(struct gql_lexer *lx);
+/*
+ * Text — names, numbers, decoded strings — is cut byte by byte from chunks
+ * of the arena (no alignment, no per-piece bookkeeping): n bytes, or NULL
+ * when out of memory.
+ */
+char *gql_lexer_text_chunk(struct gql_lexer *lx, size_t n);
+static inline char *gql_lexer_text(struct gql_lexer *lx, size_t n)
+{
+    if (lx->text_left < n)
+        return gql_lexer_text_chunk(lx, n);
+    char *p = lx->text;
+    lx->text += n;
+    lx->text_left -= n;
+    return p;
+}
+/* A NUL-terminated copy of len bytes of s as text; NULL when out of memory. */
+static inline char *gql_lexer_copy(struct gql_lexer *lx, const char *s, size_t len)
+{
+    char *p = gql_lexer_text(lx, len + 1);
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
 /* How graphql-js names a token kind in messages: "Name", "<EOF>", "\"{\"". */
 const char *gql_tok_kind_desc(enum gql_tok kind);
 /* The line and column of a byte of the source (slow: for errors). */

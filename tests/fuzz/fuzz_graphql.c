@@ -57,8 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!schema_tried) {
         struct gql_errors errs = GQL_ERRORS_INIT;
         schema_tried = 1;
-        if (gql_schema_new(schema_sdl, sizeof schema_sdl - 1, &schema, &errs) != GQL_OK)
-            schema = NULL; /* the builder may not be there yet: then parse only */
+        if (gql_schema_new(schema_sdl, sizeof schema_sdl - 1, &schema, &errs) != GQL_OK) {
+            /* the builder may not be there yet: then parse only, and say so */
+            fprintf(stderr, "fuzz_graphql: no schema (%s): parsing only\n",
+                    errs.n > 0 ? errs.items[0].message : "?");
+            schema = NULL;
+        }
         gql_errors_release(&errs);
     }
     const char *src = (const char *)data;
