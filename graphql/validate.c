@@ -919,7 +919,12 @@ static void unused_fragments(struct gql_vctx *c)
     }
 }
 
-/* graphql-js NoFragmentCyclesRule, with an explicit stack instead of recursion. */
+/*
+ * graphql-js NoFragmentCyclesRule, with an explicit stack instead of
+ * recursion. Marks are by name (the winning definition's index stands for
+ * the name); each fragment definition starts a search from its own
+ * spreads, the spreads it leads to are followed to the winning definition.
+ */
 static void fragment_cycles(struct gql_vctx *c)
 {
     size_t ndefs = c->doc->n;
@@ -927,7 +932,8 @@ static void fragment_cycles(struct gql_vctx *c)
     long *path_index = gql_v_alloc(c, (ndefs + 1) * sizeof *path_index);
     const struct gql_selection **path = gql_v_alloc(c, (ndefs + 1) * sizeof *path);
     struct frame {
-        size_t def;
+        size_t def;  /* whose spreads */
+        size_t name; /* the winning definition of its name */
         size_t next;
     } *stack = gql_v_alloc(c, (ndefs + 1) * sizeof *stack);
     if (visited == NULL || path_index == NULL || path == NULL || stack == NULL)
@@ -938,18 +944,18 @@ static void fragment_cycles(struct gql_vctx *c)
         const struct gql_definition *rd = &c->doc->definitions[root];
         if (rd->kind != GQL_DEF_FRAGMENT)
             continue;
-        long rfi = gql_v_fragment(c, rd->name);
-        if (rfi < 0 || visited[rfi])
+        long rname = gql_v_fragment(c, rd->name);
+        if (rname < 0 || visited[rname])
             continue;
-        /* enter(fragment) */
+        visited[rname] = true;
+        gql_v_spreads(c, root);
+        if (c->defs[root].nspreads == 0)
+            continue;
         size_t depth = 0, npath = 0;
-        visited[rfi] = true;
-        gql_v_spreads(c, (size_t)rfi);
-        if (c->defs[rfi].nspreads == 0)
-            continue;
-        path_index[rfi] = 0;
-        stack[depth].def = (size_t)rfi;
-        stack[depth].next = 0;
+        path_index[rname] = 0;
+        stack[0].def = root;
+        stack[0].name = (size_t)rname;
+        stack[0].next = 0;
         depth = 1;
         while (depth > 0 && !c->aborted) {
             struct frame *f = &stack[depth - 1];
@@ -957,7 +963,7 @@ static void fragment_cycles(struct gql_vctx *c)
             if (f->next > 0)
                 npath--; /* the spread we came back from */
             if (f->next == d->nspreads) {
-                path_index[f->def] = -1;
+                path_index[f->name] = -1;
                 depth--;
                 continue;
             }
@@ -998,6 +1004,7 @@ static void fragment_cycles(struct gql_vctx *c)
                 continue;
             path_index[fi] = (long)npath;
             stack[depth].def = (size_t)fi;
+            stack[depth].name = (size_t)fi;
             stack[depth].next = 0;
             depth++;
         }
@@ -1259,10 +1266,15 @@ int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *
     c->defs = gql_v_alloc(c, (doc->n + 1) * sizeof *c->defs);
     if (c->defs == NULL)
         goto out;
-    for (size_t i = 0; i < doc->n; i++)
-        if (doc->definitions[i].kind == GQL_DEF_FRAGMENT &&
-            !gql_vmap_put(c, &c->fragments, doc->definitions[i].name, (uint32_t)i))
+    for (size_t i = 0; i < doc->n; i++) {
+        const struct gql_definition *d = &doc->definitions[i];
+        if (d->kind == GQL_DEF_FRAGMENT && !gql_vmap_put(c, &c->fragments, d->name, (uint32_t)i))
             goto out;
+        /* graphql-js's KnownTypeNames also knows the types the document defines */
+        if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->extension &&
+            !gql_vmap_put(c, &c->defined_types, d->name, (uint32_t)i))
+            goto out;
+    }
 
     executable_definitions(c);
     operation_names(c);

@@ -212,17 +212,62 @@ static void walk_directives(struct gql_vwalk *w, const struct gql_directive *dir
     }
 }
 
-static void unknown_type(struct gql_vctx *c, const char *name, struct gql_loc loc)
+/*
+ * KnownTypeNames at one named type: unknown when neither the schema nor the
+ * document defines it. In type-system definitions (sdl) the standard scalars
+ * and introspection types count as known, as in graphql-js.
+ */
+static void known_type(struct gql_vctx *c, const char *name, struct gql_loc loc, bool sdl)
 {
-    const char **names = gql_v_alloc(c, (c->schema->ntypes + 1) * sizeof *names);
+    uint32_t v;
+    if (name == NULL || gql_schema_type(c->schema, name) != NULL ||
+        gql_vmap_get(&c->defined_types, name, &v))
+        return;
+    static const char *const standard[] = {"String",
+                                           "Int",
+                                           "Float",
+                                           "Boolean",
+                                           "ID",
+                                           "__Schema",
+                                           "__Type",
+                                           "__Field",
+                                           "__InputValue",
+                                           "__EnumValue",
+                                           "__Directive",
+                                           "__TypeKind",
+                                           "__DirectiveLocation"};
+    size_t nstandard = sizeof standard / sizeof standard[0];
+    if (sdl)
+        for (size_t i = 0; i < nstandard; i++)
+            if (strcmp(name, standard[i]) == 0)
+                return;
+    size_t cap = c->schema->ntypes + c->defined_types.n + nstandard + 1, n = 0;
+    const char **names = gql_v_alloc(c, cap * sizeof *names);
     if (names == NULL)
         return;
+    for (size_t i = 0; sdl && i < nstandard; i++)
+        names[n++] = standard[i];
     for (size_t i = 0; i < c->schema->ntypes; i++)
-        names[i] = c->schema->types[i]->name;
+        names[n++] = c->schema->types[i]->name;
+    for (size_t i = 0; i < c->defined_types.cap; i++)
+        if (c->defined_types.slots[i].key != NULL)
+            names[n++] = c->defined_types.slots[i].key;
     const char **sugg;
-    size_t ns = gql_v_suggest(c, name, names, c->schema->ntypes, &sugg);
+    size_t ns = gql_v_suggest(c, name, names, n, &sugg);
     gql_v_error(c, "KnownTypeNamesRule", &loc, 1, "Unknown type \"%s\".%s", name,
                 gql_v_did_you_mean(c, NULL, sugg, ns));
+}
+
+static void unknown_type(struct gql_vctx *c, const char *name, struct gql_loc loc)
+{
+    known_type(c, name, loc, false);
+}
+
+static void known_ref(struct gql_vctx *c, const struct gql_type_ref *ref)
+{
+    const struct gql_type_ref *named = gql_v_ref_named(ref);
+    if (named != NULL)
+        known_type(c, named->name, named->loc, true);
 }
 
 /* graphql-js FieldsOnCorrectType's getSuggestedTypeNames. */
@@ -399,8 +444,11 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
         } else if (sel->kind == GQL_SEL_FRAGMENT_SPREAD) {
             long fi = gql_v_fragment(c, sel->name);
             if (fi < 0) {
-                struct gql_loc loc = sel->loc;
-                loc.column += 3; /* the name after "..." */
+                struct gql_loc loc = sel->name_loc;
+                if (loc.line == 0) { /* a parser that does not record it: the name after "..." */
+                    loc = sel->loc;
+                    loc.column += 3;
+                }
                 gql_v_error(c, "KnownFragmentNamesRule", &loc, 1, "Unknown fragment \"%s\".",
                             sel->name);
             } else {
@@ -512,6 +560,18 @@ static void walk_sdl(struct gql_vctx *c, const struct gql_definition *d)
     }
     if (where != 0)
         walk_directives(&w, d->directives, d->ndirectives, where);
+    for (size_t i = 0; i < d->nroots; i++)
+        known_type(c, d->roots[i].type_name, d->roots[i].loc, true);
+    if (d->kind != GQL_DEF_DIRECTIVE)
+        for (size_t i = 0; i < d->nnames; i++) /* interfaces, union members */
+            known_type(c, d->names[i].name, d->names[i].loc, true);
+    for (size_t i = 0; i < d->nfields; i++) {
+        for (size_t j = 0; j < d->fields[i].nargs; j++)
+            known_ref(c, d->fields[i].args[j].type);
+        known_ref(c, d->fields[i].type);
+    }
+    for (size_t i = 0; i < d->ninput_values; i++)
+        known_ref(c, d->input_values[i].type);
     for (size_t i = 0; i < d->nfields; i++) {
         walk_directives(&w, d->fields[i].directives, d->fields[i].ndirectives,
                         GQL_DL_FIELD_DEFINITION);

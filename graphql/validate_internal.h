@@ -63,6 +63,7 @@ struct gql_vctx {
     struct gql_vmap fragments; /* name -> definition index; the last one wins, as in graphql-js */
     uint32_t stamp;
     struct gql_voverlap *overlap;
+    struct gql_vmap defined_types; /* type definitions in the document itself (SDL) */
 };
 
 /* ---- validate.c ---- */
