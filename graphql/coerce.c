@@ -103,7 +103,7 @@ const char *gql_js_number(double d, char buf[32])
         return d > 0 ? "Infinity" : "-Infinity";
     if (d == 0)
         return "0";
-    if (d == floor(d) && fabs(d) < 1e21) {
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) { /* 2^53: every digit is exact */
         snprintf(buf, 32, "%.0f", d);
         return buf;
     }

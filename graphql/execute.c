@@ -24,7 +24,14 @@
  * reads its parent's member without copying. Introspection values are
  * pieces of the schema (introspection.c), not JSON, so nothing is built
  * twice. An operation that reads only the schema is cached in the
- * prepared document after its first execution.
+ * prepared document after its first execution, as JSON text.
+ *
+ * The data is not built as a cJSON tree: it is written as JSON text while
+ * the fields complete (a null propagating to a nullable parent rewinds
+ * the text to where the parent's value began and writes null), and
+ * handed over as a cJSON_Raw node (gql_exec_args.raw_data) or parsed
+ * once. Printing a response is then a copy, not a second walk that
+ * formats every number again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +60,7 @@ struct subfields {
 /* The field nodes merged under one response key in one selection set. */
 struct group {
     const char *key;
+    size_t keylen;
     const struct gql_selection **nodes;
     size_t n;
     const struct gql_field *def; /* NULL: not a field of the type (skipped) */
@@ -78,6 +86,7 @@ struct exec {
     cJSON *empty_args; /* {} for fields without arguments */
     struct gql_arena *arena;
     struct gql_errors errs;
+    struct gql_sb out; /* the data, as JSON text */
     bool oom;
     /* the time budget */
     int64_t budget_us;
@@ -341,8 +350,10 @@ static int group_pairs(struct exec *ex, const struct gql_type *obj, const struct
     }
     for (size_t i = 0; i < ps->n; i++) {
         struct group *g = &gs[owner[i]];
-        if (g->n == 0)
+        if (g->n == 0) {
             g->key = ps->v[i].key;
+            g->keylen = strlen(g->key);
+        }
         g->nodes[g->n++] = ps->v[i].node;
     }
     free(owner);
@@ -400,6 +411,7 @@ static bool xvalue_is_null(const struct gql_xvalue *v)
     case GQL_V_JSON:
         return v->u.json == NULL || cJSON_IsNull(v->u.json);
     case GQL_V_STRING:
+    case GQL_V_STRING_COPY:
     case GQL_V_SCHEMA:
     case GQL_V_TYPE:
     case GQL_V_FIELD:
@@ -414,21 +426,166 @@ static bool xvalue_is_null(const struct gql_xvalue *v)
     }
 }
 
-static cJSON *new_null(struct exec *ex)
+/* ---- the output: JSON text written as the fields complete ---- */
+
+static inline void put(struct exec *ex, const char *s, size_t len)
 {
-    cJSON *n = cJSON_CreateNull();
-    if (n == NULL)
-        ex->oom = true;
-    return n;
+    struct gql_sb *o = &ex->out;
+    if (o->cap - o->len > len) {
+        memcpy(o->s + o->len, s, len);
+        o->len += len;
+    } else {
+        gql_sb_add(o, s, len);
+    }
 }
 
-static cJSON *complete_value(struct exec *ex, const struct gql_type *parent, struct group *g,
-                             const struct gql_type *type, const struct gql_xvalue *v,
-                             const struct path *path);
+static inline void putc_(struct exec *ex, char c)
+{
+    struct gql_sb *o = &ex->out;
+    if (o->cap - o->len > 1)
+        o->s[o->len++] = c;
+    else
+        gql_sb_add(o, &c, 1);
+}
 
-static cJSON *execute_fields(struct exec *ex, const struct gql_type *obj,
-                             const struct collected *fields, const struct gql_xvalue *src,
-                             const struct path *path);
+#define PUTS(ex, lit) put(ex, lit, sizeof lit - 1)
+
+/* Rewinds the output to mark (a null replaces what a failed value had written). */
+static void put_null_at(struct exec *ex, size_t mark)
+{
+    if (!ex->out.oom)
+        ex->out.len = mark;
+    PUTS(ex, "null");
+}
+
+/* Bytes a JSON string must escape (and the NUL that ends a C string). */
+static const unsigned char json_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
+};
+
+static void put_string(struct exec *ex, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    putc_(ex, '"');
+    const char *run = s;
+    for (;; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!json_escape[c])
+            continue;
+        if (c == '\0')
+            break;
+        put(ex, run, (size_t)(s - run));
+        run = s + 1;
+        switch (c) {
+        case '"':
+            PUTS(ex, "\\\"");
+            break;
+        case '\\':
+            PUTS(ex, "\\\\");
+            break;
+        case '\b':
+            PUTS(ex, "\\b");
+            break;
+        case '\f':
+            PUTS(ex, "\\f");
+            break;
+        case '\n':
+            PUTS(ex, "\\n");
+            break;
+        case '\r':
+            PUTS(ex, "\\r");
+            break;
+        case '\t':
+            PUTS(ex, "\\t");
+            break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put(ex, u, 6);
+        }
+        }
+    }
+    put(ex, run, (size_t)(s - run));
+    putc_(ex, '"');
+}
+
+/* A number as JSON.stringify writes it. */
+static void put_number(struct exec *ex, double d)
+{
+    char buf[32];
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+        long long n = (long long)d;
+        char *e = buf + sizeof buf, *q = e;
+        unsigned long long u = n < 0 ? -(unsigned long long)n : (unsigned long long)n;
+        do {
+            *--q = (char)('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (n < 0)
+            *--q = '-';
+        put(ex, q, (size_t)(e - q));
+        return;
+    }
+    /* Few decimals (prices, ratios, scores): n / 10^k == d exactly means "n with k decimals"
+       reads back as d, and the first such k is the shortest */
+    double a0 = fabs(d);
+    if (a0 >= 1e-4 && a0 < 1e9) {
+        double scale = 1;
+        for (int k = 1; k <= 8; k++) {
+            scale *= 10;
+            double x = d * scale; /* below 1e17: a long long holds it */
+            double n = (double)(long long)(x < 0 ? x - 0.5 : x + 0.5);
+            if (n / scale != d)
+                continue;
+            long long ni = (long long)(n < 0 ? -n : n);
+            char *e = buf + sizeof buf, *q = e;
+            for (int i = 0; i < k; i++) {
+                *--q = (char)('0' + ni % 10);
+                ni /= 10;
+            }
+            *--q = '.';
+            do {
+                *--q = (char)('0' + ni % 10);
+                ni /= 10;
+            } while (ni != 0);
+            if (d < 0)
+                *--q = '-';
+            put(ex, q, (size_t)(e - q));
+            return;
+        }
+    }
+    /* Where %g and JavaScript agree on the layout, 15 significant digits usually read back
+       exactly; otherwise the shortest-digits search. */
+    double a = fabs(d);
+    if (a >= 1e-4 && a < 1e15) {
+        int n = snprintf(buf, sizeof buf, "%.15g", d);
+        if (n > 0 && (size_t)n < sizeof buf && strtod(buf, NULL) == d) {
+            put(ex, buf, (size_t)n);
+            return;
+        }
+    }
+    const char *t = gql_js_number(d, buf);
+    put(ex, t, strlen(t));
+}
+
+static void put_json(struct exec *ex, const cJSON *j)
+{
+    char *t = cJSON_PrintUnformatted(j);
+    if (t == NULL) {
+        ex->oom = true;
+        return;
+    }
+    put(ex, t, strlen(t));
+    free(t);
+}
+
+static bool complete_value(struct exec *ex, const struct gql_type *parent, struct group *g,
+                           const struct gql_type *type, const struct gql_xvalue *v,
+                           const struct path *path);
+
+static bool execute_fields(struct exec *ex, const struct gql_type *obj,
+                           const struct collected *fields, const struct gql_xvalue *src,
+                           const struct path *path, const struct gql_xvalue *first_value);
 
 /* The value's inspect() for messages (arena-allocated; "" when out of memory). */
 static const char *inspect_xvalue(struct exec *ex, const struct gql_xvalue *v)
@@ -436,7 +593,7 @@ static const char *inspect_xvalue(struct exec *ex, const struct gql_xvalue *v)
     struct gql_sb sb = {0};
     if (v->kind == GQL_V_JSON)
         gql_inspect(&sb, v->u.json);
-    else if (v->kind == GQL_V_STRING)
+    else if (v->kind == GQL_V_STRING || v->kind == GQL_V_STRING_COPY)
         gql_sb_addf(&sb, "\"%s\"", v->u.str);
     else if (v->kind == GQL_V_BOOL)
         gql_sb_adds(&sb, v->u.b ? "true" : "false");
@@ -469,27 +626,28 @@ static bool js_to_number(const char *s, double *out)
     return true;
 }
 
-/* Serializes a leaf value; NULL after recording the field error. */
-static cJSON *complete_leaf(struct exec *ex, const struct gql_type *parent, struct group *g,
-                            const struct gql_type *type, const struct gql_xvalue *v,
-                            const struct path *path)
+/* Serializes a leaf value into the output; false after recording the field error. */
+static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct group *g,
+                          const struct gql_type *type, const struct gql_xvalue *v,
+                          const struct path *path)
 {
     const struct gql_prepared *p = ex->p;
     const cJSON *j = v->kind == GQL_V_JSON ? v->u.json : NULL;
-    cJSON *r = NULL;
     char num[32];
-    if (v->kind == GQL_V_STRING) {
+    if (v->kind == GQL_V_STRING || v->kind == GQL_V_STRING_COPY) {
         if (type == p->t_int || type == p->t_float || type == p->t_boolean)
             goto bad_type;
-        r = cJSON_CreateString(v->u.str);
-        goto done;
+        put_string(ex, v->u.str);
+        return true;
     }
     if (v->kind == GQL_V_BOOL) {
-        if (type == p->t_boolean || type->kind == GQL_KIND_SCALAR)
-            r = cJSON_CreateBool(v->u.b);
-        else
+        if (type != p->t_boolean && type->kind != GQL_KIND_SCALAR)
             goto bad_type;
-        goto done;
+        if (v->u.b)
+            PUTS(ex, "true");
+        else
+            PUTS(ex, "false");
+        return true;
     }
     if (j == NULL)
         goto bad_type;
@@ -497,12 +655,12 @@ static cJSON *complete_leaf(struct exec *ex, const struct gql_type *parent, stru
         if (cJSON_IsString(j))
             for (size_t i = 0; i < type->nenum_values; i++)
                 if (strcmp(type->enum_values[i].name, j->valuestring) == 0) {
-                    r = cJSON_CreateString(j->valuestring);
-                    goto done;
+                    put_string(ex, j->valuestring);
+                    return true;
                 }
         field_error(ex, g, path, "Enum \"%s\" cannot represent value: %s", type->name,
                     inspect_xvalue(ex, v));
-        return NULL;
+        return false;
     }
     if (type == p->t_int || type == p->t_float) {
         double d;
@@ -517,66 +675,67 @@ static cJSON *complete_leaf(struct exec *ex, const struct gql_type *parent, stru
             if (!isfinite(d) || d != floor(d)) {
                 field_error(ex, g, path, "Int cannot represent non-integer value: %s",
                             inspect_xvalue(ex, v));
-                return NULL;
+                return false;
             }
             if (d > 2147483647.0 || d < -2147483648.0) {
                 field_error(ex, g, path, "Int cannot represent non 32-bit signed integer value: %s",
                             inspect_xvalue(ex, v));
-                return NULL;
+                return false;
             }
         } else if (!isfinite(d)) {
             field_error(ex, g, path, "Float cannot represent non numeric value: %s",
                         inspect_xvalue(ex, v));
-            return NULL;
+            return false;
         }
-        r = cJSON_CreateNumber(d);
-        goto done;
+        put_number(ex, d);
+        return true;
     }
     if (type == p->t_string) {
-        if (cJSON_IsString(j))
-            r = cJSON_CreateString(j->valuestring);
-        else if (cJSON_IsBool(j))
-            r = cJSON_CreateString(cJSON_IsTrue(j) ? "true" : "false");
-        else if (cJSON_IsNumber(j))
-            r = cJSON_CreateString(gql_js_number(j->valuedouble, num));
-        else {
+        if (cJSON_IsString(j)) {
+            put_string(ex, j->valuestring);
+        } else if (cJSON_IsBool(j)) {
+            if (cJSON_IsTrue(j))
+                PUTS(ex, "\"true\"");
+            else
+                PUTS(ex, "\"false\"");
+        } else if (cJSON_IsNumber(j)) {
+            put_string(ex, gql_js_number(j->valuedouble, num));
+        } else {
             field_error(ex, g, path, "String cannot represent value: %s", inspect_xvalue(ex, v));
-            return NULL;
+            return false;
         }
-        goto done;
+        return true;
     }
     if (type == p->t_boolean) {
-        if (cJSON_IsBool(j))
-            r = cJSON_CreateBool(cJSON_IsTrue(j));
-        else if (cJSON_IsNumber(j))
-            r = cJSON_CreateBool(j->valuedouble != 0);
-        else {
-            field_error(ex, g, path, "Boolean cannot represent a non boolean value: %s",
-                        inspect_xvalue(ex, v));
-            return NULL;
+        if (cJSON_IsBool(j) || cJSON_IsNumber(j)) {
+            bool b = cJSON_IsBool(j) ? cJSON_IsTrue(j) : j->valuedouble != 0;
+            if (b)
+                PUTS(ex, "true");
+            else
+                PUTS(ex, "false");
+            return true;
         }
-        goto done;
+        field_error(ex, g, path, "Boolean cannot represent a non boolean value: %s",
+                    inspect_xvalue(ex, v));
+        return false;
     }
     if (type == p->t_id) {
-        if (cJSON_IsString(j))
-            r = cJSON_CreateString(j->valuestring);
-        else if (cJSON_IsNumber(j) && j->valuedouble == floor(j->valuedouble))
-            r = cJSON_CreateString(gql_js_number(j->valuedouble, num));
-        else {
+        if (cJSON_IsString(j)) {
+            put_string(ex, j->valuestring);
+        } else if (cJSON_IsNumber(j) && j->valuedouble == floor(j->valuedouble)) {
+            put_string(ex, gql_js_number(j->valuedouble, num));
+        } else {
             field_error(ex, g, path, "ID cannot represent value: %s", inspect_xvalue(ex, v));
-            return NULL;
+            return false;
         }
-        goto done;
+        return true;
     }
     /* A custom scalar serializes as itself. */
-    r = cJSON_Duplicate(j, true);
-done:
-    if (r == NULL)
-        ex->oom = true;
-    return r;
+    put_json(ex, j);
+    return true;
 bad_type:
     field_error(ex, g, path, "%s cannot represent value: %s", type->name, inspect_xvalue(ex, v));
-    return NULL;
+    return false;
 }
 
 static bool is_possible_type(const struct gql_type *abstract, const struct gql_type *obj)
@@ -587,10 +746,10 @@ static bool is_possible_type(const struct gql_type *abstract, const struct gql_t
     return false;
 }
 
-/* ResolveAbstractType then CompleteObjectValue; NULL after recording the field error. */
-static cJSON *complete_abstract(struct exec *ex, const struct gql_type *parent, struct group *g,
-                                const struct gql_type *type, const struct gql_xvalue *v,
-                                const struct path *path)
+/* ResolveAbstractType then CompleteObjectValue; false after recording the field error. */
+static bool complete_abstract(struct exec *ex, const struct gql_type *parent, struct group *g,
+                              const struct gql_type *type, const struct gql_xvalue *v,
+                              const struct path *path)
 {
     const struct gql_type *rt = NULL;
     const cJSON *j = v->kind == GQL_V_JSON ? v->u.json : NULL;
@@ -605,7 +764,7 @@ static cJSON *complete_abstract(struct exec *ex, const struct gql_type *parent, 
                             "Abstract type \"%s\" was resolved to a type \"%s\" that does not "
                             "exist inside the schema.",
                             type->name, tn->valuestring);
-                return NULL;
+                return false;
             }
         }
     }
@@ -615,108 +774,101 @@ static cJSON *complete_abstract(struct exec *ex, const struct gql_type *parent, 
                     "\"%s.%s\". Either the \"%s\" type should provide a \"resolveType\" function "
                     "or each possible type should provide an \"isTypeOf\" function.",
                     type->name, parent->name, g->def->name, type->name);
-        return NULL;
+        return false;
     }
     if (!is_possible_type(type, rt)) {
         field_error(ex, g, path, "Runtime Object type \"%s\" is not a possible type for \"%s\".",
                     rt->name, type->name);
-        return NULL;
+        return false;
     }
     const struct collected *sub = subfields(ex, g, rt);
-    return sub ? execute_fields(ex, rt, sub, v, path) : NULL;
+    return sub ? execute_fields(ex, rt, sub, v, path, NULL) : false;
 }
 
-static cJSON *complete_list(struct exec *ex, const struct gql_type *parent, struct group *g,
-                            const struct gql_type *type, const struct gql_xvalue *v,
-                            const struct path *path)
+static bool complete_list(struct exec *ex, const struct gql_type *parent, struct group *g,
+                          const struct gql_type *type, const struct gql_xvalue *v,
+                          const struct path *path)
 {
     const struct gql_type *item_type = type->of_type;
-    cJSON *arr;
     if (v->kind == GQL_V_LIST) {
-        arr = cJSON_CreateArray();
-        if (arr == NULL) {
-            ex->oom = true;
-            return NULL;
-        }
+        putc_(ex, '[');
         for (size_t i = 0; i < v->u.list.n; i++) {
             struct path ip = {path, NULL, i};
-            cJSON *item = complete_value(ex, parent, g, item_type, &v->u.list.items[i], &ip);
-            if (item == NULL) {
-                cJSON_Delete(arr);
-                return NULL;
-            }
-            cJSON_AddItemToArray(arr, item);
+            if (i > 0)
+                putc_(ex, ',');
+            if (!complete_value(ex, parent, g, item_type, &v->u.list.items[i], &ip))
+                return false;
         }
-        return arr;
+        putc_(ex, ']');
+        return true;
     }
     if (v->kind != GQL_V_JSON || !cJSON_IsArray(v->u.json)) {
         field_error(ex, g, path, "Expected Iterable, but did not find one for field \"%s.%s\".",
                     parent->name, g->def->name);
-        return NULL;
+        return false;
     }
-    arr = cJSON_CreateArray();
-    if (arr == NULL) {
-        ex->oom = true;
-        return NULL;
-    }
+    putc_(ex, '[');
     size_t i = 0;
     for (const cJSON *it = v->u.json->child; it != NULL; it = it->next, i++) {
         struct path ip = {path, NULL, i};
         struct gql_xvalue iv = {.kind = GQL_V_JSON, .u.json = it};
-        cJSON *item = complete_value(ex, parent, g, item_type, &iv, &ip);
-        if (item == NULL) {
-            cJSON_Delete(arr);
-            return NULL;
-        }
-        cJSON_AddItemToArray(arr, item);
+        if (i > 0)
+            putc_(ex, ',');
+        if (!complete_value(ex, parent, g, item_type, &iv, &ip))
+            return false;
     }
-    return arr;
+    putc_(ex, ']');
+    return true;
 }
 
 /*
- * CompleteValue. Returns the completed value (a cJSON null for null), or
- * NULL when an error made a non-null position null: the caller propagates.
+ * CompleteValue into the output. False when an error made a non-null
+ * position null: the caller propagates (and rewinds what was written).
  */
-static cJSON *complete_value(struct exec *ex, const struct gql_type *parent, struct group *g,
-                             const struct gql_type *type, const struct gql_xvalue *v,
-                             const struct path *path)
+static bool complete_value(struct exec *ex, const struct gql_type *parent, struct group *g,
+                           const struct gql_type *type, const struct gql_xvalue *v,
+                           const struct path *path)
 {
     bool non_null = type->kind == GQL_KIND_NON_NULL;
     if (non_null)
         type = type->of_type;
-    cJSON *r;
     if (xvalue_is_null(v)) {
         if (non_null) {
             field_error(ex, g, path, "Cannot return null for non-nullable field %s.%s.",
                         parent->name, g->def->name);
-            return NULL;
+            return false;
         }
-        return new_null(ex);
+        PUTS(ex, "null");
+        return true;
     }
+    size_t mark = ex->out.len;
+    bool ok;
     switch (type->kind) {
     case GQL_KIND_LIST:
-        r = complete_list(ex, parent, g, type, v, path);
+        ok = complete_list(ex, parent, g, type, v, path);
         break;
     case GQL_KIND_SCALAR:
     case GQL_KIND_ENUM:
-        r = complete_leaf(ex, parent, g, type, v, path);
+        ok = complete_leaf(ex, parent, g, type, v, path);
         break;
     case GQL_KIND_OBJECT: {
         const struct collected *sub = subfields(ex, g, type);
-        r = sub ? execute_fields(ex, type, sub, v, path) : NULL;
+        ok = sub ? execute_fields(ex, type, sub, v, path, NULL) : false;
         break;
     }
     case GQL_KIND_INTERFACE:
     case GQL_KIND_UNION:
-        r = complete_abstract(ex, parent, g, type, v, path);
+        ok = complete_abstract(ex, parent, g, type, v, path);
         break;
     default:
-        r = NULL;
+        ok = false;
         break;
     }
-    if (r == NULL && !non_null && !ex->oom)
-        return new_null(ex);
-    return r;
+    if (!ok && !non_null) {
+        put_null_at(ex, mark);
+        return true;
+    }
+    return ok;
 }
 
 /* The group's coerced arguments (once per execution); NULL with *error, or out of memory. */
@@ -759,15 +911,15 @@ static const char *budget_ms(struct exec *ex, char buf[32])
     return buf;
 }
 
-/* ExecuteField: resolve, then complete. NULL: the null propagates. */
-static cJSON *execute_field(struct exec *ex, const struct gql_type *obj, struct group *g,
-                            const struct gql_xvalue *src, const struct path *path,
-                            const struct gql_xvalue *preset)
+/* ExecuteField: resolve, then complete into the output. False: the null propagates. */
+static bool execute_field(struct exec *ex, const struct gql_type *obj, struct group *g,
+                          const struct gql_xvalue *src, const struct path *path,
+                          const struct gql_xvalue *preset, const cJSON **hint)
 {
     const struct gql_field *def = g->def;
     const struct gql_type *type = def->type;
     struct gql_xvalue v = {.kind = GQL_V_JSON, .u.json = NULL};
-    cJSON *owned = NULL, *r;
+    cJSON *owned = NULL;
     char num[32];
 
     if (over_budget(ex)) {
@@ -786,7 +938,7 @@ static cJSON *execute_field(struct exec *ex, const struct gql_type *obj, struct 
             args = group_args(ex, g, &err);
             if (args == NULL) {
                 if (err == NULL)
-                    return NULL; /* out of memory */
+                    return false; /* out of memory */
                 field_error(ex, g, path, "%s", err);
                 goto failed;
             }
@@ -814,43 +966,62 @@ static cJSON *execute_field(struct exec *ex, const struct gql_type *obj, struct 
         } else if (g->intro != GQL_I_NONE) {
             if (gql_intro_resolve(ex->schema, g->intro, src, args, ex->arena, &v) < 0) {
                 ex->oom = true;
-                return NULL;
+                return false;
             }
         } else if (src->kind == GQL_V_JSON && cJSON_IsObject(src->u.json)) {
-            v.u.json = cJSON_GetObjectItemCaseSensitive(src->u.json, def->name);
+            /* objects usually list their members in the order they are selected: try the
+               member after the previous one first */
+            const cJSON *m = *hint;
+            if (m == NULL || m->string == NULL || strcmp(m->string, def->name) != 0)
+                m = cJSON_GetObjectItemCaseSensitive(src->u.json, def->name);
+            v.u.json = m;
+            *hint = m ? m->next : NULL;
         }
     }
-    r = complete_value(ex, obj, g, type, &v, path);
+    bool ok = complete_value(ex, obj, g, type, &v, path);
     cJSON_Delete(owned);
-    return r;
+    return ok;
 failed:
-    return type->kind == GQL_KIND_NON_NULL ? NULL : new_null(ex);
+    if (type->kind == GQL_KIND_NON_NULL)
+        return false;
+    PUTS(ex, "null");
+    return true;
 }
 
-/* ExecuteSelectionSet over collected fields; NULL: the object is null (propagating). */
-static cJSON *execute_fields(struct exec *ex, const struct gql_type *obj,
-                             const struct collected *fields, const struct gql_xvalue *src,
-                             const struct path *path)
+/*
+ * ExecuteSelectionSet over collected fields, written as a JSON object.
+ * False: the object is null (propagating). first_value, when not NULL, is
+ * the already-resolved value of the first field (a subscription's event).
+ */
+static bool execute_fields(struct exec *ex, const struct gql_type *obj,
+                           const struct collected *fields, const struct gql_xvalue *src,
+                           const struct path *path, const struct gql_xvalue *first_value)
 {
-    cJSON *out = cJSON_CreateObject();
-    if (out == NULL) {
-        ex->oom = true;
-        return NULL;
-    }
+    bool first = true;
+    const cJSON *hint = src->kind == GQL_V_JSON && src->u.json ? src->u.json->child : NULL;
+    putc_(ex, '{');
     for (size_t i = 0; i < fields->n; i++) {
         struct group *g = &fields->items[i];
         if (g->def == NULL)
             continue;
         struct path fp = {path, g->key, 0};
-        cJSON *r = execute_field(ex, obj, g, src, &fp, NULL);
-        if (r == NULL || ex->oom) {
-            cJSON_Delete(r);
-            cJSON_Delete(out);
-            return NULL;
+        const struct gql_xvalue *preset = NULL;
+        if (first_value != NULL && g->intro == GQL_I_NONE) {
+            preset = first_value;
+            first_value = NULL;
         }
-        cJSON_AddItemToObject(out, g->key, r);
+        if (!first)
+            putc_(ex, ',');
+        first = false;
+        /* a response key is a Name: nothing to escape */
+        putc_(ex, '"');
+        put(ex, g->key, g->keylen);
+        PUTS(ex, "\":");
+        if (!execute_field(ex, obj, g, src, &fp, preset, &hint) || ex->oom)
+            return false;
     }
-    return out;
+    putc_(ex, '}');
+    return true;
 }
 
 /* ---- the entry points ---- */
@@ -866,7 +1037,10 @@ static int exec_init(struct exec *ex, const struct gql_prepared *p,
     ex->holder = cJSON_CreateArray();
     ex->empty_args = cJSON_CreateObject();
     ex->visited = calloc(p->nfragments ? p->nfragments : 1, sizeof *ex->visited);
-    if (ex->arena == NULL || ex->holder == NULL || ex->empty_args == NULL || ex->visited == NULL)
+    ex->out.s = malloc(4096);
+    ex->out.cap = 4096;
+    if (ex->arena == NULL || ex->holder == NULL || ex->empty_args == NULL || ex->visited == NULL ||
+        ex->out.s == NULL)
         return GQL_ENOMEM;
     int64_t budget = args->time_budget_us;
     if (p->time_budget_us > 0 && (budget <= 0 || p->time_budget_us < budget))
@@ -885,7 +1059,26 @@ static void exec_release(struct exec *ex)
     cJSON_Delete(ex->empty_args);
     cJSON_Delete((cJSON *)ex->variables);
     free(ex->visited);
+    free(ex->out.s);
     gql_errors_release(&ex->errs);
+}
+
+/* The data written (a cJSON_Raw of the text), or null when it propagated to the top. */
+static cJSON *data_json(struct exec *ex, bool ok)
+{
+    putc_(ex, '\0'); /* the fast appends leave the text unterminated */
+    if (!ex->out.oom)
+        ex->out.len--;
+    if (ex->out.oom)
+        ex->oom = true;
+    if (ex->oom)
+        return NULL;
+    cJSON *data = !ok                  ? cJSON_CreateNull()
+                  : ex->args->raw_data ? cJSON_CreateRaw(ex->out.s)
+                                       : cJSON_ParseWithLength(ex->out.s, ex->out.len);
+    if (data == NULL)
+        ex->oom = true;
+    return data;
 }
 
 static const struct gql_type *root_type(const struct gql_prepared *p)
@@ -980,9 +1173,9 @@ cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *arg
     if (args == NULL)
         args = &no_args;
     if (p->cacheable) {
-        cJSON *cached = atomic_load(&p->cached_data);
+        const char *cached = atomic_load(&p->cached_text);
         if (cached != NULL) {
-            cJSON *data = cJSON_Duplicate(cached, true);
+            cJSON *data = args->raw_data ? cJSON_CreateRaw(cached) : cJSON_Parse(cached);
             resp = cJSON_CreateObject();
             if (data == NULL || resp == NULL || !cJSON_AddItemToObject(resp, "data", data)) {
                 cJSON_Delete(data);
@@ -995,17 +1188,16 @@ cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *arg
     if (!begin(&ex, p, args, &root, &rt, request_error, &resp))
         goto out;
     struct gql_xvalue src = {.kind = GQL_V_JSON, .u.json = args->root_value};
-    cJSON *data = execute_fields(&ex, rt, &root, &src, NULL);
-    if (ex.oom) {
-        cJSON_Delete(data);
+    bool ok = execute_fields(&ex, rt, &root, &src, NULL, NULL);
+    cJSON *data = data_json(&ex, ok);
+    if (data == NULL)
         goto out;
-    }
-    if (p->cacheable && ex.errs.n == 0 && data != NULL) {
-        cJSON *copy = cJSON_Duplicate(data, true);
-        cJSON *expected = NULL;
-        if (copy != NULL &&
-            !atomic_compare_exchange_strong((_Atomic(cJSON *) *)&p->cached_data, &expected, copy))
-            cJSON_Delete(copy);
+    if (p->cacheable && ok && ex.errs.n == 0) {
+        char *text = strdup(ex.out.s);
+        char *expected = NULL;
+        if (text != NULL &&
+            !atomic_compare_exchange_strong((_Atomic(char *) *)&p->cached_text, &expected, text))
+            free(text);
     }
     resp = response(&ex, data, true);
 out:
@@ -1099,32 +1291,12 @@ cJSON *gql_execute_event(const struct gql_prepared *p, const struct gql_exec_arg
         args = &no_args;
     if (!begin(&ex, p, args, &root, &rt, &reqerr, &resp))
         goto out;
-    data = cJSON_CreateObject();
-    if (data == NULL)
-        goto oom;
     struct gql_xvalue src = {.kind = GQL_V_JSON, .u.json = args->root_value};
     struct gql_xvalue ev = {.kind = GQL_V_JSON, .u.json = event};
-    bool first = true;
-    for (size_t i = 0; i < root.n; i++) {
-        struct group *g = &root.items[i];
-        if (g->def == NULL)
-            continue;
-        struct path fp = {NULL, g->key, 0};
-        bool is_source = first && g->intro == GQL_I_NONE;
-        if (is_source)
-            first = false;
-        cJSON *r = execute_field(&ex, rt, g, &src, &fp, is_source ? &ev : NULL);
-        if (ex.oom) {
-            cJSON_Delete(r);
-            goto oom;
-        }
-        if (r == NULL) {
-            cJSON_Delete(data);
-            data = NULL;
-            break;
-        }
-        cJSON_AddItemToObject(data, g->key, r);
-    }
+    bool ok = execute_fields(&ex, rt, &root, &src, NULL, &ev);
+    data = data_json(&ex, ok);
+    if (data == NULL)
+        goto oom;
     resp = response(&ex, data, true);
     data = NULL;
     goto out;

@@ -23,10 +23,11 @@ struct gql_prepared {
     int64_t time_budget_us;            /* from the limits; 0: none */
     /* The built-in scalars, looked up once. */
     const struct gql_type *t_int, *t_float, *t_string, *t_boolean, *t_id;
-    /* The response of an operation that reads only the (static) schema:
-       computed by the first execution, shared read-only afterwards. */
+    /* The data of an operation that reads only the (immutable) schema, as
+       JSON text: printed after the first execution without errors, shared
+       read-only afterwards (malloc'd; freed with p). */
     bool cacheable;
-    _Atomic(cJSON *) cached_data;
+    _Atomic(char *) cached_text;
 };
 
 /* The fragment named name and its index in p->fragments, or NULL. */
@@ -86,16 +87,17 @@ int gql_coerce_arguments(const struct gql_input_value *defs, size_t ndefs,
 /* ---- execute.c / introspection.c: the executor's values ---- */
 
 enum gql_vkind {
-    GQL_V_JSON,      /* u.json (NULL: absent, i.e. null) */
-    GQL_V_STRING,    /* u.str (NULL: null) */
-    GQL_V_BOOL,      /* u.b */
-    GQL_V_SCHEMA,    /* u.ptr: struct gql_schema */
-    GQL_V_TYPE,      /* u.ptr: struct gql_type */
-    GQL_V_FIELD,     /* u.ptr: struct gql_field */
-    GQL_V_INPUT,     /* u.ptr: struct gql_input_value */
-    GQL_V_ENUMVALUE, /* u.ptr: struct gql_enum_value */
-    GQL_V_DIRECTIVE, /* u.ptr: struct gql_directive_def */
-    GQL_V_LIST,      /* u.list */
+    GQL_V_JSON,        /* u.json (NULL: absent, i.e. null) */
+    GQL_V_STRING,      /* u.str (NULL: null), the schema's or static: output by reference */
+    GQL_V_STRING_COPY, /* u.str (NULL: null), the execution's arena: copied into the output */
+    GQL_V_BOOL,        /* u.b */
+    GQL_V_SCHEMA,      /* u.ptr: struct gql_schema */
+    GQL_V_TYPE,        /* u.ptr: struct gql_type */
+    GQL_V_FIELD,       /* u.ptr: struct gql_field */
+    GQL_V_INPUT,       /* u.ptr: struct gql_input_value */
+    GQL_V_ENUMVALUE,   /* u.ptr: struct gql_enum_value */
+    GQL_V_DIRECTIVE,   /* u.ptr: struct gql_directive_def */
+    GQL_V_LIST,        /* u.list */
     GQL_V_NULL,
 };
 

@@ -202,7 +202,8 @@ static int default_value(struct gql_arena *arena, const struct gql_input_value *
     free(sb.s);
     if (s == NULL)
         return GQL_ENOMEM;
-    set_string(out, s);
+    out->kind = GQL_V_STRING_COPY;
+    out->u.str = s;
     return GQL_OK;
 }
 

@@ -273,7 +273,7 @@ int gql_prepare(const struct gql_schema *schema, const char *query, size_t len,
         goto out;
     p->cacheable = p->op->operation == GQL_QUERY && p->op->nvariables == 0 &&
                    reads_only_schema(p, p->op->selection_set, 64);
-    atomic_init(&p->cached_data, NULL);
+    atomic_init(&p->cached_text, NULL);
     *out = p;
     p = NULL;
     rc = GQL_OK;
@@ -287,7 +287,7 @@ void gql_prepared_free(struct gql_prepared *p)
 {
     if (p == NULL)
         return;
-    cJSON_Delete(atomic_load(&p->cached_data));
+    free(atomic_load(&p->cached_text));
     gql_document_free(p->doc);
     free(p->fragments);
     free(p->var_types);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { buildSchema, graphqlSync } from 'graphql';
+import { buildSchema, graphqlSync, parse, validate } from 'graphql';
 
 const GQL_EXEC_BIN = process.env.GQL_EXEC_BIN ?? path.resolve('build/tests/gql_exec');
 
@@ -49,7 +49,8 @@ const rootValue = {
   pets: [{ __typename: 'Dog', name: 'Rex', barks: 1 }, { __typename: 'Cat', name: 'Tom' }, { __typename: 'Fish' }, { name: 'x' }],
   named: [{ __typename: 'Person', name: 'Ann', tags: [] }, { __typename: 'Dog', name: null, barks: false }],
   numbers: [1, 2, '3', true],
-  floats: [1.5, '2.5', 'abc', false, 1e300],
+  floats: [1.5, '2.5', 'abc', false, 1e300, 0.1 + 0.2, 1e-7, 0.0001, 123456789012345680000, -0.5, 1e21,
+    2 ** 53 + 2, 0.87, 0.0001234, 99.99, 1 / 3, 1.005, 1234567.891, -12.5e-3, 3.14159265, 5e-324, -0],
   strings: ['a', 1, 2.5, true, 1e21, 1e-7, 0.000001],
   bools: [true, 0, 1, 'yes'],
   ids: ['a', 1, 1.5],
@@ -101,3 +102,85 @@ for (const [query, variables, operationName] of cases) {
     assert.deepEqual(ours(query, variables, operationName), theirs(query, variables, operationName));
   });
 }
+
+// Random documents (a fixed seed, so failures reproduce): nested selections,
+// aliases that merge or collide, inline fragments on objects, interfaces and
+// unions, @skip/@include with literals and a variable. Only documents
+// graphql-js finds valid are run.
+test('200 random queries answer as graphql-js does', () => {
+  let seed = 20261126;
+  const rnd = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return (seed >>> 16) % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const fieldsOf = {
+    Query: ['people', 'person', 'strict', 'pets', 'named', 'numbers', 'floats', 'strings', 'bools', 'ids',
+      'color', 'colors', 'matrix', '__typename'],
+    Person: ['name', 'age', 'friends', 'pet', 'best', 'tags', '__typename'],
+    Dog: ['name', 'barks', '__typename'], Cat: ['name', 'lives', '__typename'],
+    Named: ['name', '__typename'], Pet: ['__typename'],
+  };
+  const typeOf = { people: 'Person', person: 'Person', strict: 'Person', pets: 'Pet', named: 'Named',
+    friends: 'Person', pet: 'Pet', best: 'Person' };
+  const conditions = { Person: ['Person', 'Named'], Dog: ['Dog', 'Named', 'Pet'], Cat: ['Cat', 'Named', 'Pet'],
+    Named: ['Person', 'Dog', 'Cat', 'Named'], Pet: ['Dog', 'Cat', 'Pet'], Query: ['Query'] };
+  const selection = (type, depth) => {
+    const out = [];
+    for (let i = 1 + rnd(4); i > 0; i--) {
+      const dir = rnd(6) === 0 ? pick([' @skip(if: true)', ' @skip(if: false)', ' @include(if: $b)', ' @skip(if: $b)']) : '';
+      if (rnd(10) < 2 && depth < 4) {
+        const c = pick(conditions[type]);
+        out.push(`... on ${c}${dir} { ${selection(c, depth + 1)} }`);
+        continue;
+      }
+      const f = pick(fieldsOf[type]);
+      const alias = rnd(5) === 0 ? pick(['a', 'b', 'x']) + ': ' : '';
+      const sub = typeOf[f];
+      out.push(sub ? `${alias}${f}${dir} { ${depth < 4 ? selection(sub, depth + 1) : '__typename'} }` : `${alias}${f}${dir}`);
+    }
+    return out.join(' ');
+  };
+  let ran = 0;
+  while (ran < 200) {
+    const query = `query($b: Boolean = ${pick(['true', 'false'])}) { ${selection('Query', 0)} ... @include(if: $b) { __typename } }`;
+    if (validate(schema, parse(query)).length > 0)
+      continue;
+    ran++;
+    assert.deepEqual(ours(query), theirs(query), query);
+  }
+});
+
+// Random variables against every kind of input type: scalars out of range or
+// of the wrong kind, enums, lists (wrapped or not), nested input objects with
+// missing, unknown and defaulted fields. The error messages (inspect()'d
+// values, paths, "Did you mean") must be graphql-js's.
+test('300 random variable values coerce as graphql-js coerces them', () => {
+  const inputSdl = `enum Color { RED GREEN BLUE }
+input Inner { x: Int! y: [String] = ["d"] }
+input Filter { color: Color = RED, min: Int!, tags: [String!], inner: Inner, list: [Inner!] }
+type Query { f(i: Int, fl: Float, s: String, b: Boolean, id: ID, c: Color, li: [Int], lnn: [Int!]!, o: Filter, lo: [Filter], nn: Int!): Int }`;
+  const inputSchema = buildSchema(inputSdl);
+  let seed = 42;
+  const rnd = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return (seed >>> 16) % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const scalar = () => pick([0, 1, -1, 1.5, 2147483647, 2147483648, -2147483649, 1e100, 'RED', 'abc', '', '12',
+    true, false, null, 'GREEN', 'RDE']);
+  const value = (d) => {
+    const r = rnd(10);
+    if (d > 2 || r < 5) return scalar();
+    if (r < 7) { const a = []; for (let i = rnd(4); i > 0; i--) a.push(value(d + 1)); return a; }
+    const o = {};
+    for (const k of pick([['min'], ['min', 'color'], ['x'], ['x', 'y'], ['min', 'inner'], ['bogus'], ['min', 'list'], ['min', 'tags'], []]))
+      o[k] = k === 'inner' ? { x: value(d + 1) } : k === 'list' ? [{ x: 1 }, value(d + 1)] : value(d + 1);
+    return o;
+  };
+  const vars = [['i', 'Int'], ['fl', 'Float'], ['s', 'String'], ['b', 'Boolean'], ['id', 'ID'], ['c', 'Color'],
+    ['li', '[Int]'], ['lnn', '[Int!]!'], ['o', 'Filter'], ['lo', '[Filter]'], ['nn', 'Int!']];
+  for (let i = 0; i < 300; i++) {
+    const [name, type] = pick(vars);
+    const others = vars.filter(v => v[1].endsWith('!') && v[0] !== name);
+    const query = `query($v: ${type}${others.map(o => `, $${o[0]}: ${o[1]}`).join('')}) { f(${name}: $v${others.map(o => `, ${o[0]}: $${o[0]}`).join('')}) }`;
+    const variables = rnd(8) === 0 ? {} : { v: value(0), lnn: [1], nn: 1 };
+    const r = spawnSync(GQL_EXEC_BIN, [], { input: JSON.stringify({ schema: inputSdl, query, variables, rootValue: { f: 1 } }) });
+    const theirs = graphqlSync({ schema: inputSchema, source: query, variableValues: variables, rootValue: { f: 1 } });
+    assert.deepEqual(JSON.parse(r.stdout.toString()), JSON.parse(JSON.stringify(theirs)), `${query} ${JSON.stringify(variables)}`);
+  }
+});

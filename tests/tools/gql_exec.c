@@ -73,6 +73,7 @@ int main(void)
     struct gql_exec_args args = {
         .variables = cJSON_GetObjectItemCaseSensitive(req, "variables"),
         .root_value = cJSON_GetObjectItemCaseSensitive(req, "rootValue"),
+        .raw_data = true,
     };
     bool request_error;
     cJSON *resp = gql_execute(p, &args, &request_error);

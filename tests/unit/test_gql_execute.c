@@ -5,6 +5,7 @@
  * with what graphql-js answers for the same schema and document.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,8 @@ static char *run_full(const char *query, const char *vars, const char *op,
     }
     cJSON *v = vars ? cJSON_Parse(vars) : NULL;
     ck_assert(vars == NULL || v != NULL);
-    struct gql_exec_args args = {v, root, context, budget_us};
+    struct gql_exec_args args = {
+        .variables = v, .root_value = root, .context = context, .time_budget_us = budget_us};
     bool reqerr = false;
     cJSON *resp = gql_execute(p, &args, &reqerr);
     ck_assert_ptr_nonnull(resp);
@@ -168,6 +170,17 @@ static char *run_full(const char *query, const char *vars, const char *op,
         *request_error = reqerr;
     out = cJSON_PrintUnformatted(resp);
     cJSON_Delete(resp);
+    if (context == NULL && budget_us == 0) {
+        /* the same response with the data as text (a cJSON_Raw), or parsed: it prints the same */
+        args.raw_data = true;
+        resp = gql_execute(p, &args, &reqerr);
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(resp, "data");
+        ck_assert(data == NULL || cJSON_IsRaw(data) || cJSON_IsNull(data));
+        char *raw = cJSON_PrintUnformatted(resp);
+        ck_assert_str_eq(raw, out);
+        free(raw);
+        cJSON_Delete(resp);
+    }
     cJSON_Delete(v);
     gql_prepared_free(p);
     return out;
@@ -397,13 +410,13 @@ START_TEST(fragments_on_abstract_types)
            NULL,
            "{\"data\":{\"pets\":[{\"__typename\":\"Dog\",\"barks\":true,\"name\":\"Rex\"},"
            "{\"__typename\":\"Cat\",\"lives\":9,\"name\":\"Tom\"}]}}");
-    ck_run("{ named { name ... on Aged { age } ... on Person { ... on Pet { ... on Dog { barks } "
+    ck_run("{ named { name ... on Aged { age } ... on Person { ... on Named { ... on Dog { barks } "
            "} } ... on Dog { ... on Named { n2: name } nick } } }",
            NULL,
            "{\"data\":{\"named\":[{\"name\":\"Ann\",\"age\":30},{\"name\":\"Rex\",\"n2\":\"Rex\","
            "\"nick\":null}]}}");
     ck_run("{ people { pet { ...D ...C } } } fragment D on Dog { barks } fragment C on Cat { "
-           "lives ...D }",
+           "lives ...N } fragment N on Named { ... on Dog { barks } }",
            NULL, "{\"data\":{\"people\":[{\"pet\":{\"barks\":true}},{\"pet\":{\"lives\":9}}]}}");
 }
 END_TEST
@@ -664,7 +677,7 @@ START_TEST(subscription_source_and_event)
     ck_assert_int_eq(gql_prepare(schema, q, strlen(q), NULL, NULL, &p, &errs), GQL_OK);
     ck_assert_int_eq(gql_prepared_operation(p), GQL_SUBSCRIPTION);
     cJSON *vars = cJSON_Parse("{\"n\":5}");
-    struct gql_exec_args args = {vars, NULL, NULL, 0};
+    struct gql_exec_args args = {.variables = vars};
     const char *name = NULL;
     cJSON *fargs = NULL;
     ck_assert_int_eq(gql_subscription_source(p, &args, &name, &fargs, &errs), GQL_OK);
@@ -689,7 +702,7 @@ START_TEST(subscription_source_and_event)
     cJSON_Delete(fargs);
     /* bad variables: a request error */
     cJSON *bad = cJSON_Parse("{\"n\":\"x\"}");
-    struct gql_exec_args badargs = {bad, NULL, NULL, 0};
+    struct gql_exec_args badargs = {.variables = bad};
     ck_assert_int_eq(gql_subscription_source(p, &badargs, &name, &fargs, &errs), GQL_EINVALID);
     ck_assert_uint_eq(errs.n, 1);
     ck_assert_str_eq(errs.items[0].message, "Variable \"$n\" got invalid value \"x\"; Int cannot "
@@ -699,6 +712,94 @@ START_TEST(subscription_source_and_event)
     cJSON_Delete(bad);
     cJSON_Delete(vars);
     gql_prepared_free(p);
+}
+END_TEST
+
+/* ---- abstract types through a type resolver ---- */
+
+static const struct gql_type *everything_is_a_cat(const struct gql_type *abstract,
+                                                  const cJSON *value, void *context, void *data)
+{
+    return gql_schema_type(schema, data);
+}
+
+START_TEST(type_resolver)
+{
+    ck_assert_int_eq(gql_schema_set_type_resolver(schema, "Pet", everything_is_a_cat, "Cat"),
+                     GQL_OK);
+    ck_run("{ pets { __typename ... on Cat { name lives } } }", NULL,
+           "{\"data\":{\"pets\":[{\"__typename\":\"Cat\",\"name\":\"Rex\",\"lives\":null},"
+           "{\"__typename\":\"Cat\",\"name\":\"Tom\",\"lives\":9}]}}");
+    gql_schema_set_type_resolver(schema, "Pet", everything_is_a_cat, "Person");
+    ck_run("{ pets { __typename } }", NULL,
+           "{\"errors\":[{\"message\":\"Runtime Object type \\\"Person\\\" is not a possible "
+           "type for \\\"Pet\\\".\",\"locations\":[{\"line\":1,\"column\":3}],\"path\":"
+           "[\"pets\",0]},{\"message\":\"Runtime Object type \\\"Person\\\" is not a possible "
+           "type for \\\"Pet\\\".\",\"locations\":[{\"line\":1,\"column\":3}],\"path\":"
+           "[\"pets\",1]}],\"data\":{\"pets\":[null,null]}}");
+}
+END_TEST
+
+/* ---- one prepared document, many threads ---- */
+
+struct shared_run {
+    const struct gql_prepared *p;
+    const char *expected;
+    bool raw;
+    int mismatches;
+};
+
+static void *run_many(void *arg)
+{
+    struct shared_run *r = arg;
+    for (int i = 0; i < 50; i++) {
+        struct gql_exec_args args = {.root_value = root, .raw_data = r->raw};
+        bool reqerr;
+        cJSON *resp = gql_execute(r->p, &args, &reqerr);
+        char *s = cJSON_PrintUnformatted(resp);
+        if (s == NULL || strcmp(s, r->expected) != 0)
+            r->mismatches++;
+        free(s);
+        cJSON_Delete(resp);
+    }
+    return NULL;
+}
+
+START_TEST(threads_share_a_prepared_document)
+{
+    static const char *const queries[] = {
+        "{ __schema { types { name kind fields(includeDeprecated: true) { name } } } }",
+        "{ people { name friends { name } pet { ... on Dog { barks } } } boom }",
+    };
+    for (size_t q = 0; q < 2; q++) {
+        struct gql_prepared *p = NULL;
+        struct gql_errors errs = GQL_ERRORS_INIT;
+        ck_assert_int_eq(gql_prepare(schema, queries[q], strlen(queries[q]), NULL, NULL, &p, &errs),
+                         GQL_OK);
+        /* the expected answer, computed once before the threads start... for the first query
+           the threads then race to fill the prepared document's cache */
+        struct gql_prepared *ref = NULL;
+        ck_assert_int_eq(
+            gql_prepare(schema, queries[q], strlen(queries[q]), NULL, NULL, &ref, &errs), GQL_OK);
+        struct gql_exec_args args = {.root_value = root};
+        bool reqerr;
+        cJSON *resp = gql_execute(ref, &args, &reqerr);
+        char *expected = cJSON_PrintUnformatted(resp);
+        cJSON_Delete(resp);
+        gql_prepared_free(ref);
+        pthread_t th[4];
+        struct shared_run runs[4];
+        for (int i = 0; i < 4; i++) {
+            runs[i] = (struct shared_run){p, expected, i % 2 == 0, 0};
+            pthread_create(&th[i], NULL, run_many, &runs[i]);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(th[i], NULL);
+            ck_assert_int_eq(runs[i].mismatches, 0);
+        }
+        free(expected);
+        gql_prepared_free(p);
+    }
 }
 END_TEST
 
@@ -724,6 +825,8 @@ int main(void)
     tcase_add_test(tc, introspection_small);
     tcase_add_test(tc, introspection_cached_result_is_stable);
     tcase_add_test(tc, subscription_source_and_event);
+    tcase_add_test(tc, type_resolver);
+    tcase_add_test(tc, threads_share_a_prepared_document);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
