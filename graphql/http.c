@@ -299,7 +299,8 @@ static void run(struct graphql_service *svc, struct http_request *req, enum medi
                 const struct graphql_request *r, unsigned flags)
 {
     enum graphql_status st = GRAPHQL_STATUS_OK;
-    cJSON *resp = graphql_service_execute(svc, r, flags, &st);
+    /* the data comes back as JSON text, written while executing: printed as it is */
+    cJSON *resp = graphql_service_execute(svc, r, flags | GRAPHQL_RAW_DATA, &st);
     respond(req, m, status_of(st, m), resp);
     cJSON_Delete(resp);
 }

@@ -636,6 +636,7 @@ cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql
         .variables = r->variables,
         .context = &ctx,
         .time_budget_us = svc->limits.time_budget_us,
+        .raw_data = (flags & GRAPHQL_RAW_DATA) != 0,
     };
     bool request_error = false;
     resp = gql_execute(e->prepared, &args, &request_error);

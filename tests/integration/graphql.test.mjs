@@ -85,8 +85,11 @@ async function lexPostText(url, user, inputText, sessionAttributes) {
   return r.json();
 }
 
-// GraphQL's nulls stand for what Lex leaves out; the session ids differ by user.
+// GraphQL's nulls stand for what Lex leaves out; the session ids differ by user. Scores are
+// the same doubles, printed with 17 significant digits by GraphQL (as JavaScript would) and
+// 15 by the Lex API (cJSON's printer): compared at 12.
 function comparable(o) {
+  if (typeof o === 'number') return Number(o.toPrecision(12));
   if (Array.isArray(o)) return o.map(comparable);
   if (o && typeof o === 'object') {
     const out = {};
