@@ -271,13 +271,22 @@ static cJSON *connection(cJSON *items, const char *cursor_key, bool has_next, bo
     while ((it = cJSON_DetachItemFromArray(items, 0)) != NULL) {
         char cursor[1100];
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, cursor_key);
-        if (cJSON_IsNumber(k))
-            snprintf(cursor, sizeof cursor, "%.0f", k->valuedouble);
-        else
+        if (cJSON_IsNumber(k) && k->valuedouble >= 0 && k->valuedouble < 1e15) {
+            /* a sequence number: digits by hand, this runs once per item */
+            char digits[24], *d = digits + sizeof digits;
+            unsigned long long v = (unsigned long long)k->valuedouble;
+            *--d = '\0';
+            do {
+                *--d = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            memcpy(cursor, d, (size_t)(digits + sizeof digits - d));
+        } else {
             snprintf(cursor, sizeof cursor, "%s", cJSON_IsString(k) ? k->valuestring : "");
+        }
         if (!first_cursor[0])
-            snprintf(first_cursor, sizeof first_cursor, "%s", cursor);
-        snprintf(last_cursor, sizeof last_cursor, "%s", cursor);
+            memcpy(first_cursor, cursor, strlen(cursor) + 1);
+        memcpy(last_cursor, cursor, strlen(cursor) + 1);
         cJSON *edge = cJSON_CreateObject();
         cJSON_AddStringToObject(edge, "cursor", cursor);
         cJSON_AddItemToArray(nodes, cJSON_CreateObjectReference(it->child));
