@@ -22,6 +22,16 @@
  * with retries) holding at most BOT_MISSED_MAX entries, the least recently
  * seen dropped first.
  *
+ * Reading goes through windows: the retained turns of the
+ * BOT_LOG_CACHED_CONVERSATIONS most recently read conversations, parsed once
+ * and shared by reference count (struct shared_turn: immutable, freed with
+ * its last holder, so a reader's borrowed turns outlive an eviction). A
+ * logged turn joins its conversation's window when the window is exactly
+ * one turn behind; otherwise the window is dropped. A reader passes the
+ * conversation's turnCount as it read it (the record is written after the
+ * turn), and a window behind that is read again from the store, so a turn
+ * written by a racing writer, or by another server, is never missed.
+ *
  * Listeners sit in a list under a read-write lock: notifying holds it for
  * reading (listeners run in parallel on the engine's workers), removing
  * takes it for writing, so that once bot_turn_listener_remove returns the
@@ -447,20 +457,21 @@ void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, co
     }
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "missed")))
         record_missed(log->st, turn->bot, turn->text ? turn->text : "", at, now);
-    notify(log, t);
-    /* a window of this conversation takes the turn (it is never changed from here on) */
+    /* A window of this conversation takes the turn (never changed from here on), before the
+       listeners hear of it: what they read of the conversation already has it. */
+    struct shared_turn *shared = NULL;
     pthread_mutex_lock(&log->cache_lock);
     struct window *w = window_find(log, conv);
     if (w) {
-        struct shared_turn *st = rc == 0 && w->newest == seq - 1 ? calloc(1, sizeof *st) : NULL;
-        if (st) {
-            st->refs = 1;
-            st->seq = seq;
-            st->at_ms = now;
-            st->json = t; /* the window's from now on, never changed */
+        shared = rc == 0 && w->newest == seq - 1 ? calloc(1, sizeof *shared) : NULL;
+        if (shared) {
+            shared->refs = 2; /* the window's and ours, for the listeners */
+            shared->seq = seq;
+            shared->at_ms = now;
+            shared->json = t;
             t = NULL;
             shared_unref(w->ring[seq % BOT_LOG_MAX_TURNS]); /* past the retention */
-            w->ring[seq % BOT_LOG_MAX_TURNS] = st;
+            w->ring[seq % BOT_LOG_MAX_TURNS] = shared;
             w->newest = seq;
         } else {
             window_unlink(log, w); /* out of step with the store: read it again next time */
@@ -468,6 +479,8 @@ void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, co
         }
     }
     pthread_mutex_unlock(&log->cache_lock);
+    notify(log, shared ? shared->json : t);
+    shared_unref(shared);
     cJSON_Delete(t);
     cJSON_Delete(meta);
     free(conv);
