@@ -2,12 +2,15 @@
 // drives the airline bot to the same outcomes as the Lex V1 API, the turn
 // log pages newest first, missed utterances and function statistics appear,
 // a site's release is rolled back and served at once, putIntent/addUtterance
-// retrain immediately and persist, and the admin token guards mutations and
-// private data while introspection stays public.
+// retrain immediately and persist, the admin token guards mutations and
+// private data while introspection stays public (and rebuilds parley.graphql
+// in graphql-js), configured public fields and limits apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema,
+         printSchema, validateSchema } from 'graphql';
 import { startParley, runParley, tempDir, writeConfig, SOURCE_DIR } from './harness.mjs';
 
 const TOKEN = 'test-admin-token-3f9a';
@@ -300,6 +303,15 @@ test('the admin token: mutations and private fields need it; introspection does 
       undefined, { token: null });
     assert.equal(intro.__schema.queryType.name, 'Query');
     assert.ok(intro.__type.fields.some((x) => x.name === 'inputText'));
+    // the full introspection (GraphiQL's) rebuilds, with graphql-js, the schema of parley.graphql
+    const full = await data(url, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true,
+      directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }),
+    undefined, { token: null });
+    const client = buildClientSchema(full);
+    assert.deepEqual(validateSchema(client), []);
+    const sdl = readFileSync(path.join(SOURCE_DIR, 'graphql/parley.graphql'), 'utf8');
+    assert.equal(printSchema(lexicographicSortSchema(client)),
+                 printSchema(lexicographicSortSchema(buildSchema(sdl))));
 
     // a mutation without the token: an error, and nothing happened
     for (const [token, accept, status] of [[null, 'application/json', 200],
