@@ -480,5 +480,6 @@ int graphql_http_routes_add(struct graphql_service *svc, struct http_server *srv
     if (http_route_add(srv, "POST", "/graphql", &o, handle_post, svc) != 0 ||
         http_route_add(srv, "GET", "/graphql", &o, handle_get, svc) != 0)
         return PARLEY_EINVAL;
+    http_metrics_source_add(srv, graphql_service_metrics, svc);
     return 0;
 }

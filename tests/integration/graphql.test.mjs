@@ -345,6 +345,15 @@ test('the admin token: mutations and private fields need it; introspection does 
     const ok = await fetch(`${url}/graphql?query=${encodeURIComponent('{ bots { name } }')}`,
       { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.deepEqual((await ok.json()).data.bots.map((b) => b.name), ['AmazonianAirways', 'FlowerShop']);
+
+    // what /metrics counts: the three refusals above, the mutation over GET, the cache
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const value = (name) => Number(metrics.match(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm'))?.[1]);
+    assert.ok(value('parley_graphql_requests_total{status="unauthorized"}') >= 5, metrics);
+    assert.equal(value('parley_graphql_requests_total{status="not_allowed"}'), 1);
+    assert.ok(value('parley_graphql_document_cache_hits_total') >= 2);
+    assert.ok(value('parley_graphql_document_cache_entries') >= 3);
+    assert.equal(value('parley_graphql_subscriptions'), 0);
   } finally { await f.done(); }
 });
 
