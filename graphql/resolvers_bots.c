@@ -8,12 +8,21 @@
  * document, a turn outcome is the PostText JSON, a turn is the log's JSON,
  * and the schema names their fields as those documents do, so the
  * executor's default (the parent's member of the field's name) reads them.
- * Resolvers here fetch the roots, fill in what a document may leave out
- * (empty lists, where the schema promises a list), and page connections.
+ * Resolvers here fetch the roots, answer for what a document may leave out
+ * (an empty list where the schema promises a list, $LATEST, the locale), and
+ * page connections.
+ *
+ * Nothing read is copied when it can be borrowed: a bot's value refers to
+ * its $LATEST definition, held for the execution (bot_latest_resource), and
+ * a conversation's turns refer to the shared parsed window of its recent
+ * turns (bot_conversation_turns_shared); the execution's context
+ * (struct graphql_context) releases both when the response is complete.
+ * Borrowed values are never changed. When an execution is not the service's
+ * own (no context of ours), resolvers fall back to copies.
  *
  * Every resolver finds the service in its resolve_data, never in the
  * execution's context, so that any transport may execute Parley's
- * documents; the context is only read for the turn log's channel name.
+ * documents; the context only adds the turn log's channel and the holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
