@@ -152,6 +152,23 @@ cJSON *bot_conversation_list(struct bot_engine *e, const char *bot, const char *
  */
 cJSON *bot_conversation_turns(struct bot_engine *e, const char *id, int64_t before, size_t first,
                               bool *more);
+/*
+ * The same, from memory when it can: the retained turns of the
+ * BOT_LOG_CACHED_CONVERSATIONS most recently read conversations are kept
+ * parsed, shared and never changed (a turn joins its window when it is
+ * logged). newest is the conversation's turnCount as just read from its
+ * record (bot_conversation_get; the record is written after the turns):
+ * turns above it are not shown, and a window that lags it is read again
+ * from the store. Returns an array of references to the shared turns (new),
+ * which stay valid until bot_turns_release(*hold); NULL when out of memory.
+ * With newest < 1 it is bot_conversation_turns (owned copies, *hold NULL).
+ */
+#define BOT_LOG_CACHED_CONVERSATIONS 32
+struct bot_turns_hold;
+cJSON *bot_conversation_turns_shared(struct bot_engine *e, const char *id, int64_t newest,
+                                     int64_t before, size_t first, bool *more,
+                                     struct bot_turns_hold **hold);
+void bot_turns_release(struct bot_turns_hold *hold);
 /* A bot's missed utterances, most frequent first (then most recent): [{utterance, count,
  * firstSeen, lastSeen}] (new), at most first. */
 cJSON *bot_missed_list(struct bot_engine *e, const char *bot, size_t first);

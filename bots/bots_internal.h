@@ -172,6 +172,7 @@ cJSON *bot_session_outcome(const struct bot_def *def, const struct bot_session *
 /* Finds the bot version an alias points to, with a reference; NULL if none. */
 struct bot_def *bot_engine_resolve(struct bot_engine *e, const char *bot, const char *alias);
 struct store *bot_engine_store(struct bot_engine *e);
+struct bot_turnlog *bot_engine_turnlog(struct bot_engine *e);
 const struct lex_auth *bot_engine_auth(struct bot_engine *e);
 
 /* ---- turnlog.c: the conversation log and the turn listeners (bots.h) ---- */

@@ -90,6 +90,11 @@ struct store *bot_engine_store(struct bot_engine *e)
     return e->st;
 }
 
+struct bot_turnlog *bot_engine_turnlog(struct bot_engine *e)
+{
+    return e->log;
+}
+
 const struct lex_auth *bot_engine_auth(struct bot_engine *e)
 {
     return e->auth;

@@ -22,6 +22,16 @@
  * with retries) holding at most BOT_MISSED_MAX entries, the least recently
  * seen dropped first.
  *
+ * Reading goes through windows: the retained turns of the
+ * BOT_LOG_CACHED_CONVERSATIONS most recently read conversations, parsed once
+ * and shared by reference count (struct shared_turn: immutable, freed with
+ * its last holder, so a reader's borrowed turns outlive an eviction). A
+ * logged turn joins its conversation's window when the window is exactly
+ * one turn behind; otherwise the window is dropped. A reader passes the
+ * conversation's turnCount as it read it (the record is written after the
+ * turn), and a window behind that is read again from the store, so a turn
+ * written by a racing writer, or by another server, is never missed.
+ *
  * Listeners sit in a list under a read-write lock: notifying holds it for
  * reading (listeners run in parallel on the engine's workers), removing
  * takes it for writing, so that once bot_turn_listener_remove returns the
@@ -52,11 +62,35 @@ struct listener {
     void *ud;
 };
 
+/* A turn kept parsed in memory: immutable, shared by the window and the readers holding it. */
+struct shared_turn {
+    int refs; /* atomic */
+    int64_t seq;
+    int64_t at_ms;
+    cJSON *json;
+};
+
+/* The newest turns of one recently read conversation: ring[seq % BOT_LOG_MAX_TURNS]. */
+struct window {
+    struct window *prev, *next; /* most recently used first */
+    char *id;
+    int64_t newest; /* the newest turn it knows; every retained turn up to it is in the ring */
+    struct shared_turn *ring[BOT_LOG_MAX_TURNS];
+};
+
+struct bot_turns_hold {
+    size_t n;
+    struct shared_turn *turns[];
+};
+
 struct bot_turnlog {
     struct store *st;
     pthread_rwlock_t lock; /* the listener list */
     struct listener *listeners;
     uint64_t next_id;
+    pthread_mutex_t cache_lock; /* the windows */
+    struct window *windows;
+    size_t nwindows;
 };
 
 struct bot_turnlog *bot_turnlog_new(struct store *st)
@@ -66,13 +100,66 @@ struct bot_turnlog *bot_turnlog_new(struct store *st)
         return NULL;
     log->st = st;
     pthread_rwlock_init(&log->lock, NULL);
+    pthread_mutex_init(&log->cache_lock, NULL);
     return log;
+}
+
+static void shared_unref(struct shared_turn *t)
+{
+    if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        cJSON_Delete(t->json);
+        free(t);
+    }
+}
+
+static void window_free(struct window *w)
+{
+    for (size_t i = 0; i < BOT_LOG_MAX_TURNS; i++)
+        shared_unref(w->ring[i]);
+    free(w->id);
+    free(w);
+}
+
+static void window_unlink(struct bot_turnlog *log, struct window *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        log->windows = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    w->prev = w->next = NULL;
+    log->nwindows--;
+}
+
+static void window_push_front(struct bot_turnlog *log, struct window *w)
+{
+    w->prev = NULL;
+    w->next = log->windows;
+    if (log->windows)
+        log->windows->prev = w;
+    log->windows = w;
+    log->nwindows++;
+}
+
+static struct window *window_find(struct bot_turnlog *log, const char *id)
+{
+    for (struct window *w = log->windows; w; w = w->next)
+        if (strcmp(w->id, id) == 0)
+            return w;
+    return NULL;
 }
 
 void bot_turnlog_free(struct bot_turnlog *log)
 {
     if (!log)
         return;
+    while (log->windows) {
+        struct window *w = log->windows;
+        window_unlink(log, w);
+        window_free(w);
+    }
+    pthread_mutex_destroy(&log->cache_lock);
     while (log->listeners) {
         struct listener *l = log->listeners;
         log->listeners = l->next;
@@ -370,7 +457,30 @@ void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, co
     }
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "missed")))
         record_missed(log->st, turn->bot, turn->text ? turn->text : "", at, now);
-    notify(log, t);
+    /* A window of this conversation takes the turn (never changed from here on), before the
+       listeners hear of it: what they read of the conversation already has it. */
+    struct shared_turn *shared = NULL;
+    pthread_mutex_lock(&log->cache_lock);
+    struct window *w = window_find(log, conv);
+    if (w) {
+        shared = rc == 0 && w->newest == seq - 1 ? calloc(1, sizeof *shared) : NULL;
+        if (shared) {
+            shared->refs = 2; /* the window's and ours, for the listeners */
+            shared->seq = seq;
+            shared->at_ms = now;
+            shared->json = t;
+            t = NULL;
+            shared_unref(w->ring[seq % BOT_LOG_MAX_TURNS]); /* past the retention */
+            w->ring[seq % BOT_LOG_MAX_TURNS] = shared;
+            w->newest = seq;
+        } else {
+            window_unlink(log, w); /* out of step with the store: read it again next time */
+            window_free(w);
+        }
+    }
+    pthread_mutex_unlock(&log->cache_lock);
+    notify(log, shared ? shared->json : t);
+    shared_unref(shared);
     cJSON_Delete(t);
     cJSON_Delete(meta);
     free(conv);
@@ -492,6 +602,144 @@ cJSON *bot_conversation_turns(struct bot_engine *e, const char *id, int64_t befo
     if (more)
         *more = c.more;
     return c.out;
+}
+
+/* ---- reading through the windows ---- */
+
+/* Parses an ISO 8601 time of ours (2026-11-26T21:30:00.000Z) to ms; 0 when it is not one. */
+static int64_t iso_ms(const char *s)
+{
+    struct tm tm = {0};
+    int ms = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* Reads every retained turn of id from the store into a new window (NULL when none or OOM). */
+static struct window *window_load(struct bot_engine *e, const char *id)
+{
+    bool more = false;
+    cJSON *all = bot_conversation_turns(e, id, 0, BOT_LOG_MAX_TURNS, &more);
+    struct window *w = calloc(1, sizeof *w);
+    if (!w || !(w->id = strdup(id)) || cJSON_GetArraySize(all) == 0) {
+        if (w)
+            free(w->id);
+        free(w);
+        cJSON_Delete(all);
+        return NULL;
+    }
+    cJSON *t;
+    while ((t = cJSON_DetachItemFromArray(all, 0)) != NULL) {
+        double seq = 0;
+        struct shared_turn *st = calloc(1, sizeof *st);
+        if (!st || !json_number(t, "seq", &seq) || seq < 1) {
+            free(st);
+            cJSON_Delete(t);
+            continue;
+        }
+        st->refs = 1;
+        st->seq = (int64_t)seq;
+        st->at_ms = iso_ms(json_string(t, "at"));
+        st->json = t;
+        if (st->seq > w->newest)
+            w->newest = st->seq;
+        size_t slot = (size_t)(st->seq % BOT_LOG_MAX_TURNS);
+        shared_unref(w->ring[slot]);
+        w->ring[slot] = st;
+    }
+    cJSON_Delete(all);
+    return w;
+}
+
+cJSON *bot_conversation_turns_shared(struct bot_engine *e, const char *id, int64_t newest,
+                                     int64_t before, size_t first, bool *more,
+                                     struct bot_turns_hold **hold)
+{
+    struct bot_turnlog *log = bot_engine_turnlog(e);
+    *hold = NULL;
+    *more = false;
+    if (!log || !id || !valid_conv_id(id) || newest < 1)
+        return bot_conversation_turns(e, id, before, first, more);
+    pthread_mutex_lock(&log->cache_lock);
+    struct window *w = window_find(log, id);
+    if (!w || w->newest < newest) {
+        if (w) {
+            window_unlink(log, w);
+            window_free(w);
+        }
+        pthread_mutex_unlock(&log->cache_lock);
+        struct window *fresh = window_load(e, id); /* outside the lock: the store is slow */
+        pthread_mutex_lock(&log->cache_lock);
+        w = window_find(log, id);
+        if (w && fresh && w->newest < fresh->newest) {
+            window_unlink(log, w);
+            window_free(w);
+            w = NULL;
+        }
+        if (!w && fresh) {
+            window_push_front(log, fresh);
+            w = fresh;
+            fresh = NULL;
+            while (log->nwindows > BOT_LOG_CACHED_CONVERSATIONS) {
+                struct window *old = log->windows;
+                while (old->next)
+                    old = old->next;
+                window_unlink(log, old);
+                window_free(old);
+            }
+        }
+        if (fresh)
+            window_free(fresh);
+        if (!w) {
+            pthread_mutex_unlock(&log->cache_lock);
+            return cJSON_CreateArray(); /* nothing logged (or out of memory) */
+        }
+    } else if (w != log->windows) {
+        window_unlink(log, w);
+        window_push_front(log, w);
+    }
+    struct bot_turns_hold *h = malloc(sizeof *h + (first + 1) * sizeof h->turns[0]);
+    cJSON *out = cJSON_CreateArray();
+    if (!h || !out) {
+        pthread_mutex_unlock(&log->cache_lock);
+        free(h);
+        cJSON_Delete(out);
+        return NULL;
+    }
+    h->n = 0;
+    int64_t top = newest < w->newest ? newest : w->newest;
+    if (before > 0 && before - 1 < top)
+        top = before - 1;
+    int64_t floor = w->newest - BOT_LOG_MAX_TURNS + 1;
+    int64_t expired_before = time_now_ms() - BOT_LOG_TTL_DAYS * DAY_MS;
+    for (int64_t seq = top; seq >= 1 && seq >= floor; seq--) {
+        struct shared_turn *st = w->ring[seq % BOT_LOG_MAX_TURNS];
+        if (!st || st->seq != seq || st->at_ms <= expired_before)
+            continue;
+        if (h->n == first) {
+            *more = true;
+            break;
+        }
+        __atomic_add_fetch(&st->refs, 1, __ATOMIC_ACQ_REL);
+        h->turns[h->n++] = st;
+        cJSON_AddItemToArray(out, cJSON_CreateObjectReference(st->json->child));
+    }
+    pthread_mutex_unlock(&log->cache_lock);
+    *hold = h;
+    return out;
+}
+
+void bot_turns_release(struct bot_turns_hold *hold)
+{
+    if (!hold)
+        return;
+    for (size_t i = 0; i < hold->n; i++)
+        shared_unref(hold->turns[i]);
+    free(hold);
 }
 
 static int by_count(const void *a, const void *b)

@@ -299,7 +299,8 @@ static void run(struct graphql_service *svc, struct http_request *req, enum medi
                 const struct graphql_request *r, unsigned flags)
 {
     enum graphql_status st = GRAPHQL_STATUS_OK;
-    cJSON *resp = graphql_service_execute(svc, r, flags, &st);
+    /* the data comes back as JSON text, written while executing: printed as it is */
+    cJSON *resp = graphql_service_execute(svc, r, flags | GRAPHQL_RAW_DATA, &st);
     respond(req, m, status_of(st, m), resp);
     cJSON_Delete(resp);
 }
@@ -479,5 +480,6 @@ int graphql_http_routes_add(struct graphql_service *svc, struct http_server *srv
     if (http_route_add(srv, "POST", "/graphql", &o, handle_post, svc) != 0 ||
         http_route_add(srv, "GET", "/graphql", &o, handle_get, svc) != 0)
         return PARLEY_EINVAL;
+    http_metrics_source_add(srv, graphql_service_metrics, svc);
     return 0;
 }

@@ -8,12 +8,21 @@
  * document, a turn outcome is the PostText JSON, a turn is the log's JSON,
  * and the schema names their fields as those documents do, so the
  * executor's default (the parent's member of the field's name) reads them.
- * Resolvers here fetch the roots, fill in what a document may leave out
- * (empty lists, where the schema promises a list), and page connections.
+ * Resolvers here fetch the roots, answer for what a document may leave out
+ * (an empty list where the schema promises a list, $LATEST, the locale), and
+ * page connections.
+ *
+ * Nothing read is copied when it can be borrowed: a bot's value refers to
+ * its $LATEST definition, held for the execution (bot_latest_resource), and
+ * a conversation's turns refer to the shared parsed window of its recent
+ * turns (bot_conversation_turns_shared); the execution's context
+ * (struct graphql_context) releases both when the response is complete.
+ * Borrowed values are never changed. When an execution is not the service's
+ * own (no context of ours), resolvers fall back to copies.
  *
  * Every resolver finds the service in its resolve_data, never in the
  * execution's context, so that any transport may execute Parley's
- * documents; the context is only read for the turn log's channel name.
+ * documents; the context only adds the turn log's channel and the holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +85,16 @@ static cJSON *bot_value(cJSON *desc)
     return res;
 }
 
+static void release_bot(void *p)
+{
+    bot_hold_release(p);
+}
+
+static void release_turns(void *p)
+{
+    bot_turns_release(p);
+}
+
 /*
  * The Bot value of name: its $LATEST resource itself, borrowed for the
  * execution (the context keeps the definition alive), or a copy when the
@@ -92,7 +111,7 @@ static cJSON *bot_ref(const struct gql_resolve_info *info, const char *name)
             bot_hold_release(hold);
             return NULL;
         }
-        if (graphql_context_keep(ctx, hold))
+        if (graphql_context_keep(ctx, release_bot, hold))
             return cJSON_CreateObjectReference(res->child);
     }
     cJSON *d = bot_describe(engine(info), name);
@@ -261,13 +280,22 @@ static cJSON *connection(cJSON *items, const char *cursor_key, bool has_next, bo
     while ((it = cJSON_DetachItemFromArray(items, 0)) != NULL) {
         char cursor[1100];
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, cursor_key);
-        if (cJSON_IsNumber(k))
-            snprintf(cursor, sizeof cursor, "%.0f", k->valuedouble);
-        else
+        if (cJSON_IsNumber(k) && k->valuedouble >= 0 && k->valuedouble < 1e15) {
+            /* a sequence number: digits by hand, this runs once per item */
+            char digits[24], *d = digits + sizeof digits;
+            unsigned long long v = (unsigned long long)k->valuedouble;
+            *--d = '\0';
+            do {
+                *--d = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            memcpy(cursor, d, (size_t)(digits + sizeof digits - d));
+        } else {
             snprintf(cursor, sizeof cursor, "%s", cJSON_IsString(k) ? k->valuestring : "");
+        }
         if (!first_cursor[0])
-            snprintf(first_cursor, sizeof first_cursor, "%s", cursor);
-        snprintf(last_cursor, sizeof last_cursor, "%s", cursor);
+            memcpy(first_cursor, cursor, strlen(cursor) + 1);
+        memcpy(last_cursor, cursor, strlen(cursor) + 1);
         cJSON *edge = cJSON_CreateObject();
         cJSON_AddStringToObject(edge, "cursor", cursor);
         cJSON_AddItemToArray(nodes, cJSON_CreateObjectReference(it->child));
@@ -326,9 +354,26 @@ static cJSON *resolve_conversation_turns(const struct gql_resolve_info *info, ch
         before = v;
     }
     bool more = false;
-    cJSON *items = engine(info)
-                       ? bot_conversation_turns(engine(info), id, before, (size_t)first, &more)
-                       : cJSON_CreateArray();
+    cJSON *items;
+    struct graphql_context *ctx = graphql_context_of(info);
+    double newest = 0;
+    if (!engine(info)) {
+        items = cJSON_CreateArray();
+    } else if (ctx && json_number(info->source, "turnCount", &newest) && newest >= 1) {
+        /* the shared, parsed window of recent turns, borrowed for the execution; without a
+           hold the items are copies of their own */
+        struct bot_turns_hold *hold = NULL;
+        items = bot_conversation_turns_shared(engine(info), id, (int64_t)newest, before,
+                                              (size_t)first, &more, &hold);
+        if (hold && !graphql_context_keep(ctx, release_turns, hold)) {
+            cJSON_Delete(items); /* its references died with the hold */
+            items = NULL;
+        }
+        if (!items)
+            return graphql_field_error(error, "Out of memory.");
+    } else {
+        items = bot_conversation_turns(engine(info), id, before, (size_t)first, &more);
+    }
     return connection(items, "seq", more, after != NULL);
 }
 

@@ -92,7 +92,7 @@ void graphql_context_init(struct graphql_context *ctx, struct graphql_service *s
 void graphql_context_release(struct graphql_context *ctx)
 {
     for (size_t i = 0; i < ctx->nholds; i++)
-        bot_hold_release(ctx->holds[i]);
+        ctx->holds[i].release(ctx->holds[i].p);
     free(ctx->holds);
     pthread_mutex_destroy(&ctx->lock);
     ctx->magic = 0;
@@ -104,21 +104,21 @@ struct graphql_context *graphql_context_of(const struct gql_resolve_info *info)
     return ctx && ctx->magic == GRAPHQL_CONTEXT_MAGIC ? ctx : NULL;
 }
 
-bool graphql_context_keep(struct graphql_context *ctx, struct bot_hold *hold)
+bool graphql_context_keep(struct graphql_context *ctx, void (*release)(void *p), void *p)
 {
     pthread_mutex_lock(&ctx->lock);
     if (ctx->nholds == ctx->cap) {
         size_t cap = ctx->cap ? 2 * ctx->cap : 8;
-        struct bot_hold **grown = realloc(ctx->holds, cap * sizeof *grown);
+        struct graphql_hold *grown = realloc(ctx->holds, cap * sizeof *grown);
         if (!grown) {
             pthread_mutex_unlock(&ctx->lock);
-            bot_hold_release(hold);
+            release(p);
             return false;
         }
         ctx->holds = grown;
         ctx->cap = cap;
     }
-    ctx->holds[ctx->nholds++] = hold;
+    ctx->holds[ctx->nholds++] = (struct graphql_hold){release, p};
     pthread_mutex_unlock(&ctx->lock);
     return true;
 }
@@ -468,12 +468,14 @@ static struct cache_entry *cache_get(struct graphql_service *svc, const struct g
             lru_push_front(svc, e);
             pthread_mutex_unlock(&svc->cache_lock);
             free(key);
+            __atomic_add_fetch(&svc->cache_hits, 1, __ATOMIC_RELAXED);
             return e;
         }
     }
     pthread_mutex_unlock(&svc->cache_lock);
 
     /* a miss: prepare outside the lock (two threads may both do it; one entry wins) */
+    __atomic_add_fetch(&svc->cache_misses, 1, __ATOMIC_RELAXED);
     struct gql_prepared *p = NULL;
     *rc =
         gql_prepare(svc->schema, r->query, r->query_len, r->operation_name, &svc->limits, &p, errs);
@@ -610,10 +612,56 @@ static struct cache_entry *admit(struct graphql_service *svc, const struct graph
         *resp = unauthorized_response(svc);
     } else {
         *status = GRAPHQL_STATUS_OK;
+        __atomic_add_fetch(&svc->by_operation[e->type], 1, __ATOMIC_RELAXED);
         return e;
     }
     cache_release(svc, e);
     return NULL;
+}
+
+static void count_status(struct graphql_service *svc, enum graphql_status st)
+{
+    if ((unsigned)st < sizeof svc->by_status / sizeof *svc->by_status)
+        __atomic_add_fetch(&svc->by_status[st], 1, __ATOMIC_RELAXED);
+}
+
+void graphql_service_metrics(struct buf *out, void *ud)
+{
+    struct graphql_service *svc = ud;
+    static const char *const status_names[] = {"ok", "invalid", "unauthorized", "not_allowed",
+                                               "subscription"};
+    static const char *const op_names[] = {"query", "mutation", "subscription"};
+    buf_puts(out, "# HELP parley_graphql_requests_total GraphQL requests by how they ended.\n"
+                  "# TYPE parley_graphql_requests_total counter\n");
+    for (size_t i = 0; i < 5; i++)
+        buf_printf(out, "parley_graphql_requests_total{status=\"%s\"} %llu\n", status_names[i],
+                   (unsigned long long)__atomic_load_n(&svc->by_status[i], __ATOMIC_RELAXED));
+    buf_puts(out, "# HELP parley_graphql_operations_total Operations admitted to run, by type.\n"
+                  "# TYPE parley_graphql_operations_total counter\n");
+    for (size_t i = 0; i < 3; i++)
+        buf_printf(out, "parley_graphql_operations_total{type=\"%s\"} %llu\n", op_names[i],
+                   (unsigned long long)__atomic_load_n(&svc->by_operation[i], __ATOMIC_RELAXED));
+    pthread_mutex_lock(&svc->cache_lock);
+    size_t cached = svc->cached;
+    pthread_mutex_unlock(&svc->cache_lock);
+    buf_printf(out,
+               "# HELP parley_graphql_document_cache_hits_total Requests whose document was "
+               "prepared already.\n"
+               "# TYPE parley_graphql_document_cache_hits_total counter\n"
+               "parley_graphql_document_cache_hits_total %llu\n"
+               "# HELP parley_graphql_document_cache_misses_total Requests whose document was "
+               "parsed and validated.\n"
+               "# TYPE parley_graphql_document_cache_misses_total counter\n"
+               "parley_graphql_document_cache_misses_total %llu\n"
+               "# HELP parley_graphql_document_cache_entries Prepared documents kept.\n"
+               "# TYPE parley_graphql_document_cache_entries gauge\n"
+               "parley_graphql_document_cache_entries %zu\n"
+               "# HELP parley_graphql_subscriptions Subscriptions open.\n"
+               "# TYPE parley_graphql_subscriptions gauge\n"
+               "parley_graphql_subscriptions %lld\n",
+               (unsigned long long)__atomic_load_n(&svc->cache_hits, __ATOMIC_RELAXED),
+               (unsigned long long)__atomic_load_n(&svc->cache_misses, __ATOMIC_RELAXED), cached,
+               (long long)__atomic_load_n(&svc->subscriptions, __ATOMIC_RELAXED));
 }
 
 cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql_request *r,
@@ -621,10 +669,13 @@ cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql
 {
     cJSON *resp = NULL;
     struct cache_entry *e = admit(svc, r, flags, &resp, status);
-    if (!e)
+    if (!e) {
+        count_status(svc, *status);
         return resp;
+    }
     if (e->type == GQL_SUBSCRIPTION) {
         *status = GRAPHQL_STATUS_SUBSCRIPTION;
+        count_status(svc, *status);
         cache_release(svc, e);
         return error_response("Subscriptions run over WebSocket: connect to /graphql with the "
                               "graphql-transport-ws subprotocol.",
@@ -636,11 +687,13 @@ cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql
         .variables = r->variables,
         .context = &ctx,
         .time_budget_us = svc->limits.time_budget_us,
+        .raw_data = (flags & GRAPHQL_RAW_DATA) != 0,
     };
     bool request_error = false;
     resp = gql_execute(e->prepared, &args, &request_error);
     graphql_context_release(&ctx);
     *status = request_error ? GRAPHQL_STATUS_INVALID : GRAPHQL_STATUS_OK;
+    count_status(svc, *status);
     cache_release(svc, e);
     return resp;
 }
@@ -784,8 +837,10 @@ enum graphql_status graphql_service_subscribe(struct graphql_service *svc,
     *out = NULL;
     *errors = NULL;
     struct cache_entry *e = admit(svc, r, 0, errors, &status);
-    if (!e)
+    if (!e) {
+        count_status(svc, status);
         return status;
+    }
     if (e->type != GQL_SUBSCRIPTION) {
         cache_release(svc, e);
         return GRAPHQL_STATUS_SUBSCRIPTION;
@@ -866,7 +921,10 @@ enum graphql_status graphql_service_subscribe(struct graphql_service *svc,
     e = NULL; /* the subscription holds the reference */
     *out = sub;
     status = GRAPHQL_STATUS_OK;
+    __atomic_add_fetch(&svc->subscriptions, 1, __ATOMIC_RELAXED);
 out:
+    if (status != GRAPHQL_STATUS_SUBSCRIPTION)
+        count_status(svc, status);
     cJSON_Delete(fargs);
     gql_errors_release(&errs);
     cache_release(svc, e);
@@ -878,6 +936,7 @@ void graphql_subscription_free(struct graphql_subscription *sub)
     if (!sub)
         return;
     graphql_service_turns_unlisten(sub->svc, sub->listener);
+    __atomic_sub_fetch(&sub->svc->subscriptions, 1, __ATOMIC_RELAXED);
     cache_release(sub->svc, sub->entry);
     cJSON_Delete(sub->variables);
     free(sub);

@@ -96,6 +96,8 @@ enum graphql_status {
 };
 
 #define GRAPHQL_QUERIES_ONLY 0x1u /* refuse mutations (GRAPHQL_STATUS_NOT_ALLOWED): HTTP GET */
+/* "data" as a cJSON_Raw of its JSON text, ready to print (gql_exec_args.raw_data) */
+#define GRAPHQL_RAW_DATA 0x2u
 
 /*
  * Runs a query or mutation to completion on the calling thread (a mutation

@@ -47,6 +47,12 @@ struct graphql_service {
     pthread_t *workers;
     unsigned nworkers;
 
+    /* counters for /metrics (atomic) */
+    uint64_t cache_hits, cache_misses;
+    uint64_t by_status[5];    /* enum graphql_status */
+    uint64_t by_operation[3]; /* enum gql_operation_type, of the admitted operations */
+    int64_t subscriptions;    /* open */
+
     /* turn listeners registered through the service (graphql_service_turns_listen) */
     pthread_mutex_t listen_lock;
     struct turn_listener *listeners;
@@ -60,13 +66,16 @@ struct graphql_service {
  * graphql_context_release once the response is complete.
  */
 #define GRAPHQL_CONTEXT_MAGIC 0x47514c43u
-struct bot_hold;
+struct graphql_hold {
+    void (*release)(void *p);
+    void *p;
+};
 struct graphql_context {
     uint32_t magic; /* GRAPHQL_CONTEXT_MAGIC: resolvers check it before trusting the rest */
     struct graphql_service *svc;
     const char *channel; /* the turn log's channel for postText */
     pthread_mutex_t lock;
-    struct bot_hold **holds;
+    struct graphql_hold *holds;
     size_t nholds, cap;
 };
 void graphql_context_init(struct graphql_context *ctx, struct graphql_service *svc,
@@ -74,8 +83,12 @@ void graphql_context_init(struct graphql_context *ctx, struct graphql_service *s
 void graphql_context_release(struct graphql_context *ctx);
 /* The execution's context if it is ours, else NULL. */
 struct graphql_context *graphql_context_of(const struct gql_resolve_info *info);
-/* Keeps hold until the execution ends. false (hold released) when out of memory. */
-bool graphql_context_keep(struct graphql_context *ctx, struct bot_hold *hold);
+/* Calls release(p) when the execution ends. false (released now) when out of memory. */
+bool graphql_context_keep(struct graphql_context *ctx, void (*release)(void *p), void *p);
+
+struct buf;
+/* Appends the service's Prometheus lines (http_metrics_source_add's callback). */
+void graphql_service_metrics(struct buf *out, void *ud);
 
 /* Runs fn(arg) on one of the service's workers. 0, or PARLEY_EBUSY when stopping or full. */
 int graphql_service_defer(struct graphql_service *svc, void (*fn)(void *arg), void *arg);

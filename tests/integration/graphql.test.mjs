@@ -2,12 +2,15 @@
 // drives the airline bot to the same outcomes as the Lex V1 API, the turn
 // log pages newest first, missed utterances and function statistics appear,
 // a site's release is rolled back and served at once, putIntent/addUtterance
-// retrain immediately and persist, and the admin token guards mutations and
-// private data while introspection stays public.
+// retrain immediately and persist, the admin token guards mutations and
+// private data while introspection stays public (and rebuilds parley.graphql
+// in graphql-js), configured public fields and limits apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema,
+         printSchema, validateSchema } from 'graphql';
 import { startParley, runParley, tempDir, writeConfig, SOURCE_DIR } from './harness.mjs';
 
 const TOKEN = 'test-admin-token-3f9a';
@@ -85,8 +88,11 @@ async function lexPostText(url, user, inputText, sessionAttributes) {
   return r.json();
 }
 
-// GraphQL's nulls stand for what Lex leaves out; the session ids differ by user.
+// GraphQL's nulls stand for what Lex leaves out; the session ids differ by user. Scores are
+// the same doubles, printed with 17 significant digits by GraphQL (as JavaScript would) and
+// 15 by the Lex API (cJSON's printer): compared at 12.
 function comparable(o) {
+  if (typeof o === 'number') return Number(o.toPrecision(12));
   if (Array.isArray(o)) return o.map(comparable);
   if (o && typeof o === 'object') {
     const out = {};
@@ -297,6 +303,15 @@ test('the admin token: mutations and private fields need it; introspection does 
       undefined, { token: null });
     assert.equal(intro.__schema.queryType.name, 'Query');
     assert.ok(intro.__type.fields.some((x) => x.name === 'inputText'));
+    // the full introspection (GraphiQL's) rebuilds, with graphql-js, the schema of parley.graphql
+    const full = await data(url, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true,
+      directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }),
+    undefined, { token: null });
+    const client = buildClientSchema(full);
+    assert.deepEqual(validateSchema(client), []);
+    const sdl = readFileSync(path.join(SOURCE_DIR, 'graphql/parley.graphql'), 'utf8');
+    assert.equal(printSchema(lexicographicSortSchema(client)),
+                 printSchema(lexicographicSortSchema(buildSchema(sdl))));
 
     // a mutation without the token: an error, and nothing happened
     for (const [token, accept, status] of [[null, 'application/json', 200],
@@ -330,6 +345,15 @@ test('the admin token: mutations and private fields need it; introspection does 
     const ok = await fetch(`${url}/graphql?query=${encodeURIComponent('{ bots { name } }')}`,
       { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.deepEqual((await ok.json()).data.bots.map((b) => b.name), ['AmazonianAirways', 'FlowerShop']);
+
+    // what /metrics counts: the three refusals above, the mutation over GET, the cache
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const value = (name) => Number(metrics.match(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm'))?.[1]);
+    assert.ok(value('parley_graphql_requests_total{status="unauthorized"}') >= 5, metrics);
+    assert.equal(value('parley_graphql_requests_total{status="not_allowed"}'), 1);
+    assert.ok(value('parley_graphql_document_cache_hits_total') >= 2);
+    assert.ok(value('parley_graphql_document_cache_entries') >= 3);
+    assert.equal(value('parley_graphql_subscriptions'), 0);
   } finally { await f.done(); }
 });
 

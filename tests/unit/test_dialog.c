@@ -746,6 +746,73 @@ START_TEST(sessions_get_put_delete)
 }
 END_TEST
 
+START_TEST(turn_windows_are_shared_and_follow_the_log)
+{
+    for (int i = 0; i < 5; i++)
+        cJSON_Delete(turn_now("w-user", i % 2 ? "hello" : "hi there", NULL));
+    const char *id = "PizzaBot/$LATEST/w-user";
+    bool more = false;
+    struct bot_turns_hold *h1 = NULL, *h2 = NULL, *h3 = NULL;
+    cJSON *a = bot_conversation_turns_shared(engine, id, 5, 0, 3, &more, &h1);
+    ck_assert_ptr_nonnull(h1);
+    ck_assert_int_eq(cJSON_GetArraySize(a), 3);
+    ck_assert(more);
+    double seq;
+    ck_assert(json_number(cJSON_GetArrayItem(a, 0), "seq", &seq) && seq == 5);
+    /* the same turns as the store's, newest first, paged with before */
+    cJSON *b = bot_conversation_turns_shared(engine, id, 5, 3, 10, &more, &h2);
+    ck_assert_int_eq(cJSON_GetArraySize(b), 2);
+    ck_assert(!more);
+    ck_assert(json_number(cJSON_GetArrayItem(b, 0), "seq", &seq) && seq == 2);
+    cJSON *copy = bot_conversation_turns(engine, id, 3, 10, &more);
+    char *x = cJSON_PrintUnformatted(b), *y = cJSON_PrintUnformatted(copy);
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    cJSON_Delete(copy);
+    /* shared, not copied: both calls refer to the same parsed turn */
+    cJSON *c = bot_conversation_turns_shared(engine, id, 5, 0, 1, &more, &h3);
+    ck_assert_ptr_eq(cJSON_GetArrayItem(c, 0)->child, cJSON_GetArrayItem(a, 0)->child);
+    cJSON_Delete(c);
+    bot_turns_release(h3);
+    /* a new turn joins the window; a reader that saw an older turnCount does not see it */
+    cJSON_Delete(turn_now("w-user", "hello", NULL));
+    c = bot_conversation_turns_shared(engine, id, 6, 0, 1, &more, &h3);
+    ck_assert(json_number(cJSON_GetArrayItem(c, 0), "seq", &seq) && seq == 6);
+    cJSON_Delete(c);
+    bot_turns_release(h3);
+    c = bot_conversation_turns_shared(engine, id, 5, 0, 1, &more, &h3);
+    ck_assert(json_number(cJSON_GetArrayItem(c, 0), "seq", &seq) && seq == 5);
+    cJSON_Delete(c);
+    bot_turns_release(h3);
+    /* many conversations read: the first window is evicted, its borrowed turns stay valid */
+    for (int i = 0; i < BOT_LOG_CACHED_CONVERSATIONS + 2; i++) {
+        char user[32], cid[64];
+        snprintf(user, sizeof user, "many-%d", i);
+        snprintf(cid, sizeof cid, "PizzaBot/$LATEST/%s", user);
+        cJSON_Delete(turn_now(user, "hello", NULL));
+        c = bot_conversation_turns_shared(engine, cid, 1, 0, 1, &more, &h3);
+        ck_assert_int_eq(cJSON_GetArraySize(c), 1);
+        cJSON_Delete(c);
+        bot_turns_release(h3);
+    }
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(a, 2), "inputText"), "hi there");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    bot_turns_release(h1);
+    bot_turns_release(h2);
+    /* nothing logged: empty; newest unknown: copies without a hold */
+    c = bot_conversation_turns_shared(engine, "PizzaBot/$LATEST/nobody", 3, 0, 5, &more, &h3);
+    ck_assert_int_eq(cJSON_GetArraySize(c), 0);
+    ck_assert_ptr_null(h3);
+    cJSON_Delete(c);
+    c = bot_conversation_turns_shared(engine, id, 0, 0, 2, &more, &h3);
+    ck_assert_int_eq(cJSON_GetArraySize(c), 2);
+    ck_assert_ptr_null(h3);
+    cJSON_Delete(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dialog");
@@ -769,6 +836,7 @@ int main(void)
     tcase_add_test(tc, turn_log_keeps_the_newest_turns);
     tcase_add_test(tc, edits_retrain_at_once_and_survive_a_restart);
     tcase_add_test(tc, sessions_get_put_delete);
+    tcase_add_test(tc, turn_windows_are_shared_and_follow_the_log);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
