@@ -398,7 +398,8 @@ static void run_single(struct graphql_ws *g, struct gws_op *op)
     struct graphql_request r;
     request_of(op, &r);
     enum graphql_status st = GRAPHQL_STATUS_OK;
-    cJSON *response = graphql_service_execute(g->svc, &r, 0, &st);
+    /* data as raw JSON text: printed into the next message as it is */
+    cJSON *response = graphql_service_execute(g->svc, &r, GRAPHQL_RAW_DATA, &st);
     pthread_mutex_lock(&cc->mu);
     bool cancelled = op->cancelled;
     pthread_mutex_unlock(&cc->mu);
