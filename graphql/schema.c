@@ -500,10 +500,18 @@ static void apply_directives(struct gql_schema_builder *b, const struct gql_dire
         }
         for (size_t a = 0; a < dir->nargs; a++) {
             const struct gql_argument *arg = &dir->args[a];
-            bool known = false;
-            for (size_t k = 0; k < def->nargs && !known; k++)
-                known = strcmp(def->args[k].name, arg->name) == 0;
-            if (!known)
+            const struct gql_input_value *known = NULL;
+            for (size_t k = 0; k < def->nargs && known == NULL; k++)
+                if (strcmp(def->args[k].name, arg->name) == 0)
+                    known = &def->args[k];
+            if (known != NULL && known->type != NULL) {
+                struct gql_deferred_arg *da = alloc(b, 1, sizeof *da);
+                if (da != NULL) {
+                    *da = (struct gql_deferred_arg){dir, arg, known->type, b->deferred};
+                    b->deferred = da;
+                }
+            }
+            if (known == NULL)
                 gql_schema_report(b, "KnownArgumentNamesOnDirectivesRule", &arg->loc, 1,
                                   "Unknown argument \"%s\" on directive \"@%s\".", arg->name,
                                   dir->name);

@@ -61,6 +61,15 @@ struct gql_schema_internal {
     struct gql_input_value type_field_name_arg;
 };
 
+/* A directive's argument in the SDL, checked against its type once every
+   type is complete (an enum may be defined after its use). */
+struct gql_deferred_arg {
+    const struct gql_directive *directive;
+    const struct gql_argument *arg;
+    const struct gql_type *type;
+    struct gql_deferred_arg *next;
+};
+
 /* Where schema.c and schema_validate.c report SDL errors. */
 struct gql_schema_builder {
     struct gql_schema *schema;
@@ -68,6 +77,7 @@ struct gql_schema_builder {
     struct gql_errors *errs; /* may be NULL: errors are only counted */
     size_t nerrors;
     bool oom;
+    struct gql_deferred_arg *deferred; /* in the arena, newest first */
 };
 
 void gql_schema_report(struct gql_schema_builder *b, const char *rule, const struct gql_loc *locs,

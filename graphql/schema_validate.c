@@ -11,6 +11,8 @@
  * type pointer is set. Each error carries the location of the offending
  * name in the user's SDL when it has one.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,6 +400,207 @@ out:
     free(c.path_locs);
 }
 
+/* ---- literals against their types (defaults, directive arguments) ---- */
+
+static void put(char *out, size_t size, size_t *pos, const char *s, size_t n)
+{
+    if (*pos + 1 < size) {
+        size_t room = size - 1 - *pos;
+        memcpy(out + *pos, s, n < room ? n : room);
+    }
+    *pos += n;
+}
+
+/* The literal as GraphQL writes it, cut to size. */
+static void print_value(const struct gql_value *v, char *out, size_t size, size_t *pos)
+{
+    switch (v->kind) {
+    case GQL_VALUE_VARIABLE:
+        put(out, size, pos, "$", 1);
+        put(out, size, pos, v->text, strlen(v->text));
+        break;
+    case GQL_VALUE_STRING:
+        put(out, size, pos, "\"", 1);
+        for (size_t i = 0; i < v->len; i++) {
+            unsigned char c = (unsigned char)v->text[i];
+            char esc[8];
+            if (c == '"' || c == '\\') {
+                esc[0] = '\\';
+                esc[1] = (char)c;
+                put(out, size, pos, esc, 2);
+            } else if (c < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                put(out, size, pos, esc, 6);
+            } else {
+                put(out, size, pos, (const char *)&v->text[i], 1);
+            }
+        }
+        put(out, size, pos, "\"", 1);
+        break;
+    case GQL_VALUE_BOOLEAN:
+        put(out, size, pos, v->boolean ? "true" : "false", v->boolean ? 4 : 5);
+        break;
+    case GQL_VALUE_NULL:
+        put(out, size, pos, "null", 4);
+        break;
+    case GQL_VALUE_LIST:
+        put(out, size, pos, "[", 1);
+        for (size_t i = 0; i < v->nitems; i++) {
+            if (i > 0)
+                put(out, size, pos, ", ", 2);
+            print_value(&v->items[i], out, size, pos);
+        }
+        put(out, size, pos, "]", 1);
+        break;
+    case GQL_VALUE_OBJECT:
+        put(out, size, pos, "{", 1);
+        for (size_t i = 0; i < v->nfields; i++) {
+            put(out, size, pos, i > 0 ? ", " : "", i > 0 ? 2 : 0);
+            put(out, size, pos, v->fields[i].name, strlen(v->fields[i].name));
+            put(out, size, pos, ": ", 2);
+            print_value(&v->fields[i].value, out, size, pos);
+        }
+        put(out, size, pos, "}", 1);
+        break;
+    default: /* INT, FLOAT, ENUM: the lexeme */
+        put(out, size, pos, v->text, strlen(v->text));
+        break;
+    }
+}
+
+static const char *value_text(const struct gql_value *v, char *buf, size_t size)
+{
+    size_t pos = 0;
+    print_value(v, buf, size, &pos);
+    buf[pos < size ? pos : size - 1] = '\0';
+    return buf;
+}
+
+static bool int_fits(const struct gql_value *v)
+{
+    errno = 0;
+    char *end;
+    long long n = strtoll(v->text, &end, 10);
+    return errno == 0 && *end == '\0' && n >= INT32_MIN && n <= INT32_MAX;
+}
+
+/* Could the constant literal v be coerced to type (the spec's input coercion)? */
+static bool literal_fits(const struct gql_type *type, const struct gql_value *v)
+{
+    if (type == NULL)
+        return true; /* an unknown type was reported already */
+    if (v->kind == GQL_VALUE_VARIABLE)
+        return false; /* no variables in a schema */
+    if (type->kind == GQL_KIND_NON_NULL)
+        return v->kind != GQL_VALUE_NULL && literal_fits(type->of_type, v);
+    if (v->kind == GQL_VALUE_NULL)
+        return true;
+    switch (type->kind) {
+    case GQL_KIND_LIST:
+        if (v->kind != GQL_VALUE_LIST)
+            return literal_fits(type->of_type, v);
+        for (size_t i = 0; i < v->nitems; i++)
+            if (!literal_fits(type->of_type, &v->items[i]))
+                return false;
+        return true;
+    case GQL_KIND_INPUT_OBJECT:
+        if (v->kind != GQL_VALUE_OBJECT)
+            return false;
+        for (size_t i = 0; i < v->nfields; i++) {
+            const struct gql_input_value *f = NULL;
+            for (size_t j = 0; j < type->ninput_fields && f == NULL; j++)
+                if (strcmp(type->input_fields[j].name, v->fields[i].name) == 0)
+                    f = &type->input_fields[j];
+            if (f == NULL || !literal_fits(f->type, &v->fields[i].value))
+                return false;
+        }
+        for (size_t j = 0; j < type->ninput_fields; j++) {
+            bool given = false;
+            for (size_t i = 0; i < v->nfields && !given; i++)
+                given = strcmp(type->input_fields[j].name, v->fields[i].name) == 0;
+            if (!given && gql_input_value_required(&type->input_fields[j]))
+                return false;
+        }
+        return true;
+    case GQL_KIND_ENUM:
+        if (v->kind != GQL_VALUE_ENUM)
+            return false;
+        for (size_t i = 0; i < type->nenum_values; i++)
+            if (strcmp(type->enum_values[i].name, v->text) == 0)
+                return true;
+        return false;
+    case GQL_KIND_SCALAR:
+        if (strcmp(type->name, "Int") == 0)
+            return v->kind == GQL_VALUE_INT && int_fits(v);
+        if (strcmp(type->name, "Float") == 0)
+            return v->kind == GQL_VALUE_INT || v->kind == GQL_VALUE_FLOAT;
+        if (strcmp(type->name, "String") == 0)
+            return v->kind == GQL_VALUE_STRING;
+        if (strcmp(type->name, "Boolean") == 0)
+            return v->kind == GQL_VALUE_BOOLEAN;
+        if (strcmp(type->name, "ID") == 0)
+            return v->kind == GQL_VALUE_STRING || v->kind == GQL_VALUE_INT;
+        return true; /* a custom scalar takes any literal */
+    default:
+        return false;
+    }
+}
+
+#define VALUE_TEXT 200
+
+static void check_default(struct gql_schema_builder *b, const struct gql_input_value *v,
+                          const char *what, const char *p1, const char *p2, const char *p3)
+{
+    char buf[VALUE_TEXT];
+    if (v->default_value != NULL && !literal_fits(v->type, v->default_value))
+        gql_schema_report(b, NULL, &v->default_value->loc, 1,
+                          "%s \"%s%s%s\" has invalid default value: %s.", what, p1, p2, p3,
+                          value_text(v->default_value, buf, sizeof buf));
+}
+
+static void check_defaults(struct gql_schema_builder *b)
+{
+    const struct gql_schema *schema = b->schema;
+    char parent[TYPE_TEXT];
+    for (size_t i = 0; i < schema->ndirectives; i++) {
+        const struct gql_directive_def *d = &schema->directives[i];
+        for (size_t j = 0; j < d->nargs; j++) {
+            snprintf(parent, sizeof parent, "@%s(", d->name);
+            check_default(b, &d->args[j], "Argument", parent, d->args[j].name, ":)");
+        }
+    }
+    for (size_t i = 0; i < schema->ntypes; i++) {
+        const struct gql_type *t = schema->types[i];
+        if (gql_type_node_of(t)->builtin)
+            continue;
+        for (size_t j = 0; j < t->nfields; j++) {
+            const struct gql_field *f = &t->fields[j];
+            snprintf(parent, sizeof parent, "%s.%s(", t->name, f->name);
+            for (size_t k = 0; k < f->nargs; k++)
+                check_default(b, &f->args[k], "Argument", parent, f->args[k].name, ":)");
+        }
+        for (size_t j = 0; j < t->ninput_fields; j++) {
+            snprintf(parent, sizeof parent, "%s.", t->name);
+            check_default(b, &t->input_fields[j], "Input field", parent, t->input_fields[j].name,
+                          "");
+        }
+    }
+    /* directive arguments given in the SDL, in document order */
+    struct gql_deferred_arg *rev = NULL;
+    while (b->deferred != NULL) {
+        struct gql_deferred_arg *next = b->deferred->next;
+        b->deferred->next = rev;
+        rev = b->deferred;
+        b->deferred = next;
+    }
+    char buf[VALUE_TEXT];
+    for (struct gql_deferred_arg *da = rev; da != NULL; da = da->next)
+        if (!literal_fits(da->type, &da->arg->value))
+            gql_schema_report(b, NULL, &da->arg->loc, 1,
+                              "Argument \"@%s(%s:)\" has invalid value %s.", da->directive->name,
+                              da->arg->name, value_text(&da->arg->value, buf, sizeof buf));
+}
+
 size_t gql_schema_validate(struct gql_schema_builder *b)
 {
     size_t before = b->nerrors;
@@ -427,5 +630,6 @@ size_t gql_schema_validate(struct gql_schema_builder *b)
         }
     }
     check_input_cycles(b);
+    check_defaults(b);
     return b->nerrors - before;
 }

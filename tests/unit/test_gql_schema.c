@@ -619,6 +619,24 @@ static const struct {
      "\"self\"."},
     {"directive @d on FIELD directive @d on FIELD type Query { a: Int }",
      "There can be only one directive named \"@d\"."},
+    {"type Query { a(x: Int = \"no\"): Int }",
+     "Argument \"Query.a(x:)\" has invalid default value: \"no\"."},
+    {"type Query { a(x: Int = 3000000000): Int }",
+     "Argument \"Query.a(x:)\" has invalid default value: 3000000000."},
+    {"type Query { a(x: [Int!] = [1, null]): Int }",
+     "Argument \"Query.a(x:)\" has invalid default value: [1, null]."},
+    {"type Query { a: Int } input I { c: Color = PURPLE } enum Color { RED }",
+     "Input field \"I.c\" has invalid default value: PURPLE."},
+    {"type Query { a(i: I = {b: 1}): Int } input I { a: Int! b: Int }",
+     "Argument \"Query.a(i:)\" has invalid default value: {b: 1}."},
+    {"type Query { a(i: I = {c: 1}): Int } input I { b: Int }",
+     "Argument \"Query.a(i:)\" has invalid default value: {c: 1}."},
+    {"directive @d(x: Boolean = 1) on FIELD type Query { a: Int }",
+     "Argument \"@d(x:)\" has invalid default value: 1."},
+    {"type Query { a: Int @deprecated(reason: 5) }",
+     "Argument \"@deprecated(reason:)\" has invalid value 5."},
+    {"type Query { a: Int } scalar D @specifiedBy(url: null)",
+     "Argument \"@specifiedBy(url:)\" has invalid value null."},
     {"type Query { a: Int } query { a }",
      "A schema holds type system definitions only, not operations."},
 };
@@ -647,6 +665,13 @@ static const char *const valid[] = {
     "directive @deprecated(reason: String = \"gone\") on FIELD_DEFINITION\n"
     "type Query { a: Int @deprecated }",
     "type Query { a: Int } union U = Query extend union U = Sub type Sub { b: Int }",
+    /* defaults and directive arguments that coerce (lists from one item, Int as Float or
+       ID, anything for a custom scalar, an enum defined after its use) */
+    "type Query { a(x: [Int] = 1, y: Float = 1, z: ID = 5, w: In = {a: [1, 2]}, v: J = "
+    "{any: [true]}, u: String = null): Int }\n"
+    "input In { a: [Int!]! b: String = \"\\\"q\\\"\" } scalar J\n"
+    "directive @c(v: Color, f: [Float!]) on FIELD_DEFINITION\n"
+    "type T { a: Int @c(v: RED, f: [1, 2.5]) } enum Color { RED }",
     /* a redefined built-in directive whose argument uses @deprecated */
     "directive @include(if: Boolean @deprecated(reason: \"x\")) on FIELD type Query { a: Int }",
 };
@@ -660,7 +685,7 @@ START_TEST(valid_sdl)
         ck_assert_uint_eq(gql_schema_directive(s, "deprecated")->locations,
                           GQL_DL_FIELD_DEFINITION);
     }
-    if (_i == 5) {
+    if (_i == 6) {
         const struct gql_directive_def *inc = gql_schema_directive(s, "include");
         ck_assert_ptr_eq(inc, &s->directives[0]);
         ck_assert(inc->args[0].deprecated);
