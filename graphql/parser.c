@@ -2,15 +2,18 @@
  * The GraphQL parser: recursive descent over the October 2021 grammar,
  * executable documents and the type system (definitions and extensions)
  * alike, one token of lookahead, building graphql/ast.h's tree in the
- * document's arena.
+ * document's arena. As graphql-js 16 (and the September 2025 spec) it also
+ * takes descriptions on operations, fragments and variable definitions; a
+ * variable's is read and dropped (the tree has no place for it).
  *
  * Lists in the tree are arrays, but their lengths are only known at their
  * closing token. Each list is therefore gathered on one scratch stack the
- * parser owns (a single malloc'd buffer that grows by doubling): an item is
- * built in a local variable, pushed when complete (nested lists below it
- * have already been copied out and popped), and at the end of the list the
- * items are copied into the arena in one piece and popped. So the cost is
- * one arena bump per list and no malloc per token or node.
+ * parser owns (4 KB in gql_parse's frame, then a malloc'd buffer that grows
+ * by doubling): an item is built in a local variable, pushed when complete
+ * (nested lists below it have already been copied out and popped), and at
+ * the end of the list the items are copied into the arena in one piece and
+ * popped. Names and numbers are copied into the lexer's text chunks. So the
+ * cost is one arena bump per list or node and no malloc per token.
  *
  * Recursion follows nesting (selection sets, list and object values, list
  * types); a fixed maximum depth (GQL_PARSE_MAX_DEPTH) stops a hostile
@@ -40,8 +43,9 @@ struct parser {
     struct gql_lexer lx;
     struct gql_arena *arena;
     struct gql_errors *errs;
-    unsigned char *stack; /* the scratch stack of list items */
+    unsigned char *stack; /* the scratch stack of list items: first, then malloc'd */
     size_t slen, scap;
+    unsigned char first[4096]; /* most documents never need more */
     unsigned depth;
 };
 
@@ -150,18 +154,27 @@ static int enter(struct parser *p)
 
 /* ---- the scratch stack ---- */
 
-static int push(struct parser *p, const void *item, size_t size)
+static int grow(struct parser *p, size_t size)
 {
-    if (p->scap - p->slen < size) {
-        size_t cap = p->scap ? p->scap : 4096;
-        while (cap - p->slen < size)
-            cap *= 2;
-        unsigned char *s = realloc(p->stack, cap);
-        if (s == NULL)
-            return oom(p);
-        p->stack = s;
-        p->scap = cap;
-    }
+    size_t cap = p->scap * 2;
+    while (cap - p->slen < size)
+        cap *= 2;
+    unsigned char *s = p->stack == p->first ? malloc(cap) : realloc(p->stack, cap);
+    if (s == NULL)
+        return oom(p);
+    if (p->stack == p->first)
+        memcpy(s, p->first, p->slen);
+    p->stack = s;
+    p->scap = cap;
+    return GQL_OK;
+}
+
+/* Inlined so that the copy of a fixed-size item is a few moves, not a call. */
+static inline __attribute__((always_inline)) int push(struct parser *p, const void *item,
+                                                      size_t size)
+{
+    if (p->scap - p->slen < size)
+        TRY(grow(p, size));
     memcpy(p->stack + p->slen, item, size);
     p->slen += size;
     return GQL_OK;
@@ -839,6 +852,12 @@ int gql_parse(const char *source, size_t len, const struct gql_limits *limits,
     *out = NULL;
     if (source == NULL && len > 0)
         return GQL_EARG;
+    if (errs == NULL) { /* the caller wants the code only */
+        struct gql_errors none = GQL_ERRORS_INIT;
+        int rc = gql_parse(source, len, limits, out, &none);
+        gql_errors_release(&none);
+        return rc;
+    }
     if (limits != NULL && limits->max_document_bytes != 0 && len > limits->max_document_bytes) {
         gql_errors_add(errs, NULL, NULL, 0,
                        "The document is %zu bytes, over the limit of %zu bytes.", len,
@@ -853,14 +872,18 @@ int gql_parse(const char *source, size_t len, const struct gql_limits *limits,
         return GQL_ENOMEM;
     }
     doc->arena = arena;
-    struct parser p;
-    memset(&p, 0, sizeof p);
+    struct parser p; /* not zeroed whole: first[] is scratch */
+    p.slen = 0;
+    p.depth = 0;
     p.arena = arena;
     p.errs = errs;
+    p.stack = p.first;
+    p.scap = sizeof p.first;
     gql_lexer_init(&p.lx, source ? source : "", len, arena, errs,
                    limits != NULL ? limits->max_tokens : 0);
     int rc = parse_document(&p, doc);
-    free(p.stack);
+    if (p.stack != p.first)
+        free(p.stack);
     if (rc < 0) {
         gql_arena_free(arena);
         return rc;
