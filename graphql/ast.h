@@ -120,6 +120,8 @@ struct gql_variable_def {
     struct gql_value *default_value; /* NULL when none */
     struct gql_directive *directives;
     size_t ndirectives;
+    struct gql_loc description_loc; /* its description's start (graphql-js locates the
+                                       definition there); line 0: none or not recorded */
 };
 
 /* An argument definition or an input object field. */
@@ -227,6 +229,10 @@ struct gql_definition {
 
     /* DIRECTIVE */
     bool repeatable;
+
+    /* its description's start (graphql-js locates the definition there); line 0: none or not
+       recorded */
+    struct gql_loc description_loc;
 };
 
 struct gql_document {

@@ -837,11 +837,12 @@ static void executable_definitions(struct gql_vctx *c)
         const struct gql_definition *d = &c->doc->definitions[i];
         if (d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT)
             continue;
+        struct gql_loc loc = gql_v_node_loc(d->loc, d->description_loc);
         if (d->kind == GQL_DEF_SCHEMA)
-            gql_v_error(c, "ExecutableDefinitionsRule", &d->loc, 1,
+            gql_v_error(c, "ExecutableDefinitionsRule", &loc, 1,
                         "The schema definition is not executable.");
         else
-            gql_v_error(c, "ExecutableDefinitionsRule", &d->loc, 1,
+            gql_v_error(c, "ExecutableDefinitionsRule", &loc, 1,
                         "The \"%s\" definition is not executable.", d->name ? d->name : "");
     }
 }
@@ -868,8 +869,9 @@ static void operation_names(struct gql_vctx *c)
     }
     for (size_t i = 0; i < c->doc->n && nops > 1; i++) {
         const struct gql_definition *d = &c->doc->definitions[i];
+        struct gql_loc loc = gql_v_node_loc(d->loc, d->description_loc);
         if (d->kind == GQL_DEF_OPERATION && d->name == NULL)
-            gql_v_error(c, "LoneAnonymousOperationRule", &d->loc, 1,
+            gql_v_error(c, "LoneAnonymousOperationRule", &loc, 1,
                         "This anonymous operation must be the only defined operation.");
     }
 }
@@ -912,8 +914,9 @@ static void unused_fragments(struct gql_vctx *c)
             continue;
         /* graphql-js marks by name: a duplicate of a used name counts as used */
         long winner = gql_v_fragment(c, d->name);
+        struct gql_loc loc = gql_v_node_loc(d->loc, d->description_loc);
         if (winner < 0 || !is_used[winner])
-            gql_v_error(c, "NoUnusedFragmentsRule", &d->loc, 1, "Fragment \"%s\" is never used.",
+            gql_v_error(c, "NoUnusedFragmentsRule", &loc, 1, "Fragment \"%s\" is never used.",
                         d->name);
     }
 }
@@ -1081,7 +1084,7 @@ static void operation_variables(struct gql_vctx *c, size_t op_index)
             const struct gql_vusage *us = &d->usages[u];
             uint32_t vi;
             if (!gql_vmap_get(&vars, us->name, &vi)) {
-                struct gql_loc locs[2] = {us->loc, op->loc};
+                struct gql_loc locs[2] = {us->loc, gql_v_node_loc(op->loc, op->description_loc)};
                 if (op->name != NULL)
                     gql_v_error(c, "NoUndefinedVariablesRule", locs, 2,
                                 "Variable \"$%s\" is not defined by operation \"%s\".", us->name,
@@ -1097,7 +1100,7 @@ static void operation_variables(struct gql_vctx *c, size_t op_index)
                 continue;
             if (!allowed_usage(var_types[vi], vd->default_value, us->type,
                                us->has_location_default)) {
-                struct gql_loc locs[2] = {vd->loc, us->loc};
+                struct gql_loc locs[2] = {gql_v_node_loc(vd->loc, vd->description_loc), us->loc};
                 gql_v_error(c, "VariablesInAllowedPositionRule", locs, 2,
                             "Variable \"$%s\" of type \"%s\" used in position expecting type "
                             "\"%s\".",
@@ -1110,13 +1113,14 @@ static void operation_variables(struct gql_vctx *c, size_t op_index)
         uint32_t vi = 0;
         if (gql_vmap_get(&vars, op->variables[i].name, &vi) && used[vi])
             continue;
+        struct gql_loc loc = gql_v_node_loc(op->variables[i].loc, op->variables[i].description_loc);
         if (op->name != NULL)
-            gql_v_error(c, "NoUnusedVariablesRule", &op->variables[i].loc, 1,
+            gql_v_error(c, "NoUnusedVariablesRule", &loc, 1,
                         "Variable \"$%s\" is never used in operation \"%s\".",
                         op->variables[i].name, op->name);
         else
-            gql_v_error(c, "NoUnusedVariablesRule", &op->variables[i].loc, 1,
-                        "Variable \"$%s\" is never used.", op->variables[i].name);
+            gql_v_error(c, "NoUnusedVariablesRule", &loc, 1, "Variable \"$%s\" is never used.",
+                        op->variables[i].name);
     }
 }
 

@@ -66,6 +66,12 @@ struct gql_vctx {
     struct gql_vmap defined_types; /* type definitions in the document itself (SDL) */
 };
 
+/* Where graphql-js locates a node that may have a description: at the description. */
+static inline struct gql_loc gql_v_node_loc(struct gql_loc loc, struct gql_loc description_loc)
+{
+    return description_loc.line != 0 ? description_loc : loc;
+}
+
 /* ---- validate.c ---- */
 
 void *gql_v_alloc(struct gql_vctx *c, size_t size); /* zeroed; NULL (and c->aborted) on OOM */

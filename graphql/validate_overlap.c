@@ -29,6 +29,7 @@
 #define MAX_CONFLICTS (GQL_V_MAX_ERRORS + 1)
 #define MAX_DETAIL 1000 /* graphql-js: longer reasons end in "..." */
 #define MAX_NODES 20    /* graphql-js: locations kept per side of a conflict */
+#define SMALL_MAP 8     /* up to this many response names, a field map is searched in order */
 
 struct ofield {
     const struct gql_type *parent;
@@ -50,7 +51,7 @@ struct ogroup {
 struct ofmap {
     struct ogroup *groups;
     size_t ngroups;
-    struct gql_vmap index;    /* response name -> group */
+    struct gql_vmap index;    /* response name -> group, once there are SMALL_MAP groups */
     struct gql_vmap compared; /* fragment name -> 1 + exclusive, once compared with */
     uint32_t *frags;          /* fragment definitions spread (first-seen order, each once) */
     size_t nfrags;
@@ -208,6 +209,40 @@ static void pair_add(struct gql_vctx *c, struct gql_voverlap *o, uint32_t a, uin
 
 /* ---- field maps ---- */
 
+/* The group of a response name in m, or false. */
+static bool find_group(const struct ofmap *m, const char *name, uint32_t *g)
+{
+    if (m->index.cap == 0) {
+        for (size_t i = 0; i < m->ngroups; i++)
+            if (strcmp(m->groups[i].name, name) == 0) {
+                *g = (uint32_t)i;
+                return true;
+            }
+        return false;
+    }
+    return gql_vmap_get(&m->index, name, g);
+}
+
+/* Adds a group; the hash index starts when the map outgrows SMALL_MAP. */
+static bool add_group(struct gql_vctx *c, struct ofmap *m, size_t *cap, const char *name,
+                      uint32_t *g)
+{
+    if (!gql_v_grow(c, (void **)&m->groups, m->ngroups, cap, sizeof *m->groups))
+        return false;
+    *g = (uint32_t)m->ngroups++;
+    memset(&m->groups[*g], 0, sizeof m->groups[*g]);
+    m->groups[*g].name = name;
+    if (m->index.cap == 0 && m->ngroups <= SMALL_MAP)
+        return true;
+    if (m->index.cap == 0) {
+        for (size_t i = 0; i < m->ngroups; i++)
+            if (!gql_vmap_put(c, &m->index, m->groups[i].name, (uint32_t)i))
+                return false;
+        return true;
+    }
+    return gql_vmap_put(c, &m->index, name, *g);
+}
+
 struct entry {
     uint32_t group;
     struct ofield f;
@@ -232,16 +267,8 @@ static void collect(struct gql_vctx *c, struct builder *b, const struct gql_type
         if (s->kind == GQL_SEL_FIELD) {
             const char *response = s->alias ? s->alias : s->name;
             uint32_t g;
-            if (!gql_vmap_get(&m->index, response, &g)) {
-                if (!gql_v_grow(c, (void **)&m->groups, m->ngroups, &b->capgroups,
-                                sizeof *m->groups))
-                    return;
-                g = (uint32_t)m->ngroups++;
-                m->groups[g].name = response;
-                m->groups[g].n = 0;
-                if (!gql_vmap_put(c, &m->index, response, g))
-                    return;
-            }
+            if (!find_group(m, response, &g) && !add_group(c, m, &b->capgroups, response, &g))
+                return;
             m->groups[g].n++;
             if (!gql_v_grow(c, (void **)&b->entries, b->n, &b->cap, sizeof *b->entries))
                 return;
@@ -773,7 +800,7 @@ static void collect_between(struct gql_vctx *c, struct oconflicts *out, bool exc
         return;
     for (size_t g = 0; g < m1->ngroups && !c->aborted && out->n < MAX_CONFLICTS; g++) {
         uint32_t g2;
-        if (gql_vmap_get(&m2->index, m1->groups[g].name, &g2))
+        if (find_group(m2, m1->groups[g].name, &g2))
             compare_groups(c, out, exclusive, &m1->groups[g], &m2->groups[g2], depth);
     }
 }
