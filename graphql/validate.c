@@ -347,12 +347,11 @@ size_t gql_v_suggest(struct gql_vctx *c, const char *input, const char *const *o
         lin[i] = lower(input[i]);
     size_t threshold = (ilen * 4) / 10 + 1;
     size_t n = 0;
+    /* the shorter string is at most ilen long: one set of rows serves every option */
+    size_t *rows = gql_v_alloc(c, 3 * (ilen + 1) * sizeof *rows);
+    if (rows == NULL)
+        return 0;
     for (size_t i = 0; i < noptions; i++) {
-        size_t olen = strlen(options[i]);
-        size_t w = (olen > ilen ? olen : ilen) + 1;
-        size_t *rows = gql_v_alloc(c, 3 * w * sizeof *rows);
-        if (rows == NULL)
-            return 0;
         bool dup = false;
         for (size_t j = 0; j < n && !dup; j++)
             dup = strcmp(sc[j].name, options[i]) == 0;
@@ -1279,7 +1278,9 @@ int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *
     executable_definitions(c);
     operation_names(c);
     fragment_names(c);
-    /* the per-node rules; records variable usages and spreads on the way */
+    unused_fragments(c);
+    fragment_cycles(c);
+    /* the per-node rules; records variable usages on the way */
     gql_v_walk(c);
     for (size_t i = 0; i < doc->n && !c->aborted; i++) {
         const struct gql_definition *d = &doc->definitions[i];
@@ -1290,8 +1291,6 @@ int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *
         variable_names(c, d);
         operation_variables(c, i);
     }
-    unused_fragments(c);
-    fragment_cycles(c);
 out:;
     int rc = c->rc;
     gql_arena_free(c->arena);

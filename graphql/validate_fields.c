@@ -140,8 +140,16 @@ static bool is_required(const struct gql_input_value *arg)
     return arg->type != NULL && arg->type->kind == GQL_KIND_NON_NULL && arg->default_value == NULL;
 }
 
+/*
+ * The directives of one node at one location. parent and field are what
+ * graphql-js's TypeInfo holds there (the selection set's type and the
+ * field being visited or enclosing, else NULL): for a directive the schema
+ * does not know, TypeInfo takes the arguments' definitions from that field,
+ * and so do the rules.
+ */
 static void walk_directives(struct gql_vwalk *w, const struct gql_directive *dirs, size_t n,
-                            uint32_t location)
+                            uint32_t location, const struct gql_type *parent,
+                            const struct gql_field *field)
 {
     struct gql_vctx *c = w->c;
     if (n == 0 || c->aborted)
@@ -185,7 +193,9 @@ static void walk_directives(struct gql_vwalk *w, const struct gql_directive *dir
         for (size_t j = 0; j < d->nargs && !c->aborted; j++) {
             const struct gql_argument *a = &d->args[j];
             const struct gql_input_value *adef =
-                def != NULL ? gql_v_find_arg(def->args, def->nargs, a->name) : NULL;
+                def != NULL     ? gql_v_find_arg(def->args, def->nargs, a->name)
+                : field != NULL ? gql_v_find_arg(field->args, field->nargs, a->name)
+                                : NULL;
             if (def != NULL && adef == NULL) {
                 const char **sugg;
                 size_t ns = gql_v_suggest(c, a->name, arg_names(c, def->args, def->nargs),
@@ -196,10 +206,16 @@ static void walk_directives(struct gql_vwalk *w, const struct gql_directive *dir
             }
             const char *reason =
                 adef ? gql_v_deprecation(adef->deprecated, adef->deprecation_reason) : NULL;
-            if (reason != NULL && (c->options & GQL_VALIDATE_NO_DEPRECATED))
-                gql_v_error(c, "NoDeprecatedCustomRule", &a->loc, 1,
-                            "Directive \"@%s\" argument \"%s\" is deprecated. %s", d->name,
-                            adef->name, reason);
+            if (reason != NULL && (c->options & GQL_VALIDATE_NO_DEPRECATED)) {
+                if (def != NULL)
+                    gql_v_error(c, "NoDeprecatedCustomRule", &a->loc, 1,
+                                "Directive \"@%s\" argument \"%s\" is deprecated. %s", d->name,
+                                adef->name, reason);
+                else
+                    gql_v_error(c, "NoDeprecatedCustomRule", &a->loc, 1,
+                                "Field \"%s.%s\" argument \"%s\" is deprecated. %s",
+                                parent ? parent->name : "", field->name, adef->name, reason);
+            }
             gql_v_value(w, &a->value, adef && gql_v_is_input(adef->type) ? adef->type : NULL,
                         adef ? adef->default_value : NULL, true, 0);
         }
@@ -288,6 +304,48 @@ static int suggested_cmp(const void *pa, const void *pb)
     return gql_v_natural_compare(a->type->name, b->type->name);
 }
 
+/*
+ * graphql-js sorts the suggested types with a comparator that is not a
+ * total order (usage count, then "an interface before its implementations",
+ * then the name), so the result depends on the sort algorithm: this is
+ * V8's Array.prototype.sort for short arrays (TimSort's first run, then
+ * binary insertion), which gives graphql-js's order on node.
+ */
+static void v8_sort(struct suggested_type *a, size_t n)
+{
+    if (n < 2)
+        return;
+    /* the initial run: ascending, or strictly descending and then reversed */
+    size_t run = 2;
+    bool descending = suggested_cmp(&a[1], &a[0]) < 0;
+    for (size_t i = 2; i < n; i++) {
+        int order = suggested_cmp(&a[i], &a[i - 1]);
+        if (descending ? order >= 0 : order < 0)
+            break;
+        run++;
+    }
+    if (descending)
+        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
+            struct suggested_type t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    for (size_t start = run; start < n; start++) {
+        struct suggested_type pivot = a[start];
+        size_t left = 0, right = start;
+        while (left < right) {
+            size_t mid = left + ((right - left) >> 1);
+            if (suggested_cmp(&pivot, &a[mid]) < 0)
+                right = mid;
+            else
+                left = mid + 1;
+        }
+        for (size_t p = start; p > left; p--)
+            a[p] = a[p - 1];
+        a[left] = pivot;
+    }
+}
+
 static bool has_own_field(const struct gql_type *t, const char *name)
 {
     for (size_t i = 0; i < t->nfields; i++)
@@ -330,7 +388,7 @@ static void unknown_field(struct gql_vctx *c, const struct gql_type *parent,
             }
         }
         if (n > 0) {
-            qsort(st, n, sizeof *st, suggested_cmp);
+            v8_sort(st, n);
             const char **names = gql_v_alloc(c, n * sizeof *names);
             if (names == NULL)
                 return;
@@ -355,7 +413,8 @@ static void unknown_field(struct gql_vctx *c, const struct gql_type *parent,
 }
 
 static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
-                     const struct gql_selection_set *set, unsigned depth);
+                     const struct gql_field *enclosing, const struct gql_selection_set *set,
+                     unsigned depth, bool inline_fragment);
 
 static void walk_field(struct gql_vwalk *w, const struct gql_type *parent,
                        const struct gql_selection *sel, unsigned depth)
@@ -414,9 +473,10 @@ static void walk_field(struct gql_vwalk *w, const struct gql_type *parent,
         gql_v_value(w, &a->value, adef && gql_v_is_input(adef->type) ? adef->type : NULL,
                     adef ? adef->default_value : NULL, true, 0);
     }
-    walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_FIELD);
+    walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_FIELD, parent, def);
     if (sel->selection_set != NULL)
-        walk_set(w, gql_v_is_composite(named) ? named : NULL, sel->selection_set, depth + 1);
+        walk_set(w, gql_v_is_composite(named) ? named : NULL, def, sel->selection_set, depth + 1,
+                 false);
     for (size_t i = 0; def != NULL && i < def->nargs; i++)
         if (is_required(&def->args[i]) && !provided(sel->args, sel->nargs, def->args[i].name))
             gql_v_error(c, "ProvidedRequiredArgumentsRule", &sel->loc, 1,
@@ -426,7 +486,8 @@ static void walk_field(struct gql_vwalk *w, const struct gql_type *parent,
 }
 
 static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
-                     const struct gql_selection_set *set, unsigned depth)
+                     const struct gql_field *enclosing, const struct gql_selection_set *set,
+                     unsigned depth, bool inline_fragment)
 {
     struct gql_vctx *c = w->c;
     if (set == NULL || c->aborted)
@@ -436,7 +497,7 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
         c->aborted = true;
         return;
     }
-    gql_v_overlap(c, parent, set);
+    gql_v_overlap(c, parent, set, inline_fragment);
     for (size_t i = 0; i < set->n && !c->aborted; i++) {
         const struct gql_selection *sel = &set->items[i];
         if (sel->kind == GQL_SEL_FIELD) {
@@ -460,7 +521,8 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
                                 "can never be of type \"%s\".",
                                 sel->name, parent->name, ft->name);
             }
-            walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_FRAGMENT_SPREAD);
+            walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_FRAGMENT_SPREAD, parent,
+                            enclosing);
         } else {
             const struct gql_type *t = parent;
             if (sel->type_condition != NULL) {
@@ -477,8 +539,10 @@ static void walk_set(struct gql_vwalk *w, const struct gql_type *parent,
                             "Fragment cannot be spread here as objects of type \"%s\" can never "
                             "be of type \"%s\".",
                             parent->name, t->name);
-            walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_INLINE_FRAGMENT);
-            walk_set(w, gql_v_is_composite(t) ? t : NULL, sel->selection_set, depth + 1);
+            walk_directives(w, sel->directives, sel->ndirectives, GQL_DL_INLINE_FRAGMENT, parent,
+                            enclosing);
+            walk_set(w, gql_v_is_composite(t) ? t : NULL, enclosing, sel->selection_set, depth + 1,
+                     true);
         }
     }
 }
@@ -503,13 +567,14 @@ static void walk_operation(struct gql_vctx *c, size_t index)
         /* graphql-js's getVariableUsages skips variable definitions */
         if (v->default_value != NULL)
             gql_v_value(&nouse, v->default_value, gql_v_is_input(vt) ? vt : NULL, NULL, true, 0);
-        walk_directives(&nouse, v->directives, v->ndirectives, GQL_DL_VARIABLE_DEFINITION);
+        walk_directives(&nouse, v->directives, v->ndirectives, GQL_DL_VARIABLE_DEFINITION, NULL,
+                        NULL);
     }
     uint32_t where = op->operation == GQL_QUERY      ? GQL_DL_QUERY
                      : op->operation == GQL_MUTATION ? GQL_DL_MUTATION
                                                      : GQL_DL_SUBSCRIPTION;
-    walk_directives(&w, op->directives, op->ndirectives, where);
-    walk_set(&w, root, op->selection_set, 0);
+    walk_directives(&w, op->directives, op->ndirectives, where, NULL, NULL);
+    walk_set(&w, root, NULL, op->selection_set, 0, false);
 }
 
 static void walk_fragment(struct gql_vctx *c, size_t index)
@@ -524,8 +589,8 @@ static void walk_fragment(struct gql_vctx *c, size_t index)
         gql_v_error(c, "FragmentsOnCompositeTypesRule", &f->type_condition_loc, 1,
                     "Fragment \"%s\" cannot condition on non composite type \"%s\".", f->name,
                     f->type_condition);
-    walk_directives(&w, f->directives, f->ndirectives, GQL_DL_FRAGMENT_DEFINITION);
-    walk_set(&w, gql_v_is_composite(t) ? t : NULL, f->selection_set, 0);
+    walk_directives(&w, f->directives, f->ndirectives, GQL_DL_FRAGMENT_DEFINITION, NULL, NULL);
+    walk_set(&w, gql_v_is_composite(t) ? t : NULL, NULL, f->selection_set, 0, false);
 }
 
 /* Type-system definitions in an executable document: only their directives are checked. */
@@ -559,7 +624,7 @@ static void walk_sdl(struct gql_vctx *c, const struct gql_definition *d)
         break;
     }
     if (where != 0)
-        walk_directives(&w, d->directives, d->ndirectives, where);
+        walk_directives(&w, d->directives, d->ndirectives, where, NULL, NULL);
     for (size_t i = 0; i < d->nroots; i++)
         known_type(c, d->roots[i].type_name, d->roots[i].loc, true);
     if (d->kind != GQL_DEF_DIRECTIVE)
@@ -574,18 +639,19 @@ static void walk_sdl(struct gql_vctx *c, const struct gql_definition *d)
         known_ref(c, d->input_values[i].type);
     for (size_t i = 0; i < d->nfields; i++) {
         walk_directives(&w, d->fields[i].directives, d->fields[i].ndirectives,
-                        GQL_DL_FIELD_DEFINITION);
+                        GQL_DL_FIELD_DEFINITION, NULL, NULL);
         for (size_t j = 0; j < d->fields[i].nargs; j++)
             walk_directives(&w, d->fields[i].args[j].directives, d->fields[i].args[j].ndirectives,
-                            GQL_DL_ARGUMENT_DEFINITION);
+                            GQL_DL_ARGUMENT_DEFINITION, NULL, NULL);
     }
     for (size_t i = 0; i < d->ninput_values; i++)
         walk_directives(&w, d->input_values[i].directives, d->input_values[i].ndirectives,
                         d->kind == GQL_DEF_INPUT_OBJECT ? GQL_DL_INPUT_FIELD_DEFINITION
-                                                        : GQL_DL_ARGUMENT_DEFINITION);
+                                                        : GQL_DL_ARGUMENT_DEFINITION,
+                        NULL, NULL);
     for (size_t i = 0; i < d->nenum_values; i++)
         walk_directives(&w, d->enum_values[i].directives, d->enum_values[i].ndirectives,
-                        GQL_DL_ENUM_VALUE);
+                        GQL_DL_ENUM_VALUE, NULL, NULL);
 }
 
 void gql_v_walk(struct gql_vctx *c)

@@ -163,6 +163,6 @@ void gql_v_value(struct gql_vwalk *w, const struct gql_value *v, const struct gq
 /* ---- validate_overlap.c: OverlappingFieldsCanBeMerged ---- */
 
 void gql_v_overlap(struct gql_vctx *c, const struct gql_type *parent,
-                   const struct gql_selection_set *set);
+                   const struct gql_selection_set *set, bool in_inline_fragment);
 
 #endif

@@ -1,23 +1,23 @@
 /*
- * OverlappingFieldsCanBeMerged, ported from graphql-js's rule (the version
- * that queues "discovered" fragment pairs instead of recursing through
- * them, which keeps fragment-heavy documents from blowing up).
+ * OverlappingFieldsCanBeMerged, ported from graphql-js 16.15's rule (the
+ * same algorithm as graphql-js 17's, without fragment arguments).
  *
  * Each selection set's "field map" (its fields by response name, inline
  * fragments flattened, plus the fragments it spreads) is computed once and
- * cached by selection set; pairs of fragments already compared are kept in
- * a pair set (with the mutually-exclusive flag, as graphql-js does), so a
- * fragment spread a thousand times is compared once per partner.
+ * cached by selection set. A field map remembers which fragments it was
+ * compared with, and pairs of fragments compared are kept in a pair set
+ * (both with graphql-js's mutually-exclusive flag), so nothing is compared
+ * twice and fragment cycles end. Reasons longer than 1000 characters end in
+ * "...", and a conflict keeps at most 20 locations a side, as graphql-js.
  *
- * Two guards graphql-js lacks, for a validator that faces the internet:
- * the fields of one response name are split into classes of structurally
- * identical fields (same parent, name, arguments and sub-selections) and
- * only representatives are compared until two classes conflict, so
- * "{ a a a ... }" or a thousand copies of "dog { name }" cost a linear
- * pass; and a budget on field comparisons (2 million, about half a second,
- * far above any real document) turns a pathological document into one
- * error instead of minutes of CPU. Recursion (sub-selections, nested
- * fragment pairs) is
+ * Work is bounded as graphql-js bounds it: a complexity budget of 500000
+ * units charged at the same places; past it validation stops with
+ * "Validation aborted.". On top of that, for a validator that faces the
+ * internet, the fields of one response name are split into classes of
+ * structurally identical fields (same parent, name, arguments and
+ * sub-selections) and only representatives are compared until two classes
+ * conflict, so "{ a a a ... }" or a thousand copies of "dog { name }" cost
+ * a linear pass where graphql-js spends its whole budget. Recursion is
  * capped by GQL_V_MAX_DEPTH.
  */
 #include <stdlib.h>
@@ -25,8 +25,10 @@
 
 #include "graphql/validate_internal.h"
 
-#define OVERLAP_BUDGET 2000000u /* findConflict calls per document */
+#define OVERLAP_BUDGET 500000 /* graphql-js's complexity budget, in its units */
 #define MAX_CONFLICTS (GQL_V_MAX_ERRORS + 1)
+#define MAX_DETAIL 1000 /* graphql-js: longer reasons end in "..." */
+#define MAX_NODES 20    /* graphql-js: locations kept per side of a conflict */
 
 struct ofield {
     const struct gql_type *parent;
@@ -48,8 +50,9 @@ struct ogroup {
 struct ofmap {
     struct ogroup *groups;
     size_t ngroups;
-    struct gql_vmap index; /* response name -> group */
-    uint32_t *frags;       /* fragment definitions spread (first-seen order, each once) */
+    struct gql_vmap index;    /* response name -> group */
+    struct gql_vmap compared; /* fragment name -> 1 + exclusive, once compared with */
+    uint32_t *frags;          /* fragment definitions spread (first-seen order, each once) */
     size_t nfrags;
 };
 
@@ -68,19 +71,14 @@ struct gql_voverlap {
     size_t cache_cap, cache_n;
     struct pairslot *pairs;
     size_t pairs_cap, pairs_n;
-    size_t calls;
+    long budget; /* left of OVERLAP_BUDGET */
     bool over_budget;
 };
 
-struct oreason {
-    const char *name;
-    const char *msg;      /* NULL when subs */
-    struct oreason *subs; /* subfield conflicts */
-    size_t nsubs;
-};
-
 struct oconflict {
-    struct oreason reason;
+    uint64_t key;       /* order among the conflicts of two groups (compare_pair) */
+    const char *name;   /* the response name */
+    const char *reason; /* graphql-js's words, abbreviated past MAX_DETAIL */
     const struct gql_selection **f1, **f2;
     size_t n1, n2;
 };
@@ -89,6 +87,20 @@ struct oconflicts {
     struct oconflict *items;
     size_t n, cap;
 };
+
+/* graphql-js spendComplexityBudget: false once the budget is spent. */
+static bool spend(struct gql_vctx *c, long cost)
+{
+    struct gql_voverlap *o = c->overlap;
+    o->budget -= cost;
+    if (o->budget < 0 && !o->over_budget) {
+        /* as graphql-js: the whole validation stops with this error */
+        o->over_budget = true;
+        gql_v_error(c, NULL, NULL, 0, "Validation aborted.");
+        c->aborted = true;
+    }
+    return !c->aborted;
+}
 
 /* ---- caches ---- */
 
@@ -342,8 +354,8 @@ static bool same_arguments(const struct gql_selection *a, const struct gql_selec
     if (a->nargs != b->nargs)
         return false;
     for (size_t i = 0; i < a->nargs; i++) {
-        const struct gql_argument *other = NULL;
-        for (size_t j = 0; j < b->nargs && other == NULL; j++)
+        const struct gql_argument *other = NULL; /* the last of that name, as a JS Map */
+        for (size_t j = 0; j < b->nargs; j++)
             if (strcmp(b->args[j].name, a->args[i].name) == 0)
                 other = &b->args[j];
         if (other == NULL || !value_equal(&a->args[i].value, &other->value, 0))
@@ -391,13 +403,75 @@ static bool simple_conflict(struct gql_vctx *c, struct oconflict *cf, const char
     f[0] = a;
     f[1] = b;
     memset(cf, 0, sizeof *cf);
-    cf->reason.name = response;
-    cf->reason.msg = msg;
+    cf->name = response;
+    cf->reason = msg;
     cf->f1 = f;
     cf->n1 = 1;
     cf->f2 = f + 1;
     cf->n2 = 1;
     return true;
+}
+
+/* graphql-js maybeAbbreviate. */
+static const char *abbreviate(struct gql_vctx *c, const char *text)
+{
+    size_t len = strlen(text);
+    if (len <= MAX_DETAIL)
+        return text;
+    struct gql_vstr s = {0};
+    gql_vstr_add(c, &s, text, MAX_DETAIL);
+    gql_vstr_addz(c, &s, "...");
+    return gql_vstr_cstr(c, &s);
+}
+
+/* graphql-js collectConflictNodes: node, then the sub-conflicts' nodes (the last ones of each
+   kept when space runs out), MAX_NODES in all. */
+static const struct gql_selection **conflict_nodes(struct gql_vctx *c,
+                                                   const struct gql_selection *node,
+                                                   const struct oconflicts *subs, bool first,
+                                                   size_t *n)
+{
+    const struct gql_selection **nodes = gql_v_alloc(c, MAX_NODES * sizeof *nodes);
+    if (nodes == NULL)
+        return NULL;
+    nodes[0] = node;
+    *n = 1;
+    for (size_t i = 0; i < subs->n; i++) {
+        size_t remaining = MAX_NODES - *n;
+        const struct oconflict *cf = &subs->items[i];
+        const struct gql_selection **from = first ? cf->f1 : cf->f2;
+        size_t count = first ? cf->n1 : cf->n2;
+        size_t skip = count > remaining ? count - remaining : 0;
+        for (size_t k = skip; k < count; k++)
+            nodes[(*n)++] = from[k];
+        if (*n == MAX_NODES)
+            break;
+    }
+    return nodes;
+}
+
+/* graphql-js subfieldConflicts: one conflict standing for those of two fields' sub-fields. */
+static bool subfield_conflict(struct gql_vctx *c, struct oconflict *out, const char *response,
+                              const struct gql_selection *node1, const struct gql_selection *node2,
+                              const struct oconflicts *subs)
+{
+    struct gql_vstr msg = {0};
+    for (size_t i = 0; i < subs->n; i++) {
+        if (msg.len > 0)
+            gql_vstr_addz(c, &msg, " and ");
+        gql_vstr_addz(c, &msg, "subfields \"");
+        gql_vstr_addz(c, &msg, abbreviate(c, subs->items[i].name));
+        gql_vstr_addz(c, &msg, "\" conflict because ");
+        gql_vstr_addz(c, &msg, subs->items[i].reason);
+        if (msg.len > MAX_DETAIL)
+            break;
+    }
+    memset(out, 0, sizeof *out);
+    out->name = response;
+    out->reason = abbreviate(c, gql_vstr_cstr(c, &msg));
+    out->f1 = conflict_nodes(c, node1, subs, true, &out->n1);
+    out->f2 = conflict_nodes(c, node2, subs, false, &out->n2);
+    return out->f1 != NULL && out->f2 != NULL;
 }
 
 static void sub_selection_conflicts(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
@@ -409,12 +483,7 @@ static bool find_conflict(struct gql_vctx *c, bool parents_exclusive, const char
                           const struct ofield *f1, const struct ofield *f2, unsigned depth,
                           struct oconflict *out)
 {
-    struct gql_voverlap *o = c->overlap;
-    if (++o->calls > OVERLAP_BUDGET) {
-        o->over_budget = true;
-        return false;
-    }
-    if (depth > GQL_V_MAX_DEPTH || c->aborted)
+    if (!spend(c, 2) || depth > GQL_V_MAX_DEPTH)
         return false;
     bool exclusive = parents_exclusive ||
                      (f1->parent != f2->parent && f1->parent != NULL && f2->parent != NULL &&
@@ -423,18 +492,22 @@ static bool find_conflict(struct gql_vctx *c, bool parents_exclusive, const char
         if (strcmp(f1->node->name, f2->node->name) != 0) {
             struct gql_vstr s = {0};
             gql_vstr_addz(c, &s, "\"");
-            gql_vstr_addz(c, &s, f1->node->name);
+            gql_vstr_addz(c, &s, abbreviate(c, f1->node->name));
             gql_vstr_addz(c, &s, "\" and \"");
-            gql_vstr_addz(c, &s, f2->node->name);
+            gql_vstr_addz(c, &s, abbreviate(c, f2->node->name));
             gql_vstr_addz(c, &s, "\" are different fields");
             return simple_conflict(c, out, response, gql_vstr_cstr(c, &s), f1->node, f2->node);
         }
+        if (!spend(c, (long)f1->node->nargs))
+            return false;
         if (!same_arguments(f1->node, f2->node))
             return simple_conflict(c, out, response, "they have differing arguments", f1->node,
                                    f2->node);
     }
     const struct gql_type *t1 = f1->def ? f1->def->type : NULL;
     const struct gql_type *t2 = f2->def ? f2->def->type : NULL;
+    if (t1 != NULL && t2 != NULL && t1 != t2 && !spend(c, 1))
+        return false;
     if (t1 != NULL && t2 != NULL && types_conflict(t1, t2)) {
         struct gql_vstr s = {0};
         gql_vstr_addz(c, &s, "they return conflicting types \"");
@@ -452,32 +525,7 @@ static bool find_conflict(struct gql_vctx *c, bool parents_exclusive, const char
                             depth + 1);
     if (subs.n == 0)
         return false;
-    size_t n1 = 1, n2 = 1;
-    for (size_t i = 0; i < subs.n; i++) {
-        n1 += subs.items[i].n1;
-        n2 += subs.items[i].n2;
-    }
-    const struct gql_selection **a = gql_v_alloc(c, (n1 + n2) * sizeof *a);
-    struct oreason *reasons = gql_v_alloc(c, subs.n * sizeof *reasons);
-    if (a == NULL || reasons == NULL)
-        return false;
-    memset(out, 0, sizeof *out);
-    out->reason.name = response;
-    out->reason.subs = reasons;
-    out->reason.nsubs = subs.n;
-    out->f1 = a;
-    out->f2 = a + n1;
-    a[0] = f1->node;
-    a[n1] = f2->node;
-    out->n1 = out->n2 = 1;
-    for (size_t i = 0; i < subs.n; i++) {
-        reasons[i] = subs.items[i].reason;
-        memcpy(out->f1 + out->n1, subs.items[i].f1, subs.items[i].n1 * sizeof *a);
-        out->n1 += subs.items[i].n1;
-        memcpy(out->f2 + out->n2, subs.items[i].f2, subs.items[i].n2 * sizeof *a);
-        out->n2 += subs.items[i].n2;
-    }
-    return true;
+    return subfield_conflict(c, out, response, f1->node, f2->node, &subs);
 }
 
 /* ---- classes of identical fields ---- */
@@ -649,19 +697,38 @@ static bool group_classes(struct gql_vctx *c, struct ogroup *g)
     return true;
 }
 
+/* Field ia of a against field ib of b; within one group the earlier field goes first, as in
+   graphql-js's (i, j) loops. The conflict's key orders it as those loops would. */
 static void compare_pair(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
-                         const char *response, const struct ofield *a, const struct ofield *b,
+                         const struct ogroup *a, uint32_t ia, const struct ogroup *b, uint32_t ib,
                          unsigned depth)
 {
+    if (a == b && ia > ib) {
+        uint32_t t = ia;
+        ia = ib;
+        ib = t;
+    }
     struct oconflict cf;
-    if (out->n < MAX_CONFLICTS && find_conflict(c, exclusive, response, a, b, depth, &cf))
+    if (out->n < MAX_CONFLICTS &&
+        find_conflict(c, exclusive, a->name, &a->fields[ia], &b->fields[ib], depth, &cf)) {
+        cf.key = (uint64_t)ia << 32 | ib;
         push_conflict(c, out, &cf);
+    }
+}
+
+static int conflict_cmp(const void *pa, const void *pb)
+{
+    const struct oconflict *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return 0;
 }
 
 /*
  * Compares the fields of group a with those of group b (b == a: each pair
  * within a once), representatives first: only when two classes conflict
- * are their other members compared one by one.
+ * are their other members compared one by one. The conflicts found are
+ * then put in the order graphql-js's pairwise loops would give.
  */
 static void compare_groups(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
                            struct ogroup *a, struct ogroup *b, unsigned depth)
@@ -669,35 +736,41 @@ static void compare_groups(struct gql_vctx *c, struct oconflicts *out, bool excl
     if (!group_classes(c, a) || !group_classes(c, b))
         return;
     bool within = a == b;
+    size_t start = out->n;
     for (uint32_t ka = 0; ka < a->nclasses && out->n < MAX_CONFLICTS && !c->aborted; ka++) {
         const uint32_t *ma = a->members + a->start[ka];
         size_t na = a->start[ka + 1] - a->start[ka];
         if (within && na > 1) {
             size_t before = out->n;
-            compare_pair(c, out, exclusive, a->name, &a->fields[ma[0]], &a->fields[ma[1]], depth);
+            compare_pair(c, out, exclusive, a, ma[0], a, ma[1], depth);
             for (size_t i = 0; out->n > before && i < na; i++)
                 for (size_t j = i + 1; j < na; j++)
                     if (i != 0 || j != 1)
-                        compare_pair(c, out, exclusive, a->name, &a->fields[ma[i]],
-                                     &a->fields[ma[j]], depth);
+                        compare_pair(c, out, exclusive, a, ma[i], a, ma[j], depth);
         }
         for (uint32_t kb = within ? ka + 1 : 0; kb < b->nclasses && out->n < MAX_CONFLICTS; kb++) {
             const uint32_t *mb = b->members + b->start[kb];
             size_t nb = b->start[kb + 1] - b->start[kb];
             size_t before = out->n;
-            compare_pair(c, out, exclusive, a->name, &a->fields[ma[0]], &b->fields[mb[0]], depth);
+            compare_pair(c, out, exclusive, a, ma[0], b, mb[0], depth);
             for (size_t i = 0; out->n > before && i < na; i++)
                 for (size_t j = 0; j < nb; j++)
                     if (i != 0 || j != 0)
-                        compare_pair(c, out, exclusive, a->name, &a->fields[ma[i]],
-                                     &b->fields[mb[j]], depth);
+                        compare_pair(c, out, exclusive, a, ma[i], b, mb[j], depth);
         }
     }
+    /* keys are distinct within one call: qsort's instability cannot show */
+    if (out->n - start > 1)
+        qsort(out->items + start, out->n - start, sizeof *out->items, conflict_cmp);
 }
 
 static void collect_between(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
                             const struct ofmap *m1, const struct ofmap *m2, unsigned depth)
 {
+    if (m1->ngroups == 0 || m2->ngroups == 0)
+        return;
+    if (!spend(c, (long)m1->ngroups))
+        return;
     for (size_t g = 0; g < m1->ngroups && !c->aborted && out->n < MAX_CONFLICTS; g++) {
         uint32_t g2;
         if (gql_vmap_get(&m2->index, m1->groups[g].name, &g2))
@@ -712,45 +785,35 @@ static void collect_within(struct gql_vctx *c, struct oconflicts *out, const str
             compare_groups(c, out, false, &m->groups[g], &m->groups[g], 0);
 }
 
-struct discovered {
-    uint32_t *items; /* pairs: fragment, referenced fragment */
-    size_t n, cap;
-};
-
+/*
+ * graphql-js collectConflictsBetweenFieldsAndFragment: the fields of m
+ * against a fragment and the fragments it spreads. Each field map
+ * remembers the fragments it was compared with (a non-exclusive comparison
+ * covers an exclusive one), which also ends cycles.
+ */
 static void fields_and_fragment(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
-                                const struct ofmap *m, uint32_t fragment, struct discovered *disc,
-                                unsigned depth)
+                                struct ofmap *m, uint32_t fragment, unsigned depth)
 {
+    if (!spend(c, 1) || m->ngroups == 0 || depth > GQL_V_MAX_DEPTH)
+        return;
+    const char *name = c->doc->definitions[fragment].name;
+    uint32_t seen;
+    if (gql_vmap_get(&m->compared, name, &seen) && (seen == 1 || exclusive))
+        return;
+    if (!gql_vmap_put(c, &m->compared, name, exclusive ? 2 : 1))
+        return;
     struct ofmap *m2 = fragment_fields(c, fragment);
     if (m2 == NULL || m2 == m)
         return;
     collect_between(c, out, exclusive, m, m2, depth);
-    for (size_t i = 0; i < m2->nfrags; i++) {
-        if (!gql_v_grow(c, (void **)&disc->items, disc->n, &disc->cap, 2 * sizeof *disc->items))
-            return;
-        disc->items[2 * disc->n] = fragment;
-        disc->items[2 * disc->n + 1] = m2->frags[i];
-        disc->n++;
-    }
-}
-
-static void process_discovered(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
-                               const struct ofmap *m, struct discovered *disc, unsigned depth)
-{
-    while (disc->n > 0 && !c->aborted) {
-        disc->n--;
-        uint32_t frag = disc->items[2 * disc->n], ref = disc->items[2 * disc->n + 1];
-        if (pair_has(c->overlap, ref, frag, exclusive))
-            continue;
-        pair_add(c, c->overlap, ref, frag, exclusive);
-        fields_and_fragment(c, out, exclusive, m, ref, disc, depth);
-    }
+    for (size_t i = 0; i < m2->nfrags; i++)
+        fields_and_fragment(c, out, exclusive, m, m2->frags[i], depth + 1);
 }
 
 static void between_fragments(struct gql_vctx *c, struct oconflicts *out, bool exclusive,
                               uint32_t f1, uint32_t f2, unsigned depth)
 {
-    if (f1 == f2 || depth > GQL_V_MAX_DEPTH || c->aborted)
+    if (!spend(c, 2) || f1 == f2 || depth > GQL_V_MAX_DEPTH)
         return;
     if (pair_has(c->overlap, f1, f2, exclusive))
         return;
@@ -775,42 +838,28 @@ static void sub_selection_conflicts(struct gql_vctx *c, struct oconflicts *out, 
     if (m1 == NULL || m2 == NULL)
         return;
     collect_between(c, out, exclusive, m1, m2, depth);
-    struct discovered disc = {0};
     for (size_t i = 0; i < m2->nfrags; i++)
-        fields_and_fragment(c, out, exclusive, m1, m2->frags[i], &disc, depth);
-    process_discovered(c, out, exclusive, m1, &disc, depth);
+        fields_and_fragment(c, out, exclusive, m1, m2->frags[i], depth);
     for (size_t i = 0; i < m1->nfrags; i++)
-        fields_and_fragment(c, out, exclusive, m2, m1->frags[i], &disc, depth);
-    process_discovered(c, out, exclusive, m2, &disc, depth);
+        fields_and_fragment(c, out, exclusive, m2, m1->frags[i], depth);
     for (size_t i = 0; i < m1->nfrags; i++)
         for (size_t j = 0; j < m2->nfrags; j++)
             between_fragments(c, out, exclusive, m1->frags[i], m2->frags[j], depth);
 }
 
-static void reason_message(struct gql_vctx *c, struct gql_vstr *s, const struct oreason *r,
-                           unsigned depth)
-{
-    if (r->msg != NULL || depth > GQL_V_MAX_DEPTH) {
-        gql_vstr_addz(c, s, r->msg ? r->msg : "...");
-        return;
-    }
-    for (size_t i = 0; i < r->nsubs; i++) {
-        if (i > 0)
-            gql_vstr_addz(c, s, " and ");
-        gql_vstr_addz(c, s, "subfields \"");
-        gql_vstr_addz(c, s, r->subs[i].name);
-        gql_vstr_addz(c, s, "\" conflict because ");
-        reason_message(c, s, &r->subs[i], depth + 1);
-    }
-}
-
 void gql_v_overlap(struct gql_vctx *c, const struct gql_type *parent,
-                   const struct gql_selection_set *set)
+                   const struct gql_selection_set *set, bool in_inline_fragment)
 {
+    /* as graphql-js 16.15: an inline fragment's selections are compared within the selection
+       set that holds it, and a lone field has nothing to merge with */
+    if (in_inline_fragment ||
+        (set->n <= 1 && (set->n == 0 || set->items[0].kind != GQL_SEL_INLINE_FRAGMENT)))
+        return;
     if (c->overlap == NULL) {
         c->overlap = gql_v_alloc(c, sizeof *c->overlap);
         if (c->overlap == NULL)
             return;
+        c->overlap->budget = OVERLAP_BUDGET;
     }
     struct gql_voverlap *o = c->overlap;
     if (o->over_budget || c->aborted)
@@ -820,25 +869,15 @@ void gql_v_overlap(struct gql_vctx *c, const struct gql_type *parent,
         return;
     struct oconflicts out = {0};
     collect_within(c, &out, m);
-    if (m->nfrags > 0) {
-        struct discovered disc = {0};
+    if (m->nfrags > 0 && (m->ngroups > 0 || m->nfrags > 1)) {
         for (size_t i = 0; i < m->nfrags && !c->aborted; i++) {
-            fields_and_fragment(c, &out, false, m, m->frags[i], &disc, 0);
+            fields_and_fragment(c, &out, false, m, m->frags[i], 0);
             for (size_t j = i + 1; j < m->nfrags; j++)
                 between_fragments(c, &out, false, m->frags[i], m->frags[j], 0);
         }
-        process_discovered(c, &out, false, m, &disc, 0);
-    }
-    if (o->over_budget) {
-        gql_v_error(c, "OverlappingFieldsCanBeMergedRule", &set->loc, 1,
-                    "The document has too many fields of the same name to check whether they "
-                    "can be merged; simplify it.");
-        return;
     }
     for (size_t i = 0; i < out.n && !c->aborted; i++) {
         const struct oconflict *cf = &out.items[i];
-        struct gql_vstr s = {0};
-        reason_message(c, &s, &cf->reason, 0);
         size_t nlocs = cf->n1 + cf->n2;
         struct gql_loc *locs = gql_v_alloc(c, nlocs * sizeof *locs);
         if (locs == NULL)
@@ -850,6 +889,6 @@ void gql_v_overlap(struct gql_vctx *c, const struct gql_type *parent,
         gql_v_error(c, "OverlappingFieldsCanBeMergedRule", locs, nlocs,
                     "Fields \"%s\" conflict because %s. Use different aliases on the fields to "
                     "fetch both if this was intentional.",
-                    cf->reason.name, gql_vstr_cstr(c, &s));
+                    abbreviate(c, cf->name), cf->reason);
     }
 }

@@ -20,7 +20,7 @@ const SPEC_DIR = process.env.GQL_CORPUS_DIR ??
 const TOOL = process.env.GQL_VALIDATE_BIN ??
   (process.env.PARLEY_BIN ? path.join(path.dirname(process.env.PARLEY_BIN), 'tests', 'gql_validate')
                           : path.resolve('build/tests/gql_validate'));
-const TOTAL = 403; // the corpus's case count (Debian's 0.0~git2023… package)
+const TOTAL = 403; // the case count of Debian 12's package; another version may differ
 
 // Cases graphql-js passes and we cannot, with the reason. Keys: "<Rule file>/<case name>".
 const EXCEPTIONS = {
@@ -91,7 +91,8 @@ test('graphql-js validation corpus', { skip: !existsSync(SPEC_DIR) && 'corpus no
      async (t) => {
   assert.ok(existsSync(TOOL), `gql_validate not found at ${TOOL} (set GQL_VALIDATE_BIN)`);
   const cases = loadCorpus();
-  assert.equal(cases.length, TOTAL, 'the corpus has the expected number of cases');
+  if (cases.length !== TOTAL) t.diagnostic(`the corpus has ${cases.length} cases, not ${TOTAL}`);
+  assert.ok(cases.length > 0, 'the corpus has cases');
   const requests = cases.map((c) => ({
     schema: c.schema,
     query: c.query,
