@@ -36,12 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <float.h>
 #include <math.h>
 #include <time.h>
 
 #include "graphql/execute_internal.h"
 
-/* The clock is read every this many fields when there is a time budget. */
+/* With a time budget, the clock is read at least every this many fields. */
 #define BUDGET_CHECK_EVERY 16
 
 struct group;
@@ -107,13 +108,15 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static bool over_budget(struct exec *ex)
+/* Past the time budget? The clock is read before every resolver call (those are what take
+   time) and every BUDGET_CHECK_EVERY fields otherwise. */
+static bool over_budget(struct exec *ex, bool calls_resolver)
 {
     if (ex->deadline_ns == 0)
         return false;
     if (ex->expired)
         return true;
-    if (++ex->tick % BUDGET_CHECK_EVERY != 0)
+    if (++ex->tick % BUDGET_CHECK_EVERY != 0 && !calls_resolver)
         return false;
     ex->expired = now_ns() > ex->deadline_ns;
     return ex->expired;
@@ -323,15 +326,43 @@ static int group_pairs(struct exec *ex, const struct gql_type *obj, const struct
     if (owner == NULL)
         return GQL_ENOMEM;
     size_t ngroups = 0;
-    for (size_t i = 0; i < ps->n; i++) {
-        owner[i] = ngroups;
-        for (size_t j = 0; j < i; j++)
-            if (owner[j] != SIZE_MAX && strcmp(ps->v[j].key, ps->v[i].key) == 0) {
-                owner[i] = owner[j];
-                break;
+    if (ps->n <= 16) {
+        for (size_t i = 0; i < ps->n; i++) {
+            owner[i] = ngroups;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(ps->v[j].key, ps->v[i].key) == 0) {
+                    owner[i] = owner[j];
+                    break;
+                }
+            if (owner[i] == ngroups)
+                ngroups++;
+        }
+    } else {
+        /* wide selections: an open-addressing table of first occurrences by key */
+        size_t cap = 32;
+        while (cap < ps->n * 2)
+            cap *= 2;
+        size_t *slot = malloc(cap * sizeof *slot); /* index of the first pair + 1, 0: empty */
+        if (slot == NULL) {
+            free(owner);
+            return GQL_ENOMEM;
+        }
+        memset(slot, 0, cap * sizeof *slot);
+        for (size_t i = 0; i < ps->n; i++) {
+            uint32_t h = 2166136261u;
+            for (const unsigned char *c = (const unsigned char *)ps->v[i].key; *c; c++)
+                h = (h ^ *c) * 16777619u;
+            size_t k = h & (cap - 1);
+            while (slot[k] != 0 && strcmp(ps->v[slot[k] - 1].key, ps->v[i].key) != 0)
+                k = (k + 1) & (cap - 1);
+            if (slot[k] == 0) {
+                slot[k] = i + 1;
+                owner[i] = ngroups++;
+            } else {
+                owner[i] = owner[slot[k] - 1];
             }
-        if (owner[i] == ngroups)
-            ngroups++;
+        }
+        free(slot);
     }
     struct group *gs = gql_arena_alloc(ex->arena, ngroups * sizeof *gs);
     if (gs == NULL) {
@@ -509,11 +540,19 @@ static void put_string(struct exec *ex, const char *s)
     putc_(ex, '"');
 }
 
-/* A number as JSON.stringify writes it. */
+/*
+ * A number as cJSON prints it, so that the data reads the same whether it
+ * is handed over as text or as a tree, and the same as every other JSON
+ * Parley writes: integers of int range as integers, else 15 significant
+ * digits when they read back within cJSON's epsilon, else 17. Two shortcuts
+ * give the same text without printf: integers below 10^15, and numbers
+ * with a few decimals (n / 10^k == d exactly, at most 15 digits).
+ */
 static void put_number(struct exec *ex, double d)
 {
-    char buf[32];
-    if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+    char buf[40];
+    double a = fabs(d);
+    if (d == floor(d) && a < 1e15) {
         long long n = (long long)d;
         char *e = buf + sizeof buf, *q = e;
         unsigned long long u = n < 0 ? -(unsigned long long)n : (unsigned long long)n;
@@ -526,12 +565,12 @@ static void put_number(struct exec *ex, double d)
         put(ex, q, (size_t)(e - q));
         return;
     }
-    /* Few decimals (prices, ratios, scores): n / 10^k == d exactly means "n with k decimals"
-       reads back as d, and the first such k is the shortest */
-    double a0 = fabs(d);
-    if (a0 >= 1e-4 && a0 < 1e9) {
+    if (a >= 1e-4 && a < 1e9) {
+        int intdigits = 0;
+        for (double t = 1; t <= a; t *= 10)
+            intdigits++;
         double scale = 1;
-        for (int k = 1; k <= 8; k++) {
+        for (int k = 1; k <= 8 && intdigits + k <= 15; k++) {
             scale *= 10;
             double x = d * scale; /* below 1e17: a long long holds it */
             double n = (double)(long long)(x < 0 ? x - 0.5 : x + 0.5);
@@ -554,18 +593,13 @@ static void put_number(struct exec *ex, double d)
             return;
         }
     }
-    /* Where %g and JavaScript agree on the layout, 15 significant digits usually read back
-       exactly; otherwise the shortest-digits search. */
-    double a = fabs(d);
-    if (a >= 1e-4 && a < 1e15) {
-        int n = snprintf(buf, sizeof buf, "%.15g", d);
-        if (n > 0 && (size_t)n < sizeof buf && strtod(buf, NULL) == d) {
-            put(ex, buf, (size_t)n);
-            return;
-        }
-    }
-    const char *t = gql_js_number(d, buf);
-    put(ex, t, strlen(t));
+    int n = snprintf(buf, sizeof buf, "%1.15g", d);
+    double back = strtod(buf, NULL);
+    double max = fabs(back) > a ? fabs(back) : a;
+    if (!(fabs(back - d) <= max * DBL_EPSILON))
+        n = snprintf(buf, sizeof buf, "%1.17g", d);
+    if (n > 0)
+        put(ex, buf, (size_t)n);
 }
 
 static void put_json(struct exec *ex, const cJSON *j)
@@ -922,7 +956,7 @@ static bool execute_field(struct exec *ex, const struct gql_type *obj, struct gr
     cJSON *owned = NULL;
     char num[32];
 
-    if (over_budget(ex)) {
+    if (over_budget(ex, def->resolve != NULL)) {
         field_error(ex, g, path, "Query exceeded its time budget of %s ms.", budget_ms(ex, num));
         goto failed;
     }

@@ -3,9 +3,10 @@
  * schema but not on the variables, done once so that the prepared
  * document can be executed any number of times, from any number of
  * threads. In order: the byte limit (before any parsing), the parser (with
- * the token limit), the validator, the spec's GetOperation, then the depth
- * and field-count limits over the chosen operation with its fragments
- * expanded. Each fragment's depth and field count is computed once and
+ * the token limit), the depth and field-count limits over the operation
+ * that will run, with its fragments expanded (before the validator, whose
+ * rules cost more), the validator, then the spec's GetOperation with its
+ * errors. Each fragment's depth and field count is computed once and
  * memoized, so a "fragment bomb" (ten fragments each spreading the next
  * one twice) is measured in linear time and rejected instead of being
  * expanded; counts saturate rather than overflow.
@@ -177,6 +178,7 @@ static bool reads_only_schema(const struct gql_prepared *p, const struct gql_sel
 
 /* ---- gql_prepare ---- */
 
+/* GetOperation; errs NULL: no errors recorded, only the answer. */
 static int get_operation(const struct gql_document *doc, const char *name,
                          const struct gql_definition **out, struct gql_errors *errs)
 {
@@ -196,6 +198,12 @@ static int get_operation(const struct gql_document *doc, const char *name,
         }
     }
     int rc = GQL_OK;
+    if (op != NULL && (name != NULL || nops == 1)) {
+        *out = op;
+        return GQL_OK;
+    }
+    if (errs == NULL) /* only asking */
+        return GQL_EOPERATION;
     if (name != NULL && op == NULL)
         rc = gql_errors_add(errs, NULL, NULL, 0, "Unknown operation named \"%s\".", name);
     else if (name == NULL && nops > 1)
@@ -231,9 +239,6 @@ int gql_prepare(const struct gql_schema *schema, const char *query, size_t len,
     rc = gql_parse(query ? query : "", len, limits, &doc, errs);
     if (rc < 0)
         return rc;
-    rc = gql_validate(schema, doc, errs);
-    if (rc < 0)
-        goto out;
     p = calloc(1, sizeof *p);
     if (p == NULL) {
         rc = GQL_ENOMEM;
@@ -242,16 +247,11 @@ int gql_prepare(const struct gql_schema *schema, const char *query, size_t len,
     p->schema = schema;
     p->doc = doc;
     doc = NULL;
-    rc = get_operation(p->doc, operation_name, &p->op, errs);
-    if (rc < 0)
-        goto out;
-
     size_t nfrag = 0;
     for (size_t i = 0; i < p->doc->n; i++)
         nfrag += p->doc->definitions[i].kind == GQL_DEF_FRAGMENT;
     p->fragments = calloc(nfrag ? nfrag : 1, sizeof *p->fragments);
-    p->var_types = calloc(p->op->nvariables ? p->op->nvariables : 1, sizeof *p->var_types);
-    if (p->fragments == NULL || p->var_types == NULL) {
+    if (p->fragments == NULL) {
         rc = GQL_ENOMEM;
         goto out;
     }
@@ -259,6 +259,25 @@ int gql_prepare(const struct gql_schema *schema, const char *query, size_t len,
         if (p->doc->definitions[i].kind == GQL_DEF_FRAGMENT)
             p->fragments[p->nfragments++] = &p->doc->definitions[i];
     qsort(p->fragments, p->nfragments, sizeof *p->fragments, fragment_cmp);
+
+    /* The depth and field limits before validation: they are cheap (memoized, cycles cut)
+       and keep an abusive document from the validator's costlier rules. */
+    if (get_operation(p->doc, operation_name, &p->op, NULL) == GQL_OK) {
+        rc = check_limits(p, limits, errs);
+        if (rc < 0)
+            goto out;
+    }
+    rc = gql_validate(schema, p->doc, errs);
+    if (rc < 0)
+        goto out;
+    rc = get_operation(p->doc, operation_name, &p->op, errs);
+    if (rc < 0)
+        goto out;
+    p->var_types = calloc(p->op->nvariables ? p->op->nvariables : 1, sizeof *p->var_types);
+    if (p->var_types == NULL) {
+        rc = GQL_ENOMEM;
+        goto out;
+    }
     for (size_t i = 0; i < p->op->nvariables; i++)
         p->var_types[i] = gql_schema_type_ref(schema, p->op->variables[i].type);
     p->t_int = gql_schema_type(schema, "Int");
@@ -267,10 +286,6 @@ int gql_prepare(const struct gql_schema *schema, const char *query, size_t len,
     p->t_boolean = gql_schema_type(schema, "Boolean");
     p->t_id = gql_schema_type(schema, "ID");
     p->time_budget_us = limits ? limits->time_budget_us : 0;
-
-    rc = check_limits(p, limits, errs);
-    if (rc < 0)
-        goto out;
     p->cacheable = p->op->operation == GQL_QUERY && p->op->nvariables == 0 &&
                    reads_only_schema(p, p->op->selection_set, 64);
     atomic_init(&p->cached_text, NULL);
