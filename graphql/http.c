@@ -21,10 +21,12 @@
  *   graphql-response+json and 200 with application/json, errors only.
  *   Executed: 200, field errors or not.
  *
- * Queries run on the listener thread that read the request (they only read
- * memory and the store); mutations are handed to the service's workers,
- * because a postText may wait seconds for a code hook, and answered from
- * there (the connection is suspended meanwhile, see server/http.h).
+ * The document is looked up (or prepared) and authorized on the listener
+ * thread that read the request, once; queries then run there too (they only
+ * read memory and the store), while mutations are handed, with the prepared
+ * document, to the service's workers, because a postText may wait seconds
+ * for a code hook, and answered from there (the connection is suspended
+ * meanwhile, see server/http.h).
  */
 #include <float.h>
 #include <math.h>
@@ -295,12 +297,13 @@ static int status_of(enum graphql_status st, enum media m)
     return m == MEDIA_GRAPHQL_RESPONSE ? 400 : 200;
 }
 
-static void run(struct graphql_service *svc, struct http_request *req, enum media m,
-                const struct graphql_request *r, unsigned flags)
+/* Runs an admitted entry (taking its reference) and answers. */
+static void run_entry(struct graphql_service *svc, struct cache_entry *e, struct http_request *req,
+                      enum media m, const struct graphql_request *r)
 {
     enum graphql_status st = GRAPHQL_STATUS_OK;
     /* the data comes back as JSON text, written while executing: printed as it is */
-    cJSON *resp = graphql_service_execute(svc, r, flags | GRAPHQL_RAW_DATA, &st);
+    cJSON *resp = graphql_service_run(svc, e, r, GRAPHQL_RAW_DATA, &st);
     respond(req, m, status_of(st, m), resp);
     cJSON_Delete(resp);
 }
@@ -309,6 +312,7 @@ static void run(struct graphql_service *svc, struct http_request *req, enum medi
 
 struct deferred {
     struct graphql_service *svc;
+    struct cache_entry *entry; /* admitted, with a reference */
     struct http_request *req;
     enum media m;
     cJSON *params; /* the body: r's strings point into it */
@@ -318,9 +322,41 @@ struct deferred {
 static void run_deferred(void *arg)
 {
     struct deferred *d = arg;
-    run(d->svc, d->req, d->m, &d->r, 0);
+    run_entry(d->svc, d->entry, d->req, d->m, &d->r);
     cJSON_Delete(d->params);
     free(d);
+}
+
+/*
+ * Admits r and runs it: a mutation on a worker (params, r's storage, go with it; false), anything
+ * else here (true: the caller still owns params).
+ */
+static bool admit_and_run(struct graphql_service *svc, struct http_request *req, enum media m,
+                          const struct graphql_request *r, unsigned flags, cJSON *params)
+{
+    enum graphql_status st = GRAPHQL_STATUS_OK;
+    cJSON *resp = NULL;
+    struct cache_entry *e = graphql_service_admit(svc, r, flags, &resp, &st);
+    if (!e) {
+        respond(req, m, status_of(st, m), resp);
+        cJSON_Delete(resp);
+        return true;
+    }
+    if (graphql_entry_operation(e) != GQL_MUTATION) {
+        run_entry(svc, e, req, m, r);
+        return true;
+    }
+    struct deferred *d = calloc(1, sizeof *d);
+    if (d) {
+        *d = (struct deferred){
+            .svc = svc, .entry = e, .req = req, .m = m, .params = params, .r = *r};
+        if (graphql_service_defer(svc, run_deferred, d) == 0)
+            return false; /* answered by the worker */
+        free(d);
+    }
+    graphql_entry_release(svc, e);
+    respond_message(req, m, 503, "Too many mutations are waiting; try again shortly.");
+    return true;
 }
 
 /* ---- reading the request ---- */
@@ -413,21 +449,8 @@ static void handle_post(struct http_request *req, void *ud)
         cJSON_Delete(params);
         return;
     }
-    enum gql_operation_type type;
-    if (graphql_service_operation(svc, &r, &type) == GQL_OK && type == GQL_MUTATION) {
-        struct deferred *d = calloc(1, sizeof *d);
-        if (d) {
-            *d = (struct deferred){.svc = svc, .req = req, .m = m, .params = params, .r = r};
-            if (graphql_service_defer(svc, run_deferred, d) == 0)
-                return; /* answered by the worker */
-            free(d);
-        }
-        respond_message(req, m, 503, "Too many mutations are waiting; try again shortly.");
+    if (admit_and_run(svc, req, m, &r, 0, params))
         cJSON_Delete(params);
-        return;
-    }
-    run(svc, req, m, &r, 0);
-    cJSON_Delete(params);
 }
 
 static void handle_get(struct http_request *req, void *ud)
@@ -464,7 +487,7 @@ static void handle_get(struct http_request *req, void *ud)
             .authorization = http_request_header(req, "Authorization"),
             .channel = "graphql",
         };
-        run(svc, req, m, &r, GRAPHQL_QUERIES_ONLY);
+        admit_and_run(svc, req, m, &r, GRAPHQL_QUERIES_ONLY, NULL); /* never deferred */
     }
     cJSON_Delete(vars);
     cJSON_Delete(ext);

@@ -664,15 +664,39 @@ void graphql_service_metrics(struct buf *out, void *ud)
                (long long)__atomic_load_n(&svc->subscriptions, __ATOMIC_RELAXED));
 }
 
+struct cache_entry *graphql_service_admit(struct graphql_service *svc,
+                                          const struct graphql_request *r, unsigned flags,
+                                          cJSON **resp, enum graphql_status *status)
+{
+    struct cache_entry *e = admit(svc, r, flags, resp, status);
+    if (!e)
+        count_status(svc, *status);
+    return e;
+}
+
+enum gql_operation_type graphql_entry_operation(const struct cache_entry *e)
+{
+    return e->type;
+}
+
+void graphql_entry_release(struct graphql_service *svc, struct cache_entry *e)
+{
+    cache_release(svc, e);
+}
+
 cJSON *graphql_service_execute(struct graphql_service *svc, const struct graphql_request *r,
                                unsigned flags, enum graphql_status *status)
 {
     cJSON *resp = NULL;
-    struct cache_entry *e = admit(svc, r, flags, &resp, status);
-    if (!e) {
-        count_status(svc, *status);
-        return resp;
-    }
+    struct cache_entry *e = graphql_service_admit(svc, r, flags, &resp, status);
+    return e ? graphql_service_run(svc, e, r, flags, status) : resp;
+}
+
+cJSON *graphql_service_run(struct graphql_service *svc, struct cache_entry *e,
+                           const struct graphql_request *r, unsigned flags,
+                           enum graphql_status *status)
+{
+    cJSON *resp = NULL;
     if (e->type == GQL_SUBSCRIPTION) {
         *status = GRAPHQL_STATUS_SUBSCRIPTION;
         count_status(svc, *status);

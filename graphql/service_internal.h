@@ -86,6 +86,23 @@ struct graphql_context *graphql_context_of(const struct gql_resolve_info *info);
 /* Calls release(p) when the execution ends. false (released now) when out of memory. */
 bool graphql_context_keep(struct graphql_context *ctx, void (*release)(void *p), void *p);
 
+/*
+ * graphql_service_execute in two steps, for the HTTP layer, which decides
+ * where to run an operation once it knows its type: admit looks r's
+ * document up (or prepares it) and checks what may run it — the entry with a
+ * reference, or NULL with *resp (new) and *status; run executes an admitted
+ * entry with r's variables and drops the reference.
+ */
+struct cache_entry *graphql_service_admit(struct graphql_service *svc,
+                                          const struct graphql_request *r, unsigned flags,
+                                          cJSON **resp, enum graphql_status *status);
+enum gql_operation_type graphql_entry_operation(const struct cache_entry *e);
+/* Drops an admitted entry's reference without running it. */
+void graphql_entry_release(struct graphql_service *svc, struct cache_entry *e);
+cJSON *graphql_service_run(struct graphql_service *svc, struct cache_entry *e,
+                           const struct graphql_request *r, unsigned flags,
+                           enum graphql_status *status);
+
 struct buf;
 /* Appends the service's Prometheus lines (http_metrics_source_add's callback). */
 void graphql_service_metrics(struct buf *out, void *ud);
