@@ -172,7 +172,19 @@ cJSON *bot_session_outcome(const struct bot_def *def, const struct bot_session *
 /* Finds the bot version an alias points to, with a reference; NULL if none. */
 struct bot_def *bot_engine_resolve(struct bot_engine *e, const char *bot, const char *alias);
 struct store *bot_engine_store(struct bot_engine *e);
+struct bot_turnlog *bot_engine_turnlog(struct bot_engine *e);
 const struct lex_auth *bot_engine_auth(struct bot_engine *e);
+
+/* ---- turnlog.c: the conversation log and the turn listeners (bots.h) ---- */
+
+struct bot_turnlog;
+struct bot_turnlog *bot_turnlog_new(struct store *st);
+void bot_turnlog_free(struct bot_turnlog *log);
+/* Logs a completed turn (outcome in PostText shape) and notifies the listeners. */
+void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, const cJSON *outcome,
+                        int64_t now);
+uint64_t bot_turnlog_listen(struct bot_turnlog *log, bot_turn_listener_fn fn, void *ud);
+void bot_turnlog_unlisten(struct bot_turnlog *log, uint64_t id);
 
 /* ---- auth.c: who may call the Lex runtime APIs (the config's "lex" section) ---- */
 

@@ -33,6 +33,7 @@ struct turn {
     const struct bot_intent *intent; /* the intent in progress, in env->def */
     struct intents_result nlu;
     bool have_nlu;
+    bool missed; /* no intent recognized: a missed utterance (the turn log counts them) */
     char *message;
     const char *format;
     const char *card; /* a JSON string borrowed from the definition */
@@ -596,6 +597,7 @@ static int handle_builtin(struct turn *t, const struct bot_intent *in)
 static int new_intent_from_nlu(struct turn *t)
 {
     if (t->nlu.fallback) {
+        t->missed = true;
         t->s->clarifications++;
         int max =
             t->env->def->clarification.max_attempts ? t->env->def->clarification.max_attempts : 2;
@@ -611,6 +613,8 @@ static int new_intent_from_nlu(struct turn *t)
     if (!in)
         return fail(t, PARLEY_EIO, "the model returned an unknown intent %s", t->nlu.intent);
     t->s->clarifications = 0;
+    if (in->builtin == BOT_BUILTIN_FALLBACK)
+        t->missed = true;
     if (in->builtin != BOT_BUILTIN_NONE)
         return handle_builtin(t, in);
     if (t->s->intent && !is_terminal(t->s->dialog_state))
@@ -782,8 +786,11 @@ static cJSON *outcome(const struct bot_def *def, const struct bot_session *s, co
     }
     cJSON_AddStringToObject(o, "sessionId", s->session_id);
     cJSON_AddStringToObject(o, "botVersion", def->version);
-    /* What the V2 API needs besides: slot details and the confirmation state. */
+    /* What the V2 API needs besides: slot details and the confirmation state; and for the turn
+       log, whether the input was missed. Never shown to a V1 caller. */
     cJSON *v2 = cJSON_AddObjectToObject(o, "_v2");
+    if (t && t->missed)
+        cJSON_AddTrueToObject(v2, "missed");
     cJSON_AddItemToObject(v2, "slotDetails", cJSON_Duplicate(s->slot_details, true));
     cJSON_AddStringToObject(v2, "confirmationStatus", s->confirmation ? s->confirmation : "None");
     if (t && t->fulfillment_state)

@@ -23,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/random.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "bots/bots_internal.h"
 #include "common/common.h"
@@ -65,7 +68,9 @@ struct bot_engine {
     struct bot_engine_options opts;
     struct lex_auth *auth; /* who may call the Lex APIs (auth.c) */
     struct store *st;
-    pthread_rwlock_t lock; /* guards the entries' def pointers */
+    struct bot_turnlog *log;   /* the conversation log and turn listeners (turnlog.c) */
+    pthread_mutex_t edit_lock; /* one bot_latest_edit at a time */
+    pthread_rwlock_t lock;     /* guards the entries' def pointers */
     struct bot_entry *entries;
     size_t nentries;
 
@@ -83,6 +88,11 @@ struct bot_engine {
 struct store *bot_engine_store(struct bot_engine *e)
 {
     return e->st;
+}
+
+struct bot_turnlog *bot_engine_turnlog(struct bot_engine *e)
+{
+    return e->log;
 }
 
 const struct lex_auth *bot_engine_auth(struct bot_engine *e)
@@ -431,9 +441,26 @@ struct bot_def *bot_engine_resolve(struct bot_engine *e, const char *bot, const 
     return d;
 }
 
+/* Makes fresh the $LATEST of b, and of the aliases that serve $LATEST; drops the old one. */
+static void swap_latest(struct bot_engine *e, struct bot_entry *b, struct bot_def *fresh)
+{
+    pthread_rwlock_wrlock(&e->lock);
+    struct bot_def *old = b->latest;
+    b->latest = fresh;
+    for (int k = 0; k < b->naliases; k++) {
+        if (strcmp(b->aliases[k].version, "$LATEST") == 0) {
+            bot_def_unref(b->aliases[k].def);
+            b->aliases[k].def = bot_def_ref(fresh);
+        }
+    }
+    pthread_rwlock_unlock(&e->lock);
+    bot_def_unref(old);
+}
+
 int bot_engine_reload(struct bot_engine *e, bool only_if_changed)
 {
     int reloaded = 0;
+    pthread_mutex_lock(&e->edit_lock); /* an edit (bot_latest_edit) also swaps $LATEST */
     for (size_t i = 0; i < e->nentries; i++) {
         struct bot_entry *b = &e->entries[i];
         int64_t mt = mtime_ns(b->file);
@@ -452,21 +479,85 @@ int bot_engine_reload(struct bot_engine *e, bool only_if_changed)
             bot_def_unref(fresh);
             continue;
         }
-        pthread_rwlock_wrlock(&e->lock);
-        struct bot_def *old = b->latest;
-        b->latest = fresh;
-        for (int k = 0; k < b->naliases; k++) {
-            if (strcmp(b->aliases[k].version, "$LATEST") == 0) {
-                bot_def_unref(b->aliases[k].def);
-                b->aliases[k].def = bot_def_ref(fresh);
-            }
-        }
-        pthread_rwlock_unlock(&e->lock);
-        bot_def_unref(old);
+        swap_latest(e, b, fresh);
         log_info("reloaded bot %s from %s", fresh->name, b->file);
         reloaded++;
     }
+    pthread_mutex_unlock(&e->edit_lock);
     return reloaded;
+}
+
+/* Writes text to path through a temporary file in the same folder and rename(2). */
+static int write_file_atomic(const char *path, const char *text, size_t len)
+{
+    struct buf tmp = BUF_INIT(PATH_MAX);
+    int rc = PARLEY_EIO;
+    FILE *f = NULL;
+    if (buf_printf(&tmp, "%s.tmp.%d", path, (int)getpid()))
+        goto out;
+    f = fopen(tmp.data, "wb");
+    if (!f)
+        goto out;
+    bool ok = fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    f = NULL;
+    if (!ok || rename(tmp.data, path) != 0) {
+        unlink(tmp.data);
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_release(&tmp);
+    return rc;
+}
+
+int bot_latest_edit(struct bot_engine *e, const char *bot, bot_edit_fn edit, void *ud, char *err,
+                    size_t errlen)
+{
+    int rc = 0;
+    cJSON *doc = NULL;
+    struct bot_def *fresh = NULL;
+    char *text = NULL;
+    pthread_mutex_lock(&e->edit_lock);
+    struct bot_entry *b = find_entry(e, bot);
+    if (!b) {
+        snprintf(err, errlen, "There is no bot named %s.", bot);
+        rc = PARLEY_ENOTFOUND;
+        goto out;
+    }
+    pthread_rwlock_rdlock(&e->lock);
+    doc = cJSON_Duplicate(b->latest->doc, true);
+    pthread_rwlock_unlock(&e->lock);
+    if (!doc) {
+        rc = PARLEY_ENOMEM;
+        snprintf(err, errlen, "Out of memory.");
+        goto out;
+    }
+    rc = edit(doc, ud, err, errlen);
+    if (rc)
+        goto out;
+    /* checked and trained before the file is touched: a bad edit changes nothing */
+    if (bot_def_new(doc, b->file, "$LATEST", &fresh, err, errlen) != 0) {
+        rc = PARLEY_EINVAL;
+        goto out;
+    }
+    doc = NULL; /* fresh has it */
+    text = cJSON_Print(fresh->doc);
+    if (!text || write_file_atomic(b->file, text, strlen(text)) != 0) {
+        snprintf(err, errlen, "Cannot write the bot file %s.", b->file);
+        rc = PARLEY_EIO;
+        goto out;
+    }
+    fresh->file_mtime_ns = mtime_ns(b->file); /* the file watcher need not reload it */
+    swap_latest(e, b, fresh);
+    fresh = NULL;
+    log_info("bot %s: $LATEST changed and retrained; written to %s", bot, b->file);
+out:
+    pthread_mutex_unlock(&e->edit_lock);
+    free(text);
+    bot_def_unref(fresh);
+    cJSON_Delete(doc);
+    return rc;
 }
 
 /* ---- running turns ---- */
@@ -565,6 +656,9 @@ cJSON *bot_turn_run(struct bot_engine *e, const struct bot_turn *turn, int *err,
                          : "The session store failed.");
         }
     }
+    /* while the session is still ours: the log's sequence numbers follow the turns */
+    if (out && e->log)
+        bot_turnlog_record(e->log, turn, out, now);
 out:
     bot_session_release(&s);
     session_release_key(e, key);
@@ -573,12 +667,130 @@ out:
     return out;
 }
 
+/* ---- sessions as GraphQL sees them: get, put, delete (serialized with the turns) ---- */
+
+static void iso_ms(int64_t ms, char out[32])
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* The view of a loaded session: the PostText-shaped outcome and who, when, confirmation. */
+static cJSON *session_view(struct bot_engine *e, const struct bot_def *def,
+                           const struct bot_session *s, const char *bot, const char *alias,
+                           const char *user)
+{
+    cJSON *o = bot_session_outcome(def, s);
+    if (!o)
+        return NULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "_v2");
+    cJSON_AddStringToObject(o, "bot", bot);
+    cJSON_AddStringToObject(o, "alias", alias);
+    cJSON_AddStringToObject(o, "user", user);
+    cJSON_AddStringToObject(o, "confirmationStatus", s->confirmation ? s->confirmation : "None");
+    struct store_item item;
+    if (store_get(e->st, "sessions", s->key, &item) == 0) {
+        char at[32];
+        iso_ms(item.updated_at_ms, at);
+        cJSON_AddStringToObject(o, "lastActivity", at);
+        store_item_release(&item);
+    }
+    return o;
+}
+
+enum session_op { SESSION_GET, SESSION_PUT, SESSION_DELETE };
+
+static cJSON *session_op(struct bot_engine *e, enum session_op op, const char *bot,
+                         const char *alias, const char *user, const cJSON *action,
+                         const cJSON *attrs, int *err, char *msg, size_t msglen)
+{
+    struct bot_def *def = bot_engine_resolve(e, bot, alias);
+    if (!def) {
+        *err = PARLEY_ENOTFOUND;
+        snprintf(msg, msglen, "%s",
+                 find_entry(e, bot) ? "The bot has no such alias." : "The bot does not exist.");
+        return NULL;
+    }
+    char *key = bot_session_key(bot, alias, user);
+    session_acquire(e, key);
+    struct bot_session s;
+    cJSON *out = NULL;
+    int rc = bot_session_load(e->st, key, time_now_ms(), def->idle_ttl_s, &s);
+    if (rc) {
+        *err = rc;
+        snprintf(msg, msglen, "The session store failed: %s.", parley_strerror(rc));
+        goto out;
+    }
+    if (op != SESSION_PUT && s.version == 0) {
+        *err = PARLEY_ENOTFOUND;
+        snprintf(msg, msglen, "No session exists for this user.");
+        goto out;
+    }
+    if (op == SESSION_PUT) {
+        if (attrs && cJSON_IsObject(attrs)) {
+            cJSON_Delete(s.attributes);
+            s.attributes = cJSON_Duplicate(attrs, true);
+        }
+        cJSON *o = bot_dialog_put(def, &s, action, NULL, false, err, msg, msglen);
+        if (!o)
+            goto out;
+        rc = bot_session_save(e->st, &s, def->idle_ttl_s, time_now_ms());
+        if (rc) {
+            cJSON_Delete(o);
+            *err = rc;
+            snprintf(msg, msglen, "The session store failed.");
+            goto out;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "_v2");
+        out = o;
+        goto out;
+    }
+    out = session_view(e, def, &s, bot, alias, user);
+    if (op == SESSION_DELETE && out) {
+        rc = bot_session_delete(e->st, key);
+        if (rc && rc != PARLEY_ENOTFOUND) {
+            cJSON_Delete(out);
+            out = NULL;
+            *err = rc;
+            snprintf(msg, msglen, "The session store failed.");
+        }
+    }
+out:
+    bot_session_release(&s);
+    session_release_key(e, key);
+    free(key);
+    bot_def_unref(def);
+    return out;
+}
+
+cJSON *bot_session_get(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       int *err, char *msg, size_t msglen)
+{
+    return session_op(e, SESSION_GET, bot, alias, user, NULL, NULL, err, msg, msglen);
+}
+
+cJSON *bot_session_put(struct bot_engine *e, const char *bot, const char *alias, const char *user,
+                       const cJSON *action, const cJSON *attrs, int *err, char *msg, size_t msglen)
+{
+    return session_op(e, SESSION_PUT, bot, alias, user, action, attrs, err, msg, msglen);
+}
+
+cJSON *bot_session_remove(struct bot_engine *e, const char *bot, const char *alias,
+                          const char *user, int *err, char *msg, size_t msglen)
+{
+    return session_op(e, SESSION_DELETE, bot, alias, user, NULL, NULL, err, msg, msglen);
+}
+
 static void job_free(struct job *j)
 {
     free((char *)j->turn.bot);
     free((char *)j->turn.alias);
     free((char *)j->turn.user);
     free((char *)j->turn.text);
+    free((char *)j->turn.channel);
     cJSON_Delete((cJSON *)j->turn.session_attributes);
     cJSON_Delete((cJSON *)j->turn.request_attributes);
     free(j);
@@ -627,6 +839,7 @@ void bot_turn_submit(struct bot_engine *e, const struct bot_turn *turn, bot_turn
     j->turn.request_attributes =
         turn->request_attributes ? cJSON_Duplicate(turn->request_attributes, true) : NULL;
     j->turn.now_ms = turn->now_ms;
+    j->turn.channel = turn->channel ? strdup(turn->channel) : NULL;
     j->done = done;
     j->ud = ud;
     pthread_mutex_lock(&e->qlock);
@@ -660,7 +873,9 @@ int bot_engine_new(const struct parley_config *cfg, struct store *st,
     if (!e->opts.workers)
         e->opts.workers = 16;
     e->st = st;
+    e->log = bot_turnlog_new(st);
     pthread_rwlock_init(&e->lock, NULL);
+    pthread_mutex_init(&e->edit_lock, NULL);
     pthread_mutex_init(&e->qlock, NULL);
     pthread_cond_init(&e->qcond, NULL);
     pthread_cond_init(&e->idlecond, NULL);
@@ -706,12 +921,133 @@ void bot_engine_free(struct bot_engine *e)
         free(b->cfg_path);
     }
     free(e->entries);
+    bot_turnlog_free(e->log);
+    pthread_mutex_destroy(&e->edit_lock);
     lex_auth_free(e->auth);
     pthread_rwlock_destroy(&e->lock);
     pthread_mutex_destroy(&e->qlock);
     pthread_cond_destroy(&e->qcond);
     pthread_cond_destroy(&e->idlecond);
     free(e);
+}
+
+/* ---- what GraphQL shows ---- */
+
+cJSON *bot_names(struct bot_engine *e)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < e->nentries; i++)
+        if (e->entries[i].latest)
+            cJSON_AddItemToArray(a, cJSON_CreateString(e->entries[i].latest->name));
+    return a;
+}
+
+struct versions_ctx {
+    cJSON *out;
+};
+
+static int add_version(const char *key, const struct store_item *item, void *ud)
+{
+    struct versions_ctx *c = ud;
+    const char *slash = strrchr(key, '/');
+    long v = slash ? strtol(slash + 1, NULL, 10) : 0;
+    if (v <= 0)
+        return 0;
+    char vs[16], at[32];
+    snprintf(vs, sizeof vs, "%ld", v);
+    time_t secs = (time_t)(item->updated_at_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(at + n, sizeof at - n, ".%03dZ", (int)(item->updated_at_ms % 1000));
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "version", vs);
+    cJSON_AddStringToObject(o, "createdAt", at);
+    cJSON_AddItemToArray(c->out, o);
+    return 0;
+}
+
+const cJSON *bot_latest_resource(struct bot_engine *e, const char *bot, struct bot_hold **hold)
+{
+    pthread_rwlock_rdlock(&e->lock);
+    struct bot_entry *b = find_entry(e, bot);
+    struct bot_def *d = b ? bot_def_ref(b->latest) : NULL;
+    pthread_rwlock_unlock(&e->lock);
+    *hold = (struct bot_hold *)d;
+    return d ? cJSON_GetObjectItemCaseSensitive(d->doc, "resource") : NULL;
+}
+
+void bot_hold_release(struct bot_hold *hold)
+{
+    bot_def_unref((struct bot_def *)hold);
+}
+
+cJSON *bot_aliases(struct bot_engine *e, const char *bot)
+{
+    cJSON *aliases = cJSON_CreateArray();
+    pthread_rwlock_rdlock(&e->lock);
+    struct bot_entry *b = find_entry(e, bot);
+    for (int i = 0; b && aliases && i < b->naliases; i++) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "name", b->aliases[i].name);
+        cJSON_AddStringToObject(a, "botVersion", b->aliases[i].version);
+        cJSON_AddItemToArray(aliases, a);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    return aliases;
+}
+
+cJSON *bot_versions(struct bot_engine *e, const char *bot)
+{
+    /* keys are BOT/000001: key order is version order */
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/", bot);
+    struct versions_ctx c = {cJSON_CreateArray()};
+    if (c.out)
+        store_list(e->st, VERSIONS_NS, prefix, 0, add_version, &c);
+    return c.out;
+}
+
+cJSON *bot_describe(struct bot_engine *e, const char *bot)
+{
+    pthread_rwlock_rdlock(&e->lock);
+    struct bot_entry *b = find_entry(e, bot);
+    cJSON *out = NULL;
+    if (b) {
+        out = cJSON_CreateObject();
+        cJSON_AddItemToObject(
+            out, "resource",
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(b->latest->doc, "resource"), true));
+        cJSON *aliases = cJSON_AddArrayToObject(out, "aliases");
+        for (int i = 0; i < b->naliases; i++) {
+            cJSON *a = cJSON_CreateObject();
+            cJSON_AddStringToObject(a, "name", b->aliases[i].name);
+            cJSON_AddStringToObject(a, "botVersion", b->aliases[i].version);
+            cJSON_AddItemToArray(aliases, a);
+        }
+    }
+    pthread_rwlock_unlock(&e->lock);
+    if (out) {
+        /* keys are BOT/000001: key order is version order */
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "%s/", bot);
+        struct versions_ctx c = {cJSON_AddArrayToObject(out, "versions")};
+        store_list(e->st, VERSIONS_NS, prefix, 0, add_version, &c);
+    }
+    return out;
+}
+
+/* ---- turn listeners (turnlog.c keeps them) ---- */
+
+uint64_t bot_turn_listener_add(struct bot_engine *e, bot_turn_listener_fn fn, void *ud)
+{
+    return e->log ? bot_turnlog_listen(e->log, fn, ud) : 0;
+}
+
+void bot_turn_listener_remove(struct bot_engine *e, uint64_t id)
+{
+    if (e->log)
+        bot_turnlog_unlisten(e->log, id);
 }
 
 /* ---- export and publish ---- */

@@ -457,6 +457,7 @@ static void handle_text(struct http_request *req, void *ud)
         .text = text->valuestring,
         .session_attributes = attrs && !cJSON_IsNull(attrs) ? attrs : NULL,
         .request_attributes = p->request_attributes,
+        .channel = api == LEX_V1 ? "lex-v1" : "lex-v2",
     };
     bot_turn_submit(ctx->e, &turn, turn_done, p);
     cJSON_Delete(body);

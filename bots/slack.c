@@ -434,7 +434,8 @@ static void submit_turn(struct slack_channel *ch, struct slack_bot *sb, const ch
     pthread_mutex_lock(&ch->lock);
     ch->pending_turns++;
     pthread_mutex_unlock(&ch->lock);
-    struct bot_turn turn = {.bot = sb->bot, .alias = sb->alias, .user = user, .text = text};
+    struct bot_turn turn = {
+        .bot = sb->bot, .alias = sb->alias, .user = user, .text = text, .channel = "slack"};
     bot_turn_submit(ch->engine, &turn, done, ctx);
 }
 

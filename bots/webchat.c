@@ -326,7 +326,8 @@ static void on_message(struct ws_conn *c, void *conn_ud, const char *data, size_
     t->id = id ? cJSON_Duplicate(id, true) : NULL;
     snprintf(t->session, sizeof t->session, "%s", session);
     send_json(c, reply_new("typing", id));
-    struct bot_turn turn = {.bot = cc->bot, .alias = cc->alias, .user = t->session, .text = text};
+    struct bot_turn turn = {
+        .bot = cc->bot, .alias = cc->alias, .user = t->session, .text = text, .channel = "webchat"};
     bot_turn_submit(cc->w->engine, &turn, turn_done, t);
     result = MSG_TURN;
 out:

@@ -106,6 +106,7 @@ struct gql_selection {
     const char *type_condition; /* INLINE_FRAGMENT: NULL when none */
     struct gql_loc type_condition_loc;
     struct gql_selection_set *selection_set; /* FIELD (NULL for a leaf), INLINE_FRAGMENT */
+    struct gql_loc name_loc; /* FRAGMENT_SPREAD: the fragment's name (line 0: not recorded) */
 };
 
 /* ---- definitions ---- */
@@ -119,6 +120,8 @@ struct gql_variable_def {
     struct gql_value *default_value; /* NULL when none */
     struct gql_directive *directives;
     size_t ndirectives;
+    struct gql_loc description_loc; /* its description's start (graphql-js locates the
+                                       definition there); line 0: none or not recorded */
 };
 
 /* An argument definition or an input object field. */
@@ -226,6 +229,10 @@ struct gql_definition {
 
     /* DIRECTIVE */
     bool repeatable;
+
+    /* its description's start (graphql-js locates the definition there); line 0: none or not
+       recorded */
+    struct gql_loc description_loc;
 };
 
 struct gql_document {

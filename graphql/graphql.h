@@ -269,6 +269,15 @@ const char *gql_type_print(const struct gql_type *type, char *out, size_t size);
 int gql_validate(const struct gql_schema *schema, const struct gql_document *doc,
                  struct gql_errors *errs);
 
+/* graphql-js's optional rules, for gql_validate_ex's options. */
+enum gql_validate_option {
+    GQL_VALIDATE_NO_DEPRECATED = 1u << 0,           /* NoDeprecatedCustomRule */
+    GQL_VALIDATE_NO_SCHEMA_INTROSPECTION = 1u << 1, /* NoSchemaIntrospectionCustomRule */
+};
+/* gql_validate plus the optional rules given as enum gql_validate_option bits. */
+int gql_validate_ex(const struct gql_schema *schema, const struct gql_document *doc,
+                    unsigned options, struct gql_errors *errs);
+
 /* ---- execution ---- */
 
 struct gql_resolve_info {
@@ -302,6 +311,7 @@ struct gql_exec_args {
     const cJSON *root_value; /* the source of the root fields, or NULL */
     void *context;           /* handed to every resolver */
     int64_t time_budget_us;  /* 0: none */
+    bool raw_data;           /* the response's "data" as a cJSON_Raw (see gql_execute) */
 };
 
 /*
@@ -311,6 +321,10 @@ struct gql_exec_args {
  * *request_error is set when execution did not start (the variables did
  * not coerce): then the response holds errors and no "data".
  * For a subscription this executes the root field once, as a query would.
+ * The data is written as JSON text while executing; with args->raw_data
+ * the "data" member is a cJSON_Raw node holding that text (cJSON prints
+ * it as is: the fastest way to a printed response), otherwise it is
+ * parsed into an ordinary tree. Same for gql_execute_event.
  */
 cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *args,
                    bool *request_error);

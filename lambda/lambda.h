@@ -141,6 +141,26 @@ int lambda_invoke_sync(struct lambda_registry *reg, const char *function, const 
                        struct lambda_owned_result *out);
 void lambda_result_release(struct lambda_owned_result *res);
 
+/* ---- statistics since the registry started (GraphQL's Function type) ---- */
+
+struct lambda_function_stats {
+    const char *name;    /* borrowed from the registry, like the strings below */
+    bool remote;         /* the Invoke API of AWS (or compatible); else a local handler */
+    const char *handler; /* local: the handler (_HANDLER), else NULL */
+    const char *arn;
+    unsigned timeout_ms;
+    unsigned reserved_concurrency; /* local; 0 for remote */
+    uint64_t invocations;          /* admitted and finished (throttled ones excluded) */
+    uint64_t errors;               /* function errors + timeouts + service errors */
+    uint64_t throttles;            /* refused past the reserved concurrency */
+    uint64_t timeouts;
+    double p50_ms, p99_ms; /* from invoke to result; bucket upper bounds (within 10%); -1: none */
+};
+
+/* The number of functions; the i-th one's statistics (0 or PARLEY_ENOTFOUND past the end). */
+size_t lambda_function_count(const struct lambda_registry *reg);
+int lambda_function_stats(struct lambda_registry *reg, size_t i, struct lambda_function_stats *out);
+
 /* "OK", "FunctionError", "Timeout", "Throttled", "NotFound", "ServiceError". */
 const char *lambda_outcome_name(enum lambda_outcome o);
 

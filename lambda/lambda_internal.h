@@ -21,6 +21,8 @@
 #define LAMBDA_ACCOUNT "000000000000"           /* the account in the ARNs of local functions */
 #define LAMBDA_NOUTCOMES 6
 #define LAMBDA_NBUCKETS 12
+/* Durations for the percentiles: bucket i holds (100 µs * 1.1^(i-1), 100 µs * 1.1^i]. */
+#define LAMBDA_DURATION_BUCKETS 176 /* 1.1^175 * 100 µs: about 5.7 hours */
 
 struct worker;
 struct invocation;
@@ -64,6 +66,7 @@ struct lambda_function {
     uint64_t count;
     double sum_s;
     uint64_t cold_starts;
+    uint64_t durations[LAMBDA_DURATION_BUCKETS]; /* non-cumulative, for p50/p99 */
 };
 
 /* One invocation in flight, local or remote. */

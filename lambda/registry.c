@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <math.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -608,6 +609,68 @@ void invocation_set_error(struct invocation *inv, enum lambda_outcome o, int sta
     inv->result = buf_detach(&b, &inv->result_len);
 }
 
+static const double duration_base_us = 100.0, duration_growth = 1.1;
+
+static int duration_bucket(int64_t us)
+{
+    if (us <= duration_base_us)
+        return 0;
+    int i = (int)ceil(log((double)us / duration_base_us) / log(duration_growth));
+    return i < LAMBDA_DURATION_BUCKETS ? i : LAMBDA_DURATION_BUCKETS - 1;
+}
+
+/* The upper bound of the bucket holding the q-quantile, in ms; -1 when there is no data. */
+static double duration_quantile_ms(const uint64_t *b, double q)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < LAMBDA_DURATION_BUCKETS; i++)
+        total += b[i];
+    if (!total)
+        return -1;
+    uint64_t rank = (uint64_t)ceil(q * (double)total), seen = 0;
+    if (rank == 0)
+        rank = 1;
+    for (int i = 0; i < LAMBDA_DURATION_BUCKETS; i++) {
+        seen += b[i];
+        if (seen >= rank)
+            return duration_base_us * pow(duration_growth, i) / 1000.0;
+    }
+    return -1;
+}
+
+size_t lambda_function_count(const struct lambda_registry *reg)
+{
+    return reg ? reg->nfns : 0;
+}
+
+int lambda_function_stats(struct lambda_registry *reg, size_t i, struct lambda_function_stats *out)
+{
+    if (!reg || i >= reg->nfns)
+        return PARLEY_ENOTFOUND;
+    struct lambda_function *f = &reg->fns[i];
+    memset(out, 0, sizeof *out);
+    out->name = f->name;
+    out->remote = f->remote;
+    out->handler = f->remote ? NULL : f->handler;
+    out->arn = f->arn;
+    out->timeout_ms = f->timeout_ms;
+    out->reserved_concurrency = f->remote ? 0 : f->reserved;
+    pthread_mutex_lock(&reg->metrics_lock);
+    for (int o = 0; o < LAMBDA_NOUTCOMES; o++) {
+        if (o == LAMBDA_THROTTLED || o == LAMBDA_NOT_FOUND)
+            continue;
+        out->invocations += f->outcomes[o];
+    }
+    out->errors = f->outcomes[LAMBDA_FUNCTION_ERROR] + f->outcomes[LAMBDA_TIMEOUT] +
+                  f->outcomes[LAMBDA_SERVICE_ERROR];
+    out->throttles = f->outcomes[LAMBDA_THROTTLED];
+    out->timeouts = f->outcomes[LAMBDA_TIMEOUT];
+    out->p50_ms = duration_quantile_ms(f->durations, 0.50);
+    out->p99_ms = duration_quantile_ms(f->durations, 0.99);
+    pthread_mutex_unlock(&reg->metrics_lock);
+    return 0;
+}
+
 static void count(struct lambda_registry *reg, struct lambda_function *fn, enum lambda_outcome o,
                   int64_t us)
 {
@@ -621,6 +684,8 @@ static void count(struct lambda_registry *reg, struct lambda_function *fn, enum 
             fn->buckets[i]++;
     fn->count++;
     fn->sum_s += s;
+    if (o != LAMBDA_THROTTLED && o != LAMBDA_NOT_FOUND)
+        fn->durations[duration_bucket(us)]++;
     pthread_mutex_unlock(&reg->metrics_lock);
 }
 

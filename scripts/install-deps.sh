@@ -3,9 +3,10 @@
 #   scripts/install-deps.sh build   compiler, CMake and the -dev libraries (to build and run)
 #   scripts/install-deps.sh test    all of build, plus what the tests drive: Check, valgrind,
 #                                   clang/clang-format, Node.js, promtool, Chromium, and the npm
-#                                   packages of tests/ and examples/functions/airline-node
+#                                   packages of tests/, examples/functions/airline-node and
+#                                   web/graphiql (GraphiQL, which the browser test deploys)
 #   scripts/install-deps.sh bench   all of test, plus the peers the benchmarks run: nginx, wrk,
-#                                   NLP.js (bench/nlu)
+#                                   NLP.js (bench/nlu), graphql-js (bench/graphql)
 # Uses sudo for apt-get when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,9 @@ build_pkgs=(build-essential cmake pkg-config
             curl)  # curl: the example bash Lambda runtime (examples/functions/airline-bash)
 test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus chromium fonts-liberation
            # aws-lambda-ric (examples/functions/airline-node) builds its native client
-           g++ make cmake autoconf automake libtool python3)
+           g++ make cmake autoconf automake libtool python3
+           # graphql-js's validation corpus as YAML (tests/integration/graphql-validation.test.mjs)
+           golang-github-vektah-gqlparser-dev)
 
 mode=${1:-build}
 want=("${build_pkgs[@]}")
@@ -40,8 +43,8 @@ fi
 
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
     # npm packages come from the lock file, exactly.
-    dirs=(tests examples/functions/airline-node)
-    [ "$mode" = bench ] && dirs+=(bench/nlu)
+    dirs=(tests examples/functions/airline-node web/graphiql)
+    [ "$mode" = bench ] && dirs+=(bench/nlu bench/graphql)
     for dir in "${dirs[@]}"; do
         if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
             echo "install-deps: npm ci in $dir"

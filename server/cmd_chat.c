@@ -52,7 +52,8 @@ int cmd_chat(int argc, char **argv)
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0])
             break;
-        struct bot_turn turn = {.bot = o.args[0], .alias = alias, .user = user, .text = line};
+        struct bot_turn turn = {
+            .bot = o.args[0], .alias = alias, .user = user, .text = line, .channel = "chat"};
         int terr = 0;
         char msg[1024];
         cJSON *out = bot_turn_run(b.engine, &turn, &terr, msg, sizeof msg);

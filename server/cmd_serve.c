@@ -16,6 +16,8 @@
 #include "bots/webchat.h"
 #include "bots/slack.h"
 #include "common/common.h"
+#include "graphql/service.h"
+#include "graphql/ws.h"
 #include "lambda/lambda.h"
 #include "server/http.h"
 #include "server/server_internal.h"
@@ -133,6 +135,8 @@ int cmd_serve(int argc, char **argv)
     struct lambda_registry *functions = NULL; /* lambda/: the config's `functions` */
     struct ws_server *ws = NULL;              /* WebSocket upgrades on the same port */
     struct webchat *chat = NULL;              /* bots/: the chat widget's channel */
+    struct graphql_ws *gws = NULL;            /* graphql/: GraphQL over WebSocket */
+    struct graphql_service *gql = NULL;       /* graphql/: /graphql over all of the above */
     char err[1024];
     if (store_open(cfg.data_dir, &st, err, sizeof err) != 0) {
         fprintf(stderr, "parley: %s\n", err);
@@ -188,6 +192,15 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "parley: %s\n", err);
         goto out;
     }
+    /* graphql/: Parley's data at /graphql, over the engine, the functions and the sites */
+    struct graphql_service_deps gd = {
+        .store = st, .bots = bots, .functions = functions, .sites = sites, .spa = spa};
+    struct graphql_ws_options gwo = {0}; /* graphql/ws.c: graphql-transport-ws on /graphql */
+    if (graphql_service_new(&cfg, &gd, srv, &gql, err, sizeof err) != 0 ||
+        !(gws = graphql_ws_new(gql, ws, &gwo, err, sizeof err))) {
+        fprintf(stderr, "parley: %s\n", err);
+        goto out;
+    }
     if (cfg.server.debug_routes)
         debug_routes_add(srv, st);
 
@@ -226,7 +239,10 @@ int cmd_serve(int argc, char **argv)
     /* Stop taking requests and let those in flight finish; then the modules, in the order
        they call each other (bots call lambda), then the listener. */
     http_server_drain(srv);
-    ws_server_stop(ws);        /* closes the chat sockets; turns in flight still hold theirs */
+    ws_server_stop(ws);   /* closes the sockets, chat and GraphQL (ending subscriptions) */
+    graphql_ws_free(gws); /* finishes its operations in flight: before the service stops */
+    gws = NULL;
+    graphql_service_stop(gql); /* its mutations run turns on the engine: before it */
     slack_channel_free(slack); /* its turns run on the engine: before it */
     slack = NULL;
     bot_engine_free(bots);
@@ -237,12 +253,15 @@ int cmd_serve(int argc, char **argv)
 out:
     slack_channel_free(slack);
     ws_server_stop(ws);
+    graphql_ws_free(gws); /* after ws_server_stop (its sockets are closed), before the service */
+    graphql_service_stop(gql); /* its listeners are the engine's: before it */
     bot_engine_free(bots);
     ws_server_free(ws); /* after the engine: its last turns drop their connections */
     webchat_free(chat);
     lambda_registry_free(functions);
     http_server_free(srv);
-    spa_host_free(spa); /* after the server: no request holds a release any more */
+    graphql_service_free(gql); /* after the server: no request holds it any more */
+    spa_host_free(spa);        /* after the server: no request holds a release any more */
     spa_sites_free(sites);
     store_close(st);
     config_release(&cfg);

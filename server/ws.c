@@ -15,6 +15,12 @@
  * itself is only ever called from the service thread, except
  * lws_cancel_service, which is made for other threads.
  *
+ * Subprotocols: libwebsockets picks, from the client's Sec-WebSocket-Protocol
+ * list, the first name among the vhost's protocols, and those are fixed when
+ * the context is made; so `protocols` below lists every subprotocol a route
+ * may speak, all served by the same callback. The route's own is checked on
+ * the acceptor thread (a head that does not offer it gets a 400).
+ *
  * Keep-alive is libwebsockets' own: a vhost retry policy pings a connection
  * idle for ping_interval_s and hangs up one silent for idle_timeout_s.
  */
@@ -348,10 +354,20 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
+/* The first is the default (no subprotocol); the others are the subprotocols routes may speak. */
 static const struct lws_protocols protocols[] = {
     {"parley", callback, 0, 4096, 0, NULL, 0},
+    {"graphql-transport-ws", callback, 0, 4096, 0, NULL, 0}, /* graphql/ws.c */
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
+
+static bool subprotocol_known(const char *name)
+{
+    for (const struct lws_protocols *p = protocols + 1; p->name; p++)
+        if (strcmp(p->name, name) == 0)
+            return true;
+    return false;
+}
 
 static void *service(void *arg)
 {
@@ -425,6 +441,8 @@ struct ws_server *ws_server_new(struct http_server *srv, const struct ws_server_
 int ws_route_add(struct ws_server *s, const char *prefix, size_t max_message,
                  const struct ws_route_ops *ops, void *ud)
 {
+    if (ops->subprotocol && !subprotocol_known(ops->subprotocol))
+        return PARLEY_EINVAL;
     struct ws_route *r = calloc(1, sizeof *r);
     if (!r || !(r->prefix = strdup(prefix))) {
         free(r);
@@ -600,6 +618,18 @@ void ws_server_adopt(struct ws_server *s, int fd, const char *head, size_t len)
             route = r;
     if (!route) {
         refuse(fd, 404, "There is no WebSocket endpoint at this path.");
+        return;
+    }
+    char offered[256];
+    if (route->ops.subprotocol &&
+        (!head_header(head, len, "Sec-WebSocket-Protocol", offered, sizeof offered) ||
+         !token_in(offered, route->ops.subprotocol))) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "This endpoint speaks the WebSocket subprotocol %s: offer it in "
+                 "Sec-WebSocket-Protocol.",
+                 route->ops.subprotocol);
+        refuse(fd, 400, why);
         return;
     }
     char why[256] = "";

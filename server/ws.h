@@ -17,6 +17,13 @@
  * woken with lws_cancel_service(). A client that leaves 256 messages unread
  * is disconnected (1008).
  *
+ * A route may speak a subprotocol (Sec-WebSocket-Protocol, e.g. GraphQL's
+ * "graphql-transport-ws"): a handshake to it must offer that name, which the
+ * server then selects; one that does not is refused with a 400 before the
+ * handshake. libwebsockets only selects names it was given when the context
+ * was made, so ws.c lists the subprotocols it knows (ws_route_add refuses
+ * others).
+ *
  * A struct ws_conn is reference-counted: a route that hands one to another
  * thread (a bot turn) takes a reference and drops it when done; sending on a
  * connection that has closed is a no-op.
@@ -55,6 +62,8 @@ struct ws_route_ops {
     void (*oversize)(struct ws_conn *c, void *conn_ud);
     /* Exactly once per accepted connection, whether or not the handshake finished. */
     void (*closed)(void *conn_ud);
+    /* The subprotocol the route speaks, or NULL for none (see above). */
+    const char *subprotocol;
 };
 
 /*
@@ -66,6 +75,7 @@ struct ws_server *ws_server_new(struct http_server *srv, const struct ws_server_
 /*
  * Adds a route for every path starting with prefix (e.g. "/webchat/"); max_message is
  * the largest text message accepted, in bytes. Call before http_server_start.
+ * PARLEY_EINVAL when ops->subprotocol is not one ws.c knows.
  */
 int ws_route_add(struct ws_server *s, const char *prefix, size_t max_message,
                  const struct ws_route_ops *ops, void *ud);

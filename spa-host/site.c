@@ -463,6 +463,16 @@ size_t spa_sites_count(const struct spa_sites *sites)
     return sites ? sites->n : 0;
 }
 
+int spa_site_info(const struct spa_sites *sites, size_t i, struct spa_site_info *out)
+{
+    if (!sites || i >= sites->n)
+        return PARLEY_ENOTFOUND;
+    out->name = sites->v[i].name;
+    out->root = sites->v[i].root;
+    out->path_prefix = *sites->v[i].prefix ? sites->v[i].prefix : "/";
+    return 0;
+}
+
 const struct spa_site *spa_site_find(const struct spa_sites *sites, const char *name)
 {
     for (size_t i = 0; sites && i < sites->n; i++)

@@ -58,6 +58,14 @@ int spa_sites_load(const struct spa_config_source *src, struct spa_sites **out, 
 void spa_sites_free(struct spa_sites *sites);
 size_t spa_sites_count(const struct spa_sites *sites);
 
+/* What GraphQL shows of the i-th site; strings borrowed from sites. 0 or PARLEY_ENOTFOUND. */
+struct spa_site_info {
+    const char *name;
+    const char *root;        /* the folder deployed on first start (absolute), or NULL */
+    const char *path_prefix; /* "/" or "/docs" */
+};
+int spa_site_info(const struct spa_sites *sites, size_t i, struct spa_site_info *out);
+
 /*
  * Copies DIR into a new release of SITE, precompresses and hashes it, writes
  * its manifest and activates it. A failure at any point removes the partial

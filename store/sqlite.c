@@ -47,7 +47,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                   "WHERE ns = ?1 AND key = ?2",
     [ST_DELETE] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
     [ST_LIST] = "SELECT key, value, version, expires_at, updated_at FROM kv "
-                "WHERE ns = ?1 AND key >= ?2 AND key < ?3 AND (expires_at = 0 OR expires_at > ?4) "
+                "WHERE ns = ?1 AND key >= ?2 AND key < ?3 AND (expires_at = 0 OR +expires_at > ?4) "
                 "ORDER BY key LIMIT ?5",
     [ST_PURGE] = "DELETE FROM kv WHERE expires_at > 0 AND expires_at <= ?1",
 };

@@ -2,7 +2,9 @@
  * bots/: the dialog manager through the engine — code hook events and every
  * dialogAction a hook can answer, retries past maxAttempts, the idle TTL, a
  * restart in the middle of a conversation, concurrent turns for one user,
- * placeholders and seeded prompt choice, and definition errors.
+ * placeholders and seeded prompt choice, definition errors; the conversation
+ * log (newest first, retention, missed utterances, listeners) and edits of
+ * $LATEST (retrained at once, written to the bot file).
  */
 #include <check.h>
 #include <pthread.h>
@@ -538,6 +540,279 @@ START_TEST(bad_input_is_refused)
 }
 END_TEST
 
+/* ---- the conversation log, missed utterances, listeners, edits ---- */
+
+static cJSON *turn_now(const char *user, const char *text, const char *channel)
+{
+    struct bot_turn t = {
+        .bot = "PizzaBot", .alias = "$LATEST", .user = user, .text = text, .channel = channel};
+    int err = 0;
+    char msg[1024] = "";
+    cJSON *o = bot_turn_run(engine, &t, &err, msg, sizeof msg);
+    ck_assert_msg(o != NULL, "turn \"%s\" failed: %s", text, msg);
+    return o;
+}
+
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static char seen[8][64];
+static int nseen;
+
+static void listener(const cJSON *turn, void *ud)
+{
+    ck_assert_ptr_eq(ud, &nseen);
+    pthread_mutex_lock(&seen_lock);
+    if (nseen < 8)
+        snprintf(seen[nseen++], sizeof seen[0], "%s|%s|%s|%d", json_string(turn, "channel"),
+                 json_string(turn, "inputText"), json_string(turn, "dialogState"),
+                 cJSON_IsTrue(cJSON_GetObjectItem(turn, "missed")));
+    pthread_mutex_unlock(&seen_lock);
+}
+
+START_TEST(turn_log_newest_first_with_missed_utterances)
+{
+    nseen = 0;
+    uint64_t id = bot_turn_listener_add(engine, listener, &nseen);
+    ck_assert_uint_gt(id, 0);
+    cJSON_Delete(turn_now("log-user", "hello", "test"));
+    cJSON *o = turn_now("log-user", "blorp zzz qux", "test");
+    ck_assert_str_eq(json_string(o, "message"), "Say again?");
+    /* the flag reaches V2 only through _v2, never a V1 caller's fields */
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "_v2"), "missed")));
+    cJSON_Delete(o);
+    cJSON_Delete(turn_now("log-user", "  Blorp   ZZZ qux ", NULL));
+    bot_turn_listener_remove(engine, id);
+    cJSON_Delete(turn_now("log-user", "hello", "test")); /* not seen: removed */
+    ck_assert_int_eq(nseen, 3);
+    ck_assert_str_eq(seen[0], "test|hello|ReadyForFulfillment|0");
+    ck_assert_str_eq(seen[1], "test|blorp zzz qux|ElicitIntent|1");
+    /* maxAttempts 1: the second miss aborts */
+    ck_assert_str_eq(seen[2], "other|  Blorp   ZZZ qux |Failed|1");
+
+    bool more = false;
+    cJSON *page = bot_conversation_turns(engine, "PizzaBot/$LATEST/log-user", 0, 3, &more);
+    ck_assert_int_eq(cJSON_GetArraySize(page), 3);
+    ck_assert(more);
+    double seq;
+    ck_assert(json_number(cJSON_GetArrayItem(page, 0), "seq", &seq) && seq == 4);
+    ck_assert(json_number(cJSON_GetArrayItem(page, 2), "seq", &seq) && seq == 2);
+    const cJSON *t2 = cJSON_GetArrayItem(page, 2);
+    ck_assert_str_eq(json_string(t2, "id"), "PizzaBot/$LATEST/log-user/2");
+    ck_assert_str_eq(json_string(t2, "conversationId"), "PizzaBot/$LATEST/log-user");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(t2, "missed")));
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(t2, "intentName")));
+    cJSON_Delete(page);
+    page = bot_conversation_turns(engine, "PizzaBot/$LATEST/log-user", 2, 3, &more);
+    ck_assert_int_eq(cJSON_GetArraySize(page), 1);
+    ck_assert(!more);
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(page, 0), "intentName"), "Greeting");
+    cJSON_Delete(page);
+
+    cJSON *conv = bot_conversation_get(engine, "PizzaBot/$LATEST/log-user");
+    ck_assert_ptr_nonnull(conv);
+    ck_assert(json_number(conv, "turnCount", &seq) && seq == 4);
+    ck_assert_str_eq(json_string(conv, "user"), "log-user");
+    cJSON_Delete(conv);
+    ck_assert_ptr_null(bot_conversation_get(engine, "PizzaBot/$LATEST/nobody"));
+    ck_assert_ptr_null(bot_conversation_get(engine, "no-slashes"));
+
+    cJSON_Delete(turn_now("other-user", "hello", NULL));
+    cJSON *list = bot_conversation_list(engine, "PizzaBot", NULL, 1, &more);
+    ck_assert_int_eq(cJSON_GetArraySize(list), 1);
+    ck_assert(more);
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(list, 0), "id"), "PizzaBot/$LATEST/log-user");
+    cJSON_Delete(list);
+    list = bot_conversation_list(engine, "PizzaBot", "PizzaBot/$LATEST/log-user", 5, &more);
+    ck_assert_int_eq(cJSON_GetArraySize(list), 1);
+    ck_assert(!more);
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(list, 0), "id"), "PizzaBot/$LATEST/other-user");
+    cJSON_Delete(list);
+
+    /* the same text, case and spacing aside, counts once; the newest spelling is shown */
+    cJSON *missed = bot_missed_list(engine, "PizzaBot", 10);
+    ck_assert_int_eq(cJSON_GetArraySize(missed), 1);
+    const cJSON *m = cJSON_GetArrayItem(missed, 0);
+    ck_assert(json_number(m, "count", &seq) && seq == 2);
+    ck_assert_str_eq(json_string(m, "utterance"), "  Blorp   ZZZ qux ");
+    ck_assert_ptr_nonnull(json_string(m, "firstSeen"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(m, "key"));
+    cJSON_Delete(missed);
+}
+END_TEST
+
+START_TEST(turn_log_keeps_the_newest_turns)
+{
+    for (int i = 0; i < BOT_LOG_MAX_TURNS + 3; i++)
+        cJSON_Delete(turn_now("chatty", "hello", NULL));
+    bool more = true;
+    cJSON *all = bot_conversation_turns(engine, "PizzaBot/$LATEST/chatty", 0, 1000, &more);
+    ck_assert_int_eq(cJSON_GetArraySize(all), BOT_LOG_MAX_TURNS);
+    ck_assert(!more);
+    double seq;
+    ck_assert(json_number(cJSON_GetArrayItem(all, 0), "seq", &seq) && seq == BOT_LOG_MAX_TURNS + 3);
+    ck_assert(json_number(cJSON_GetArrayItem(all, BOT_LOG_MAX_TURNS - 1), "seq", &seq) && seq == 4);
+    cJSON_Delete(all);
+}
+END_TEST
+
+static int add_slice(cJSON *doc, void *ud, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    cJSON *in =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "resource"), "intents"), 0);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(in, "sampleUtterances"), cJSON_CreateString(ud));
+    return 0;
+}
+
+START_TEST(edits_retrain_at_once_and_survive_a_restart)
+{
+    cJSON *o = turn_now("edit-user", "fancy a margherita", NULL);
+    ck_assert_ptr_null(json_string(o, "intentName"));
+    cJSON_Delete(o);
+    char err[1024] = "";
+    ck_assert_int_eq(
+        bot_latest_edit(engine, "PizzaBot", add_slice, "fancy a margherita", err, sizeof err), 0);
+    o = turn_now("edit-user-2", "fancy a margherita", NULL);
+    ck_assert_str_eq(json_string(o, "intentName"), "OrderPizza");
+    cJSON_Delete(o);
+    /* an edit the definition check refuses changes nothing */
+    ck_assert_int_eq(
+        bot_latest_edit(engine, "PizzaBot", add_slice, "a {Topping} pizza", err, sizeof err),
+        PARLEY_EINVAL);
+    ck_assert_msg(strstr(err, "{Topping}") != NULL, "%s", err);
+    ck_assert_int_eq(bot_latest_edit(engine, "NoBot", add_slice, "x", err, sizeof err),
+                     PARLEY_ENOTFOUND);
+    /* the alias pinned to version 1 keeps the old model; $LATEST's file has the change */
+    cJSON *d = bot_describe(engine, "PizzaBot");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_str_eq(
+        json_string(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "aliases"), 0), "botVersion"), "1");
+    ck_assert_str_eq(
+        json_string(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "versions"), 0), "version"), "1");
+    cJSON_Delete(d);
+    ck_assert_ptr_null(bot_describe(engine, "NoBot"));
+    cJSON *names = bot_names(engine);
+    ck_assert_str_eq(cJSON_GetArrayItem(names, 0)->valuestring, "PizzaBot");
+    cJSON_Delete(names);
+    ck_assert_int_eq(bot_engine_reload(engine, true), 0); /* the watcher sees nothing new */
+    stop_engine();
+    start_engine();
+    o = turn_now("edit-user-3", "fancy a margherita", NULL);
+    ck_assert_str_eq(json_string(o, "intentName"), "OrderPizza");
+    cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(sessions_get_put_delete)
+{
+    int err = 0;
+    char msg[256];
+    ck_assert_ptr_null(
+        bot_session_get(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+    cJSON_Delete(turn_now("s-user", "order a pizza", NULL));
+    cJSON *v = bot_session_get(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(json_string(v, "intentName"), "OrderPizza");
+    ck_assert_str_eq(json_string(v, "dialogState"), "ElicitSlot");
+    ck_assert_str_eq(json_string(v, "user"), "s-user");
+    ck_assert_str_eq(json_string(v, "confirmationStatus"), "None");
+    ck_assert_ptr_nonnull(json_string(v, "lastActivity"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(v, "_v2"));
+    cJSON_Delete(v);
+    cJSON *action = cJSON_Parse("{\"type\":\"ElicitSlot\",\"intentName\":\"OrderPizza\","
+                                "\"slots\":{\"Size\":\"large\"},\"slotToElicit\":\"Count\"}");
+    cJSON *attrs = cJSON_Parse("{\"name\":\"Ada\"}");
+    v = bot_session_put(engine, "PizzaBot", "$LATEST", "s-user", action, attrs, &err, msg,
+                        sizeof msg);
+    ck_assert_msg(v != NULL, "%s", msg);
+    ck_assert_str_eq(json_string(v, "slotToElicit"), "Count");
+    cJSON_Delete(v);
+    cJSON_Delete(action);
+    cJSON_Delete(attrs);
+    cJSON *o = turn_now("s-user", "2", NULL);
+    ck_assert_str_eq(json_string(o, "dialogState"), "ConfirmIntent");
+    cJSON_Delete(o);
+    v = bot_session_remove(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(v, "sessionAttributes"), "name"), "Ada");
+    cJSON_Delete(v);
+    ck_assert_ptr_null(
+        bot_session_remove(engine, "PizzaBot", "$LATEST", "s-user", &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+    ck_assert_ptr_null(
+        bot_session_get(engine, "NoBot", "$LATEST", "s-user", &err, msg, sizeof msg));
+    ck_assert_int_eq(err, PARLEY_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(turn_windows_are_shared_and_follow_the_log)
+{
+    for (int i = 0; i < 5; i++)
+        cJSON_Delete(turn_now("w-user", i % 2 ? "hello" : "hi there", NULL));
+    const char *id = "PizzaBot/$LATEST/w-user";
+    bool more = false;
+    struct bot_turns_hold *h1 = NULL, *h2 = NULL, *h3 = NULL;
+    cJSON *a = bot_conversation_turns_shared(engine, id, 5, 0, 3, &more, &h1);
+    ck_assert_ptr_nonnull(h1);
+    ck_assert_int_eq(cJSON_GetArraySize(a), 3);
+    ck_assert(more);
+    double seq;
+    ck_assert(json_number(cJSON_GetArrayItem(a, 0), "seq", &seq) && seq == 5);
+    /* the same turns as the store's, newest first, paged with before */
+    cJSON *b = bot_conversation_turns_shared(engine, id, 5, 3, 10, &more, &h2);
+    ck_assert_int_eq(cJSON_GetArraySize(b), 2);
+    ck_assert(!more);
+    ck_assert(json_number(cJSON_GetArrayItem(b, 0), "seq", &seq) && seq == 2);
+    cJSON *copy = bot_conversation_turns(engine, id, 3, 10, &more);
+    char *x = cJSON_PrintUnformatted(b), *y = cJSON_PrintUnformatted(copy);
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    cJSON_Delete(copy);
+    /* shared, not copied: both calls refer to the same parsed turn */
+    cJSON *c = bot_conversation_turns_shared(engine, id, 5, 0, 1, &more, &h3);
+    ck_assert_ptr_eq(cJSON_GetArrayItem(c, 0)->child, cJSON_GetArrayItem(a, 0)->child);
+    cJSON_Delete(c);
+    bot_turns_release(h3);
+    /* a new turn joins the window; a reader that saw an older turnCount does not see it */
+    cJSON_Delete(turn_now("w-user", "hello", NULL));
+    c = bot_conversation_turns_shared(engine, id, 6, 0, 1, &more, &h3);
+    ck_assert(json_number(cJSON_GetArrayItem(c, 0), "seq", &seq) && seq == 6);
+    cJSON_Delete(c);
+    bot_turns_release(h3);
+    c = bot_conversation_turns_shared(engine, id, 5, 0, 1, &more, &h3);
+    ck_assert(json_number(cJSON_GetArrayItem(c, 0), "seq", &seq) && seq == 5);
+    cJSON_Delete(c);
+    bot_turns_release(h3);
+    /* many conversations read: the first window is evicted, its borrowed turns stay valid */
+    for (int i = 0; i < BOT_LOG_CACHED_CONVERSATIONS + 2; i++) {
+        char user[32], cid[64];
+        snprintf(user, sizeof user, "many-%d", i);
+        snprintf(cid, sizeof cid, "PizzaBot/$LATEST/%s", user);
+        cJSON_Delete(turn_now(user, "hello", NULL));
+        c = bot_conversation_turns_shared(engine, cid, 1, 0, 1, &more, &h3);
+        ck_assert_int_eq(cJSON_GetArraySize(c), 1);
+        cJSON_Delete(c);
+        bot_turns_release(h3);
+    }
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(a, 2), "inputText"), "hi there");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    bot_turns_release(h1);
+    bot_turns_release(h2);
+    /* nothing logged: empty; newest unknown: copies without a hold */
+    c = bot_conversation_turns_shared(engine, "PizzaBot/$LATEST/nobody", 3, 0, 5, &more, &h3);
+    ck_assert_int_eq(cJSON_GetArraySize(c), 0);
+    ck_assert_ptr_null(h3);
+    cJSON_Delete(c);
+    c = bot_conversation_turns_shared(engine, id, 0, 0, 2, &more, &h3);
+    ck_assert_int_eq(cJSON_GetArraySize(c), 2);
+    ck_assert_ptr_null(h3);
+    cJSON_Delete(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dialog");
@@ -557,6 +832,11 @@ int main(void)
     tcase_add_test(tc, aliases_publish_and_export);
     tcase_add_test(tc, definition_errors_name_the_json_path);
     tcase_add_test(tc, bad_input_is_refused);
+    tcase_add_test(tc, turn_log_newest_first_with_missed_utterances);
+    tcase_add_test(tc, turn_log_keeps_the_newest_turns);
+    tcase_add_test(tc, edits_retrain_at_once_and_survive_a_restart);
+    tcase_add_test(tc, sessions_get_put_delete);
+    tcase_add_test(tc, turn_windows_are_shared_and_follow_the_log);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -233,6 +233,14 @@ START_TEST(timeout_crash_and_not_found)
     ck_assert_int_eq(lambda_invoke_sync(reg, "Proto", "{}", 2, NULL, &r), 0);
     ck_assert_int_eq(r.r.outcome, LAMBDA_OK); /* a new worker took over */
     lambda_result_release(&r);
+    struct lambda_function_stats s;
+    ck_assert_int_eq(lambda_function_stats(reg, 0, &s), 0);
+    ck_assert_uint_eq(s.invocations, 3);
+    ck_assert_uint_eq(s.errors, 2); /* the timeout and the crash */
+    ck_assert_uint_eq(s.timeouts, 1);
+    ck_assert_uint_eq(s.throttles, 0);
+    ck_assert_msg(s.p99_ms >= 300 && s.p99_ms < 3000, "p99 %g", s.p99_ms);
+    ck_assert_msg(s.p50_ms > 0 && s.p50_ms <= s.p99_ms, "p50 %g", s.p50_ms);
 
     ck_assert_int_eq(
         lambda_invoke_sync(reg, "arn:aws:lambda:us-east-1:1:function:Nope", "{}", 2, NULL, &r), 0);
@@ -287,6 +295,21 @@ START_TEST(throttling_past_concurrency_and_queue)
     }
     ck_assert_int_eq(c.done, 6);
     ck_assert_int_eq(c.outcomes[LAMBDA_TIMEOUT], 3);
+    /* the statistics GraphQL shows: throttled calls are not invocations */
+    ck_assert_uint_eq(lambda_function_count(reg), 1);
+    struct lambda_function_stats s;
+    ck_assert_int_eq(lambda_function_stats(reg, 0, &s), 0);
+    ck_assert_str_eq(s.name, "Proto");
+    ck_assert(!s.remote);
+    ck_assert_uint_eq(s.reserved_concurrency, 2);
+    ck_assert_uint_eq(s.invocations, 3);
+    ck_assert_uint_eq(s.throttles, 3);
+    ck_assert_uint_eq(s.timeouts, 3);
+    ck_assert_uint_eq(s.errors, 3);
+    /* each ran its 1 s timeout (the queued one waited for a slot first) */
+    ck_assert_msg(s.p50_ms >= 1000 && s.p50_ms < 1100 * 2.5, "p50 %g", s.p50_ms);
+    ck_assert_msg(s.p99_ms >= s.p50_ms, "p99 %g", s.p99_ms);
+    ck_assert_int_eq(lambda_function_stats(reg, 1, &s), PARLEY_ENOTFOUND);
     lambda_registry_free(reg);
     config_release(&cfg);
 }

@@ -47,6 +47,11 @@ START_TEST(lifecycle)
     ck_assert_msg(ws != NULL, "%s", err);
     struct ws_route_ops ops = {.open = refuse_all};
     ck_assert_int_eq(ws_route_add(ws, "/x/", 1024, &ops, NULL), 0);
+    /* a route may speak a subprotocol libwebsockets was told about, and no other */
+    struct ws_route_ops gql = {.open = refuse_all, .subprotocol = "graphql-transport-ws"};
+    ck_assert_int_eq(ws_route_add(ws, "/graphql", 1024, &gql, NULL), 0);
+    struct ws_route_ops other = {.open = refuse_all, .subprotocol = "mqtt"};
+    ck_assert_int_eq(ws_route_add(ws, "/mqtt", 1024, &other, NULL), PARLEY_EINVAL);
     ws_server_stop(ws);
     ws_server_stop(ws); /* twice is fine */
     ws_server_free(ws);
