@@ -483,6 +483,8 @@ static int parse_operation(struct parser *p, struct gql_definition *d)
             struct gql_variable_def v;
             memset(&v, 0, sizeof v);
             const char *unused; /* a variable's description is read and dropped */
+            if (peek(p, GQL_TOK_STRING) || peek(p, GQL_TOK_BLOCK_STRING))
+                v.description_loc = TOK->loc;
             TRY(parse_description(p, &unused));
             v.loc = TOK->loc;
             TRY(expect(p, GQL_TOK_DOLLAR));
@@ -804,6 +806,7 @@ static int parse_definition(struct parser *p, struct gql_definition *d)
     const char *desc_at = NULL;
     if (peek(p, GQL_TOK_STRING) || peek(p, GQL_TOK_BLOCK_STRING)) {
         desc_at = TOK->start;
+        d->description_loc = TOK->loc;
         TRY(parse_description(p, &d->description));
     }
     if (desc_at != NULL && peek(p, GQL_TOK_BRACE_L))
