@@ -6,8 +6,8 @@
  * arena and is freed with it; nothing here is ever modified after parsing.
  *
  * Lists are arrays of structs with a count (items[0..n)), never linked.
- * Locations are 1-based line and column in code points, as graphql-js
- * reports them.
+ * Locations are 1-based line and column, the column counted in UTF-16
+ * code units (an emoji counts 2), as graphql-js reports them.
  */
 #ifndef PARLEY_GRAPHQL_AST_H
 #define PARLEY_GRAPHQL_AST_H
