@@ -24,5 +24,8 @@ size_t gql_arena_used(const struct gql_arena *arena); /* bytes handed out (limit
 extern const char gql_builtin_sdl[];
 /* SDL of the introspection types (__Schema, __Type, ...), added to every schema. */
 extern const char gql_introspection_sdl[];
+/* DirectiveLocation names, index i for bit 1u << i of enum gql_directive_location. */
+#define GQL_NDIRECTIVE_LOCATIONS 19
+extern const char *const gql_directive_location_names[GQL_NDIRECTIVE_LOCATIONS];
 
 #endif

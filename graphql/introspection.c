@@ -91,29 +91,6 @@ static const char *const kind_names[] = {
     [GQL_KIND_LIST] = "LIST",           [GQL_KIND_NON_NULL] = "NON_NULL",
 };
 
-/* In enum gql_directive_location's bit order. */
-static const char *const location_names[] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
-};
-
 static bool is_specified_directive(const char *name)
 {
     return strcmp(name, "include") == 0 || strcmp(name, "skip") == 0 ||
@@ -401,14 +378,15 @@ int gql_intro_resolve(const struct gql_schema *schema, enum gql_intro_field whic
         set_bool(out, d->repeatable);
         return GQL_OK;
     case GQL_I_DIRECTIVE_LOCATIONS: {
-        size_t nloc = sizeof location_names / sizeof location_names[0];
+        size_t nloc = GQL_NDIRECTIVE_LOCATIONS;
         struct gql_xvalue *items = list_alloc(arena, nloc, out);
         if (items == NULL)
             return GQL_ENOMEM;
         size_t k = 0;
         for (size_t i = 0; i < nloc; i++)
             if (d->locations & (1u << i))
-                items[k++] = (struct gql_xvalue){.kind = GQL_V_STRING, .u.str = location_names[i]};
+                items[k++] = (struct gql_xvalue){.kind = GQL_V_STRING,
+                                                 .u.str = gql_directive_location_names[i]};
         out->u.list.n = k;
         return GQL_OK;
     }

@@ -595,29 +595,8 @@ static int parse_fields_def(struct parser *p, struct gql_definition *d)
 /* What a directive may be defined "on". */
 static bool is_directive_location(const char *name)
 {
-    static const char *const known[] = {
-        "QUERY",
-        "MUTATION",
-        "SUBSCRIPTION",
-        "FIELD",
-        "FRAGMENT_DEFINITION",
-        "FRAGMENT_SPREAD",
-        "INLINE_FRAGMENT",
-        "VARIABLE_DEFINITION",
-        "SCHEMA",
-        "SCALAR",
-        "OBJECT",
-        "FIELD_DEFINITION",
-        "ARGUMENT_DEFINITION",
-        "INTERFACE",
-        "UNION",
-        "ENUM",
-        "ENUM_VALUE",
-        "INPUT_OBJECT",
-        "INPUT_FIELD_DEFINITION",
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(name, known[i]) == 0)
+    for (size_t i = 0; i < GQL_NDIRECTIVE_LOCATIONS; i++)
+        if (strcmp(name, gql_directive_location_names[i]) == 0)
             return true;
     return false;
 }

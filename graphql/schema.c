@@ -30,36 +30,11 @@
 
 static const char *const builtin_scalars[] = {"Int", "Float", "String", "Boolean", "ID"};
 
-/* DirectiveLocation names in the order of enum gql_directive_location's bits. */
-static const char *const location_names[] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
-};
-
-#define NLOCATIONS (sizeof location_names / sizeof location_names[0])
-
 static const char *location_name(uint32_t bit)
 {
-    for (size_t i = 0; i < NLOCATIONS; i++)
+    for (size_t i = 0; i < GQL_NDIRECTIVE_LOCATIONS; i++)
         if (bit == (1u << i))
-            return location_names[i];
+            return gql_directive_location_names[i];
     return "?";
 }
 
@@ -668,9 +643,10 @@ static void build_directives(struct gql_schema_builder *b, const struct gql_docu
         dd->repeatable = d->repeatable;
         for (size_t j = 0; j < d->nnames; j++) {
             size_t l = 0;
-            while (l < NLOCATIONS && strcmp(location_names[l], d->names[j].name) != 0)
+            while (l < GQL_NDIRECTIVE_LOCATIONS &&
+                   strcmp(gql_directive_location_names[l], d->names[j].name) != 0)
                 l++;
-            if (l == NLOCATIONS)
+            if (l == GQL_NDIRECTIVE_LOCATIONS)
                 gql_schema_report(b, NULL, &d->names[j].loc, 1,
                                   "Unknown directive location \"%s\".", d->names[j].name);
             else
