@@ -613,10 +613,7 @@ static cJSON *resolve_put_slot_type(const struct gql_resolve_info *info, char **
 
 int graphql_resolvers_bots_add(struct graphql_service *svc)
 {
-    static const struct {
-        const char *type, *field;
-        gql_resolve_fn fn;
-    } table[] = {
+    static const struct graphql_resolver table[] = {
         {"Query", "bots", resolve_bots},
         {"Query", "bot", resolve_bot},
         {"Query", "session", resolve_session},
@@ -643,11 +640,5 @@ int graphql_resolvers_bots_add(struct graphql_service *svc)
         {"Mutation", "addUtterance", resolve_add_utterance},
         {"Mutation", "putSlotType", resolve_put_slot_type},
     };
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        int rc =
-            gql_schema_set_resolver(svc->schema, table[i].type, table[i].field, table[i].fn, svc);
-        if (rc != GQL_OK)
-            return rc;
-    }
-    return 0;
+    return graphql_resolvers_set(svc, table, sizeof table / sizeof *table);
 }

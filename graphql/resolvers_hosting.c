@@ -166,21 +166,12 @@ static cJSON *resolve_activate_release(const struct gql_resolve_info *info, char
 
 int graphql_resolvers_hosting_add(struct graphql_service *svc)
 {
-    static const struct {
-        const char *type, *field;
-        gql_resolve_fn fn;
-    } table[] = {
+    static const struct graphql_resolver table[] = {
         {"Query", "functions", resolve_functions},
         {"Query", "function", resolve_function},
         {"Query", "sites", resolve_sites},
         {"Query", "site", resolve_site},
         {"Mutation", "activateRelease", resolve_activate_release},
     };
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        int rc =
-            gql_schema_set_resolver(svc->schema, table[i].type, table[i].field, table[i].fn, svc);
-        if (rc != GQL_OK)
-            return rc;
-    }
-    return 0;
+    return graphql_resolvers_set(svc, table, sizeof table / sizeof *table);
 }

@@ -62,6 +62,18 @@ const char *graphql_arg_string(const struct gql_resolve_info *info, const char *
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+int graphql_resolvers_set(struct graphql_service *svc, const struct graphql_resolver *table,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc =
+            gql_schema_set_resolver(svc->schema, table[i].type, table[i].field, table[i].fn, svc);
+        if (rc != GQL_OK)
+            return rc;
+    }
+    return 0;
+}
+
 int graphql_arg_int(const struct gql_resolve_info *info, const char *name, int def)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(info->args, name);

@@ -111,6 +111,12 @@ void graphql_service_metrics(struct buf *out, void *ud);
 int graphql_service_defer(struct graphql_service *svc, void (*fn)(void *arg), void *arg);
 
 /* Resolvers (their resolve_data is the service). 0 or a negative gql_rc. */
+struct graphql_resolver {
+    const char *type, *field;
+    gql_resolve_fn fn;
+};
+int graphql_resolvers_set(struct graphql_service *svc, const struct graphql_resolver *table,
+                          size_t n);
 int graphql_resolvers_bots_add(struct graphql_service *svc);
 int graphql_resolvers_hosting_add(struct graphql_service *svc);
 
