@@ -49,17 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-    node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-wait_http() { # url
-    for _ in $(seq 1 200); do
-        curl -s -o /dev/null "$1" && return 0
-        sleep 0.05
-    done
-    echo "bench/graphql: nothing answers $1" >&2
-    exit 1
-}
+. "$src/bench/lib.sh" # free_port, wait_http
 
 # ---- Parley ----
 pport=$(free_port)
