@@ -66,6 +66,7 @@ struct group {
     size_t n;
     const struct gql_field *def; /* NULL: not a field of the type (skipped) */
     enum gql_intro_field intro;
+    int member_pos; /* 1 + where a default resolver last found its member; 0: not yet */
     bool args_done;
     cJSON *args;      /* owned by exec.holder */
     char *args_error; /* arena */
@@ -314,6 +315,15 @@ static void collect(struct exec *ex, const struct gql_type *obj, const struct gq
     }
 }
 
+/* FNV-1a: response keys while grouping, member names while resolving. */
+static inline uint32_t name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return h;
+}
+
 /* Groups the collected pairs by response key, in first-seen order, into the arena. */
 static int group_pairs(struct exec *ex, const struct gql_type *obj, const struct pairs *ps,
                        struct collected *out)
@@ -349,10 +359,7 @@ static int group_pairs(struct exec *ex, const struct gql_type *obj, const struct
         }
         memset(slot, 0, cap * sizeof *slot);
         for (size_t i = 0; i < ps->n; i++) {
-            uint32_t h = 2166136261u;
-            for (const unsigned char *c = (const unsigned char *)ps->v[i].key; *c; c++)
-                h = (h ^ *c) * 16777619u;
-            size_t k = h & (cap - 1);
+            size_t k = name_hash(ps->v[i].key) & (cap - 1);
             while (slot[k] != 0 && strcmp(ps->v[slot[k] - 1].key, ps->v[i].key) != 0)
                 k = (k + 1) & (cap - 1);
             if (slot[k] == 0) {
@@ -489,54 +496,73 @@ static void put_null_at(struct exec *ex, size_t mark)
     PUTS(ex, "null");
 }
 
-/* Bytes a JSON string must escape (and the NUL that ends a C string). */
+/* Bytes a JSON string must escape. */
 static const unsigned char json_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
 };
 
+/* Does the word hold a byte that a JSON string must escape (below 0x20, '"' or '\\')? */
+static inline bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+            ((backslash - ones) & ~backslash)) &
+           highs;
+}
+
+/* A JSON string: the runs without escapes are found eight bytes at a time and copied whole. */
 static void put_string(struct exec *ex, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s), i = 0, run = 0;
     putc_(ex, '"');
-    const char *run = s;
-    for (;; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (!json_escape[c])
-            continue;
-        if (c == '\0')
-            break;
-        put(ex, run, (size_t)(s - run));
-        run = s + 1;
-        switch (c) {
-        case '"':
-            PUTS(ex, "\\\"");
-            break;
-        case '\\':
-            PUTS(ex, "\\\\");
-            break;
-        case '\b':
-            PUTS(ex, "\\b");
-            break;
-        case '\f':
-            PUTS(ex, "\\f");
-            break;
-        case '\n':
-            PUTS(ex, "\\n");
-            break;
-        case '\r':
-            PUTS(ex, "\\r");
-            break;
-        case '\t':
-            PUTS(ex, "\\t");
-            break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put(ex, u, 6);
+    while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (word_needs_escape(w))
+                break;
+            i += 8;
         }
+        size_t end = i + 8 < n ? i + 8 : n;
+        for (; i < end; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (!json_escape[c])
+                continue;
+            put(ex, s + run, i - run);
+            run = i + 1;
+            switch (c) {
+            case '"':
+                PUTS(ex, "\\\"");
+                break;
+            case '\\':
+                PUTS(ex, "\\\\");
+                break;
+            case '\b':
+                PUTS(ex, "\\b");
+                break;
+            case '\f':
+                PUTS(ex, "\\f");
+                break;
+            case '\n':
+                PUTS(ex, "\\n");
+                break;
+            case '\r':
+                PUTS(ex, "\\r");
+                break;
+            case '\t':
+                PUTS(ex, "\\t");
+                break;
+            default: {
+                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                put(ex, u, 6);
+            }
+            }
         }
     }
-    put(ex, run, (size_t)(s - run));
+    put(ex, s + run, n - run);
     putc_(ex, '"');
 }
 
@@ -602,15 +628,51 @@ static void put_number(struct exec *ex, double d)
         put(ex, buf, (size_t)n);
 }
 
+/* A custom scalar's JSON value, written as cJSON_PrintUnformatted writes it. */
 static void put_json(struct exec *ex, const cJSON *j)
 {
-    char *t = cJSON_PrintUnformatted(j);
-    if (t == NULL) {
-        ex->oom = true;
-        return;
+    switch (j->type & 0xFF) {
+    case cJSON_False:
+        PUTS(ex, "false");
+        break;
+    case cJSON_True:
+        PUTS(ex, "true");
+        break;
+    case cJSON_Number:
+        if (isfinite(j->valuedouble))
+            put_number(ex, j->valuedouble);
+        else
+            PUTS(ex, "null");
+        break;
+    case cJSON_String:
+        put_string(ex, j->valuestring ? j->valuestring : "");
+        break;
+    case cJSON_Raw:
+        if (j->valuestring != NULL)
+            put(ex, j->valuestring, strlen(j->valuestring));
+        else
+            PUTS(ex, "null");
+        break;
+    case cJSON_Array:
+    case cJSON_Object: {
+        bool obj = cJSON_IsObject(j);
+        putc_(ex, obj ? '{' : '[');
+        for (const cJSON *c = j->child; c != NULL; c = c->next) {
+            if (c != j->child)
+                putc_(ex, ',');
+            if (obj) {
+                put_string(ex, c->string ? c->string : "");
+                putc_(ex, ':');
+            }
+            put_json(ex, c);
+        }
+        putc_(ex, obj ? '}' : ']');
+        break;
     }
-    put(ex, t, strlen(t));
-    free(t);
+    default:
+        PUTS(ex, "null");
+        break;
+    }
 }
 
 static bool complete_value(struct exec *ex, const struct gql_type *parent, struct group *g,
@@ -945,10 +1007,58 @@ static const char *budget_ms(struct exec *ex, char buf[32])
     return buf;
 }
 
+/*
+ * The member a field without a resolver reads (cJSON_GetObjectItemCaseSensitive),
+ * made cheap for the objects of a long list. Objects usually list their
+ * members in the order they are selected, so the member after the previous
+ * one is tried first. On a miss, the group remembers where in its object
+ * it found the member, and the items of a list are usually built alike:
+ * the object's members are listed once (an array of pointers) and the
+ * remembered position is tried before a scan of every name.
+ */
+#define MEMBERS_LISTED 32 /* objects with more members are scanned */
+
+struct members {
+    const cJSON *hint;
+    int n; /* members listed in at; 0: not yet, -1: too many */
+    const cJSON *at[MEMBERS_LISTED];
+};
+
+static const cJSON *member(struct members *mem, const cJSON *obj, struct group *g)
+{
+    const char *name = g->def->name;
+    const cJSON *m = mem->hint;
+    if (m != NULL && m->string != NULL && strcmp(m->string, name) == 0)
+        goto found;
+    if (mem->n == 0) {
+        for (m = obj->child; m != NULL && mem->n < MEMBERS_LISTED; m = m->next)
+            mem->at[mem->n++] = m;
+        if (m != NULL)
+            mem->n = -1;
+    }
+    if (g->member_pos > 0 && g->member_pos <= mem->n) {
+        m = mem->at[g->member_pos - 1];
+        if (m->string != NULL && strcmp(m->string, name) == 0)
+            goto found;
+    }
+    for (int i = 0; i < mem->n; i++)
+        if (mem->at[i]->string != NULL && strcmp(mem->at[i]->string, name) == 0) {
+            g->member_pos = i + 1;
+            m = mem->at[i];
+            goto found;
+        }
+    m = mem->n < 0 ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+    mem->hint = m ? m->next : NULL;
+    return m;
+found:
+    mem->hint = m->next;
+    return m;
+}
+
 /* ExecuteField: resolve, then complete into the output. False: the null propagates. */
 static bool execute_field(struct exec *ex, const struct gql_type *obj, struct group *g,
                           const struct gql_xvalue *src, const struct path *path,
-                          const struct gql_xvalue *preset, const cJSON **hint)
+                          const struct gql_xvalue *preset, struct members *mem)
 {
     const struct gql_field *def = g->def;
     const struct gql_type *type = def->type;
@@ -1003,13 +1113,7 @@ static bool execute_field(struct exec *ex, const struct gql_type *obj, struct gr
                 return false;
             }
         } else if (src->kind == GQL_V_JSON && cJSON_IsObject(src->u.json)) {
-            /* objects usually list their members in the order they are selected: try the
-               member after the previous one first */
-            const cJSON *m = *hint;
-            if (m == NULL || m->string == NULL || strcmp(m->string, def->name) != 0)
-                m = cJSON_GetObjectItemCaseSensitive(src->u.json, def->name);
-            v.u.json = m;
-            *hint = m ? m->next : NULL;
+            v.u.json = member(mem, src->u.json, g);
         }
     }
     bool ok = complete_value(ex, obj, g, type, &v, path);
@@ -1032,7 +1136,9 @@ static bool execute_fields(struct exec *ex, const struct gql_type *obj,
                            const struct path *path, const struct gql_xvalue *first_value)
 {
     bool first = true;
-    const cJSON *hint = src->kind == GQL_V_JSON && src->u.json ? src->u.json->child : NULL;
+    struct members mem; /* at[] is filled on demand: not cleared */
+    mem.hint = src->kind == GQL_V_JSON && src->u.json ? src->u.json->child : NULL;
+    mem.n = 0;
     putc_(ex, '{');
     for (size_t i = 0; i < fields->n; i++) {
         struct group *g = &fields->items[i];
@@ -1051,7 +1157,7 @@ static bool execute_fields(struct exec *ex, const struct gql_type *obj,
         putc_(ex, '"');
         put(ex, g->key, g->keylen);
         PUTS(ex, "\":");
-        if (!execute_field(ex, obj, g, src, &fp, preset, &hint) || ex->oom)
+        if (!execute_field(ex, obj, g, src, &fp, preset, &mem) || ex->oom)
             return false;
     }
     putc_(ex, '}');
@@ -1107,9 +1213,21 @@ static cJSON *data_json(struct exec *ex, bool ok)
         ex->oom = true;
     if (ex->oom)
         return NULL;
-    cJSON *data = !ok                  ? cJSON_CreateNull()
-                  : ex->args->raw_data ? cJSON_CreateRaw(ex->out.s)
-                                       : cJSON_ParseWithLength(ex->out.s, ex->out.len);
+    cJSON *data;
+    if (!ok) {
+        data = cJSON_CreateNull();
+    } else if (ex->args->raw_data) {
+        /* the text moves into the node (cJSON frees it with the default hooks the engine
+           requires) rather than being copied */
+        data = cJSON_CreateRaw("");
+        if (data != NULL) {
+            free(data->valuestring);
+            data->valuestring = ex->out.s;
+            ex->out.s = NULL;
+        }
+    } else {
+        data = cJSON_ParseWithLength(ex->out.s, ex->out.len);
+    }
     if (data == NULL)
         ex->oom = true;
     return data;
@@ -1227,7 +1345,7 @@ cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *arg
     if (data == NULL)
         goto out;
     if (p->cacheable && ok && ex.errs.n == 0) {
-        char *text = strdup(ex.out.s);
+        char *text = strdup(ex.out.s ? ex.out.s : data->valuestring); /* raw: moved */
         char *expected = NULL;
         if (text != NULL &&
             !atomic_compare_exchange_strong((_Atomic(char *) *)&p->cached_text, &expected, text))

@@ -323,7 +323,8 @@ struct gql_exec_args {
  * For a subscription this executes the root field once, as a query would.
  * The data is written as JSON text while executing; with args->raw_data
  * the "data" member is a cJSON_Raw node holding that text (cJSON prints
- * it as is: the fastest way to a printed response), otherwise it is
+ * it as is: the fastest way to a printed response; the buffer moves into
+ * the node, so cJSON must use its default malloc/free), otherwise it is
  * parsed into an ordinary tree. Same for gql_execute_event.
  */
 cJSON *gql_execute(const struct gql_prepared *p, const struct gql_exec_args *args,

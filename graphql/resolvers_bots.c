@@ -296,10 +296,11 @@ static cJSON *connection(cJSON *items, const char *cursor_key, bool has_next, bo
         if (!first_cursor[0])
             memcpy(first_cursor, cursor, strlen(cursor) + 1);
         memcpy(last_cursor, cursor, strlen(cursor) + 1);
+        /* constant keys: one allocation fewer each, and this runs once per item */
         cJSON *edge = cJSON_CreateObject();
-        cJSON_AddStringToObject(edge, "cursor", cursor);
+        cJSON_AddItemToObjectCS(edge, "cursor", cJSON_CreateString(cursor));
         cJSON_AddItemToArray(nodes, cJSON_CreateObjectReference(it->child));
-        cJSON_AddItemToObject(edge, "node", it);
+        cJSON_AddItemToObjectCS(edge, "node", it);
         cJSON_AddItemToArray(edges, edge);
     }
     cJSON_AddBoolToObject(info, "hasNextPage", has_next);
