@@ -305,6 +305,53 @@ static cJSON *turn_json(const struct bot_turn *turn, const cJSON *outcome, const
     return t;
 }
 
+/*
+ * The member names turn_json writes. A turn that joins a window points its
+ * names at these instead of copies of its own: a window holds 200 turns
+ * per conversation, and a reader that looks members up by name then
+ * compares against the same few strings, in cache, rather than thousands
+ * scattered over the heap.
+ */
+static const char *const turn_member_names[] = {
+    "id",
+    "seq",
+    "conversationId",
+    "bot",
+    "alias",
+    "user",
+    "channel",
+    "at",
+    "inputText",
+    "intentName",
+    "confidence",
+    "slots",
+    "sessionAttributes",
+    "dialogState",
+    "slotToElicit",
+    "message",
+    "messageFormat",
+    "fulfilled",
+    "failed",
+    "missed",
+    "botVersion",
+    "sessionId",
+};
+
+static void intern_member_names(cJSON *turn)
+{
+    for (cJSON *m = turn->child; m; m = m->next) {
+        if (!m->string || (m->type & cJSON_StringIsConst))
+            continue;
+        for (size_t i = 0; i < sizeof turn_member_names / sizeof *turn_member_names; i++)
+            if (strcmp(m->string, turn_member_names[i]) == 0) {
+                cJSON_free(m->string);
+                m->string = (char *)turn_member_names[i];
+                m->type |= cJSON_StringIsConst;
+                break;
+            }
+    }
+}
+
 /* Lower case, runs of spaces as one, trimmed: the text that counts as "the same". */
 static void missed_key(const char *text, char *out, size_t n)
 {
@@ -469,6 +516,7 @@ void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, co
             shared->seq = seq;
             shared->at_ms = now;
             shared->json = t;
+            intern_member_names(t);
             t = NULL;
             shared_unref(w->ring[seq % BOT_LOG_MAX_TURNS]); /* past the retention */
             w->ring[seq % BOT_LOG_MAX_TURNS] = shared;
@@ -645,6 +693,7 @@ static struct window *window_load(struct bot_engine *e, const char *id)
         st->seq = (int64_t)seq;
         st->at_ms = iso_ms(json_string(t, "at"));
         st->json = t;
+        intern_member_names(t);
         if (st->seq > w->newest)
             w->newest = st->seq;
         size_t slot = (size_t)(st->seq % BOT_LOG_MAX_TURNS);

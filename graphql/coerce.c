@@ -27,22 +27,29 @@
 
 /* ---- the string buffer ---- */
 
-void gql_sb_add(struct gql_sb *sb, const char *s, size_t len)
+bool gql_sb_reserve(struct gql_sb *sb, size_t extra)
 {
     if (sb->oom)
-        return;
-    if (sb->cap - sb->len <= len) {
+        return false;
+    if (sb->cap - sb->len <= extra) {
         size_t cap = sb->cap ? sb->cap : 64;
-        while (cap - sb->len <= len)
+        while (cap - sb->len <= extra)
             cap *= 2;
         char *n = realloc(sb->s, cap);
         if (n == NULL) {
             sb->oom = true;
-            return;
+            return false;
         }
         sb->s = n;
         sb->cap = cap;
     }
+    return true;
+}
+
+void gql_sb_add(struct gql_sb *sb, const char *s, size_t len)
+{
+    if (!gql_sb_reserve(sb, len))
+        return;
     memcpy(sb->s + sb->len, s, len);
     sb->len += len;
     sb->s[sb->len] = '\0';

@@ -512,58 +512,77 @@ static inline bool word_needs_escape(uint64_t w)
            highs;
 }
 
-/* A JSON string: the runs without escapes are found eight bytes at a time and copied whole. */
+/*
+ * A JSON string, written straight into the output (room for the worst
+ * case, every byte a \u00XX escape, is made first): eight bytes at a time
+ * while none of them needs an escape.
+ */
 static void put_string(struct exec *ex, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(s), i = 0, run = 0;
-    putc_(ex, '"');
-    while (i < n) {
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (word_needs_escape(w))
-                break;
+    size_t n = strlen(s), i = 0;
+    if (n > (SIZE_MAX - 3) / 6)
+        return;
+    if (ex->out.cap - ex->out.len <= 6 * n + 2 && !gql_sb_reserve(&ex->out, 6 * n + 2))
+        return;
+    char *d = ex->out.s + ex->out.len;
+    *d++ = '"';
+    uint64_t w;
+    while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_needs_escape(w))) {
+        memcpy(d, &w, 8);
+        d += 8;
+        i += 8;
+    }
+    /* no escape so far and under eight bytes left: the last eight bytes, overlapping what
+       was copied, end it */
+    if (i < n && i + 8 > n && n >= 8 && (memcpy(&w, s + n - 8, 8), !word_needs_escape(w))) {
+        memcpy(d - (i - (n - 8)), &w, 8);
+        d += n - i;
+        i = n;
+    }
+    for (;;) {
+        while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_needs_escape(w))) {
+            memcpy(d, &w, 8);
+            d += 8;
             i += 8;
         }
-        size_t end = i + 8 < n ? i + 8 : n;
-        for (; i < end; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (!json_escape[c])
-                continue;
-            put(ex, s + run, i - run);
-            run = i + 1;
-            switch (c) {
-            case '"':
-                PUTS(ex, "\\\"");
-                break;
-            case '\\':
-                PUTS(ex, "\\\\");
-                break;
-            case '\b':
-                PUTS(ex, "\\b");
-                break;
-            case '\f':
-                PUTS(ex, "\\f");
-                break;
-            case '\n':
-                PUTS(ex, "\\n");
-                break;
-            case '\r':
-                PUTS(ex, "\\r");
-                break;
-            case '\t':
-                PUTS(ex, "\\t");
-                break;
-            default: {
-                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                put(ex, u, 6);
-            }
-            }
+        if (i == n)
+            break;
+        unsigned char c = (unsigned char)s[i++];
+        if (!json_escape[c]) {
+            *d++ = (char)c;
+            continue;
+        }
+        *d++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *d++ = (char)c;
+            break;
+        case '\b':
+            *d++ = 'b';
+            break;
+        case '\f':
+            *d++ = 'f';
+            break;
+        case '\n':
+            *d++ = 'n';
+            break;
+        case '\r':
+            *d++ = 'r';
+            break;
+        case '\t':
+            *d++ = 't';
+            break;
+        default:
+            memcpy(d, "u00", 3);
+            d[3] = hex[c >> 4];
+            d[4] = hex[c & 15];
+            d += 5;
         }
     }
-    put(ex, s + run, n - run);
-    putc_(ex, '"');
+    *d++ = '"';
+    ex->out.len = (size_t)(d - ex->out.s);
 }
 
 /*
@@ -1112,7 +1131,8 @@ static bool execute_field(struct exec *ex, const struct gql_type *obj, struct gr
                 ex->oom = true;
                 return false;
             }
-        } else if (src->kind == GQL_V_JSON && cJSON_IsObject(src->u.json)) {
+        } else if (src->kind == GQL_V_JSON && src->u.json &&
+                   (src->u.json->type & 0xFF) == cJSON_Object) {
             v.u.json = member(mem, src->u.json, g);
         }
     }

@@ -42,6 +42,8 @@ struct gql_sb {
     bool oom;
 };
 
+/* Room for extra more bytes and a NUL; false when out of memory (then sb->oom). */
+bool gql_sb_reserve(struct gql_sb *sb, size_t extra);
 void gql_sb_add(struct gql_sb *sb, const char *s, size_t len);
 void gql_sb_adds(struct gql_sb *sb, const char *s);
 void gql_sb_addf(struct gql_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

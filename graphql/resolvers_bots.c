@@ -267,53 +267,109 @@ static cJSON *resolve_turn_conversation(const struct gql_resolve_info *info, cha
 
 /* ---- connections ---- */
 
-/* {edges: [{cursor, node}], nodes, pageInfo} from items (taken); cursor_key names the member. */
-static cJSON *connection(cJSON *items, const char *cursor_key, bool has_next, bool has_prev)
+/*
+ * {edges: [{cursor, node}], nodes, pageInfo} over items (taken); cursor_key
+ * names the member that is the cursor.
+ *
+ * A page of 100 turns would be some 600 small allocations (and as many
+ * frees) as ordinary cJSON, more than the executor then spends reading it.
+ * So the connection is built in one block, nodes pointing at the items'
+ * members and strings rather than copying them, and the block and the
+ * items live as long as the execution (graphql_context_keep). The executor
+ * gets a reference to the block's root, which is all it deletes.
+ */
+#define CURSOR_DIGITS 24
+
+static void link_item(cJSON *parent, cJSON *item, const char *name)
 {
-    cJSON *c = cJSON_CreateObject();
-    cJSON *edges = cJSON_AddArrayToObject(c, "edges");
-    cJSON *nodes = cJSON_AddArrayToObject(c, "nodes");
-    cJSON *info = cJSON_AddObjectToObject(c, "pageInfo");
-    char first_cursor[1100] = "", last_cursor[1100] = "";
-    cJSON *it;
-    /* each item moves into its edge; nodes refers to the same objects */
-    while ((it = cJSON_DetachItemFromArray(items, 0)) != NULL) {
-        char cursor[1100];
+    item->string = (char *)name;
+    item->type |= cJSON_IsReference | (name ? cJSON_StringIsConst : 0);
+    if (!parent->child) {
+        parent->child = item;
+    } else {
+        cJSON *last = parent->child->prev;
+        last->next = item;
+        item->prev = last;
+    }
+    parent->child->prev = item;
+}
+
+static void free_items(void *items)
+{
+    cJSON_Delete(items);
+}
+
+static cJSON *connection(const struct gql_resolve_info *info, cJSON *items, const char *cursor_key,
+                         bool has_next, bool has_prev, char **error)
+{
+    struct graphql_context *ctx = graphql_context_of(info);
+    if (!items || !ctx) {
+        cJSON_Delete(items);
+        return graphql_field_error(error, items ? "No execution context." : "Out of memory.");
+    }
+    /* (graphql_context_keep releases what it cannot keep) */
+    if (!graphql_context_keep(ctx, free_items, items))
+        return graphql_field_error(error, "Out of memory.");
+    size_t n = (size_t)cJSON_GetArraySize(items);
+    /* root, edges, nodes, pageInfo and its four members; per item: edge, cursor, node, nodes' */
+    size_t nnodes = 8 + 4 * n;
+    char *block = calloc(1, nnodes * sizeof(cJSON) + n * CURSOR_DIGITS);
+    if (!block || !graphql_context_keep(ctx, free, block))
+        return graphql_field_error(error, "Out of memory.");
+    cJSON *node = (cJSON *)block;
+    char *digits = block + nnodes * sizeof(cJSON);
+    cJSON *root = node++, *edges = node++, *nodes = node++, *page = node++;
+    root->type = cJSON_Object;
+    edges->type = nodes->type = cJSON_Array;
+    page->type = cJSON_Object;
+    link_item(root, edges, "edges");
+    link_item(root, nodes, "nodes");
+    link_item(root, page, "pageInfo");
+    const char *first_cursor = NULL, *last_cursor = NULL;
+    for (cJSON *it = items->child; it; it = it->next) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, cursor_key);
+        char *cursor = "";
         if (cJSON_IsNumber(k) && k->valuedouble >= 0 && k->valuedouble < 1e15) {
             /* a sequence number: digits by hand, this runs once per item */
-            char digits[24], *d = digits + sizeof digits;
+            char *d = digits + CURSOR_DIGITS;
             unsigned long long v = (unsigned long long)k->valuedouble;
             *--d = '\0';
             do {
                 *--d = (char)('0' + v % 10);
                 v /= 10;
             } while (v);
-            memcpy(cursor, d, (size_t)(digits + sizeof digits - d));
-        } else {
-            snprintf(cursor, sizeof cursor, "%s", cJSON_IsString(k) ? k->valuestring : "");
+            cursor = d;
+            digits += CURSOR_DIGITS;
+        } else if (cJSON_IsString(k)) {
+            cursor = k->valuestring;
         }
-        if (!first_cursor[0])
-            memcpy(first_cursor, cursor, strlen(cursor) + 1);
-        memcpy(last_cursor, cursor, strlen(cursor) + 1);
-        /* constant keys: one allocation fewer each, and this runs once per item */
-        cJSON *edge = cJSON_CreateObject();
-        cJSON_AddItemToObjectCS(edge, "cursor", cJSON_CreateString(cursor));
-        cJSON_AddItemToArray(nodes, cJSON_CreateObjectReference(it->child));
-        cJSON_AddItemToObjectCS(edge, "node", it);
-        cJSON_AddItemToArray(edges, edge);
+        if (!first_cursor)
+            first_cursor = cursor;
+        last_cursor = cursor;
+        cJSON *edge = node++, *c = node++, *in_edge = node++, *in_nodes = node++;
+        edge->type = cJSON_Object;
+        c->type = cJSON_String;
+        c->valuestring = cursor;
+        in_edge->type = in_nodes->type = cJSON_Object;
+        in_edge->child = in_nodes->child = it->child;
+        link_item(edge, c, "cursor");
+        link_item(edge, in_edge, "node");
+        link_item(edges, edge, NULL);
+        link_item(nodes, in_nodes, NULL);
     }
-    cJSON_AddBoolToObject(info, "hasNextPage", has_next);
-    cJSON_AddBoolToObject(info, "hasPreviousPage", has_prev);
-    if (first_cursor[0]) {
-        cJSON_AddStringToObject(info, "startCursor", first_cursor);
-        cJSON_AddStringToObject(info, "endCursor", last_cursor);
-    } else {
-        cJSON_AddNullToObject(info, "startCursor");
-        cJSON_AddNullToObject(info, "endCursor");
-    }
-    cJSON_Delete(items);
-    return c;
+    cJSON *more = node++, *less = node++, *start = node++, *end = node++;
+    more->type = has_next ? cJSON_True : cJSON_False;
+    less->type = has_prev ? cJSON_True : cJSON_False;
+    start->type = first_cursor ? cJSON_String : cJSON_NULL;
+    start->valuestring = (char *)first_cursor;
+    end->type = last_cursor ? cJSON_String : cJSON_NULL;
+    end->valuestring = (char *)last_cursor;
+    link_item(page, more, "hasNextPage");
+    link_item(page, less, "hasPreviousPage");
+    link_item(page, start, "startCursor");
+    link_item(page, end, "endCursor");
+    cJSON *ref = cJSON_CreateObjectReference(root->child);
+    return ref ? ref : graphql_field_error(error, "Out of memory.");
 }
 
 static cJSON *resolve_conversations(const struct gql_resolve_info *info, char **error)
@@ -329,7 +385,7 @@ static cJSON *resolve_conversations(const struct gql_resolve_info *info, char **
     cJSON *items = engine(info)
                        ? bot_conversation_list(engine(info), bot, after, (size_t)first, &more)
                        : cJSON_CreateArray();
-    return connection(items, "id", more, after != NULL);
+    return connection(info, items, "id", more, after != NULL, error);
 }
 
 static cJSON *resolve_conversation(const struct gql_resolve_info *info, char **error)
@@ -375,7 +431,7 @@ static cJSON *resolve_conversation_turns(const struct gql_resolve_info *info, ch
     } else {
         items = bot_conversation_turns(engine(info), id, before, (size_t)first, &more);
     }
-    return connection(items, "seq", more, after != NULL);
+    return connection(info, items, "seq", more, after != NULL, error);
 }
 
 static cJSON *resolve_missed(const struct gql_resolve_info *info, char **error)

@@ -776,6 +776,34 @@ struct shared_run {
     int mismatches;
 };
 
+/* Strings are written eight bytes at a time: escapes at every position of every length. */
+START_TEST(string_escapes_at_every_position)
+{
+    static const char escapes[] = {'"', '\\', '\n', '\t', '\x01', '\x1f', (char)0xc3};
+    char s[48];
+    for (size_t len = 0; len < 40; len++)
+        for (size_t e = 0; e < sizeof escapes; e++)
+            for (size_t at = 0; at <= len; at++) { /* at == len: none */
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + (i * 7 + at) % 26);
+                if (at < len)
+                    s[at] = escapes[e];
+                if (at + 1 < len && escapes[e] == (char)0xc3)
+                    s[at + 1] = (char)0xa9; /* é: bytes over 0x7f are no escape */
+                s[len] = '\0';
+                cJSON *vars = cJSON_CreateObject(), *want = cJSON_CreateObject();
+                cJSON_AddStringToObject(vars, "v", s);
+                cJSON_AddStringToObject(cJSON_AddObjectToObject(want, "data"), "json", s);
+                char *v = cJSON_PrintUnformatted(vars), *w = cJSON_PrintUnformatted(want);
+                ck_run("query($v: JSON) { json(v: $v) }", v, w);
+                free(v);
+                free(w);
+                cJSON_Delete(vars);
+                cJSON_Delete(want);
+            }
+}
+END_TEST
+
 static void *run_many(void *arg)
 {
     struct shared_run *r = arg;
@@ -854,6 +882,7 @@ int main(void)
     tcase_add_test(tc, subscription_source_and_event);
     tcase_add_test(tc, type_resolver);
     tcase_add_test(tc, threads_share_a_prepared_document);
+    tcase_add_test(tc, string_escapes_at_every_position);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
