@@ -586,12 +586,107 @@ static void put_string(struct exec *ex, const char *s)
 }
 
 /*
+ * printf's %.{p}g rounding of a (positive, finite), worked out here for
+ * p = 15 and 17: *digits gets the p significant digits as an integer and
+ * *exp10 the decimal exponent of the first. a times a power of ten is
+ * exact in a long double's 64-bit mantissa, and the product's rounding
+ * error (under 0.004) decides nothing unless the product is that close
+ * to a tie; then, for a below 1e-5 or from 1e15 (printf writes those with
+ * an exponent), or where long double is no wider than double, false: printf
+ * does it.
+ */
+#if LDBL_MANT_DIG >= 64
+static bool round_digits(double a, int p, unsigned long long *digits, int *exp10)
+{
+    static const long double pow10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,
+                                        1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
+                                        1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L};
+    if (!(a >= 1e-5 && a < 1e15))
+        return false;
+    int e = 0;
+    if (a >= 1)
+        while (e < 14 && a >= pow10[e + 1])
+            e++;
+    else
+        while (e > -5 && a * pow10[-e] < 1)
+            e--;
+    int k = p - 1 - e;
+    long double m = 0;
+    for (int tries = 0; tries < 2; tries++) {
+        if (k < 0 || k > 22)
+            return false;
+        m = (long double)a * pow10[k];
+        if (m < pow10[p - 1]) {
+            e--, k++;
+        } else if (m >= pow10[p]) {
+            e++, k--;
+        } else {
+            break;
+        }
+    }
+    if (m < pow10[p - 1] || m >= pow10[p])
+        return false;
+    long double whole = floorl(m), frac = m - whole;
+    if (fabsl(frac - 0.5L) < 0.01L)
+        return false;
+    unsigned long long n = (unsigned long long)whole + (frac > 0.5L);
+    if ((long double)n == pow10[p]) { /* 9.99…95 rounds up to 10 */
+        n = (unsigned long long)pow10[p - 1];
+        e++;
+    }
+    *digits = n;
+    *exp10 = e;
+    return true;
+}
+#else
+static bool round_digits(double a, int p, unsigned long long *digits, int *exp10)
+{
+    (void)a, (void)p, (void)digits, (void)exp10;
+    return false;
+}
+#endif
+
+/* The p digits and exponent as %g writes them without an exponent; false when it would use one. */
+static bool format_g(char *buf, bool negative, unsigned long long n, int p, int e, size_t *len)
+{
+    if (e < -4 || e >= p)
+        return false;
+    char digits[20];
+    for (int i = p - 1; i >= 0; i--, n /= 10)
+        digits[i] = (char)('0' + n % 10);
+    int nd = p;
+    while (nd > 1 && digits[nd - 1] == '0') /* %g drops trailing zeros */
+        nd--;
+    char *q = buf;
+    if (negative)
+        *q++ = '-';
+    if (e < 0) {
+        *q++ = '0';
+        *q++ = '.';
+        for (int i = 0; i < -e - 1; i++)
+            *q++ = '0';
+        memcpy(q, digits, (size_t)nd);
+        q += nd;
+    } else {
+        for (int i = 0; i <= e; i++)
+            *q++ = i < nd ? digits[i] : '0';
+        if (nd > e + 1) {
+            *q++ = '.';
+            memcpy(q, digits + e + 1, (size_t)(nd - e - 1));
+            q += nd - e - 1;
+        }
+    }
+    *len = (size_t)(q - buf);
+    return true;
+}
+
+/*
  * A number as cJSON prints it, so that the data reads the same whether it
  * is handed over as text or as a tree, and the same as every other JSON
  * Parley writes: integers of int range as integers, else 15 significant
- * digits when they read back within cJSON's epsilon, else 17. Two shortcuts
- * give the same text without printf: integers below 10^15, and numbers
- * with a few decimals (n / 10^k == d exactly, at most 15 digits).
+ * digits (%1.15g) when they read back within cJSON's epsilon, else 17.
+ * Without printf for integers below 10^15 and (round_digits) for most
+ * other numbers between 1e-5 and 1e15; the text is the same.
  */
 static void put_number(struct exec *ex, double d)
 {
@@ -610,41 +705,33 @@ static void put_number(struct exec *ex, double d)
         put(ex, q, (size_t)(e - q));
         return;
     }
-    if (a >= 1e-4 && a < 1e9) {
-        int intdigits = 0;
-        for (double t = 1; t <= a; t *= 10)
-            intdigits++;
-        double scale = 1;
-        for (int k = 1; k <= 8 && intdigits + k <= 15; k++) {
-            scale *= 10;
-            double x = d * scale; /* below 1e17: a long long holds it */
-            double n = (double)(long long)(x < 0 ? x - 0.5 : x + 0.5);
-            if (n / scale != d)
-                continue;
-            long long ni = (long long)(n < 0 ? -n : n);
-            char *e = buf + sizeof buf, *q = e;
-            for (int i = 0; i < k; i++) {
-                *--q = (char)('0' + ni % 10);
-                ni /= 10;
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    unsigned long long n;
+    int e;
+    size_t len;
+    if (round_digits(a, 15, &n, &e)) {
+        /* what strtod reads back: the quotient of two exact doubles, correctly rounded */
+        double back = (double)n / pow10[14 - e];
+        double max = back > a ? back : a;
+        if (fabs(back - a) <= max * DBL_EPSILON) {
+            if (format_g(buf, d < 0, n, 15, e, &len)) {
+                put(ex, buf, len);
+                return;
             }
-            *--q = '.';
-            do {
-                *--q = (char)('0' + ni % 10);
-                ni /= 10;
-            } while (ni != 0);
-            if (d < 0)
-                *--q = '-';
-            put(ex, q, (size_t)(e - q));
+        } else if (round_digits(a, 17, &n, &e) && format_g(buf, d < 0, n, 17, e, &len)) {
+            put(ex, buf, len);
             return;
         }
     }
-    int n = snprintf(buf, sizeof buf, "%1.15g", d);
+    int k = snprintf(buf, sizeof buf, "%1.15g", d);
     double back = strtod(buf, NULL);
     double max = fabs(back) > a ? fabs(back) : a;
     if (!(fabs(back - d) <= max * DBL_EPSILON))
-        n = snprintf(buf, sizeof buf, "%1.17g", d);
-    if (n > 0)
-        put(ex, buf, (size_t)n);
+        k = snprintf(buf, sizeof buf, "%1.17g", d);
+    if (k > 0)
+        put(ex, buf, (size_t)k);
 }
 
 /* A custom scalar's JSON value, written as cJSON_PrintUnformatted writes it. */

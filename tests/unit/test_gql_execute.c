@@ -5,6 +5,7 @@
  * with what graphql-js answers for the same schema and document.
  */
 #include <check.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -804,6 +805,60 @@ START_TEST(string_escapes_at_every_position)
 }
 END_TEST
 
+/* Numbers are written without printf where that gives the same text as cJSON's printer. */
+START_TEST(numbers_print_as_cjson_prints_them)
+{
+    static const double fixed[] = {0.1,
+                                   0.5,
+                                   1.0 / 3,
+                                   2.0 / 3,
+                                   9.9999999999999995,
+                                   0.9839387536138,
+                                   999999999999999.9,
+                                   99999999999999.99,
+                                   1e-5,
+                                   1.5e-5,
+                                   1.2345e-4,
+                                   0.00099999999999999999,
+                                   123456789012345.6,
+                                   2147483648.5,
+                                   -0.25,
+                                   -1e-7,
+                                   1e15 + 0.5,
+                                   1e300,
+                                   5e-324,
+                                   0.30000000000000004};
+    unsigned long long x = 88172645463325252ull;
+    for (int i = 0; i < 6000; i++) {
+        double d;
+        if (i < (int)(sizeof fixed / sizeof *fixed)) {
+            d = fixed[i];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift: the same values every run */
+            double mant = (double)(x >> 11) / 9007199254740992.0;
+            int exp10 = (int)(x % 41) - 20;
+            d = mant * pow(10, exp10) * ((x >> 5) & 1 ? -1 : 1);
+            if (i % 7 == 0) /* a few decimals */
+                d = round(d * 1000) / 1000;
+            if (d == 0) /* -0: cJSON writes "-0", JSON.stringify and the engine "0" */
+                d = 0;
+        }
+        cJSON *vars = cJSON_CreateObject();
+        cJSON_AddNumberToObject(vars, "v", d);
+        char *v = cJSON_PrintUnformatted(vars);
+        cJSON *parsed = cJSON_Parse(v); /* the value the engine gets */
+        char *num = cJSON_PrintUnformatted(cJSON_GetObjectItem(parsed, "v"));
+        char want[128];
+        snprintf(want, sizeof want, "{\"data\":{\"json\":%s}}", num);
+        ck_run("query($v: JSON) { json(v: $v) }", v, want);
+        free(num);
+        free(v);
+        cJSON_Delete(parsed);
+        cJSON_Delete(vars);
+    }
+}
+END_TEST
+
 static void *run_many(void *arg)
 {
     struct shared_run *r = arg;
@@ -883,6 +938,7 @@ int main(void)
     tcase_add_test(tc, type_resolver);
     tcase_add_test(tc, threads_share_a_prepared_document);
     tcase_add_test(tc, string_escapes_at_every_position);
+    tcase_add_test(tc, numbers_print_as_cjson_prints_them);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
