@@ -711,7 +711,7 @@ static void put_number(struct exec *ex, double d)
     unsigned long long n;
     int e;
     size_t len;
-    if (round_digits(a, 15, &n, &e)) {
+    if (round_digits(a, 15, &n, &e) && e <= 14) { /* 999999999999999.9 rounds to 1e15 */
         /* what strtod reads back: the quotient of two exact doubles, correctly rounded */
         double back = (double)n / pow10[14 - e];
         double max = back > a ? back : a;
