@@ -588,55 +588,58 @@ static void put_string(struct exec *ex, const char *s)
 /*
  * printf's %.{p}g rounding of a (positive, finite), worked out here for
  * p = 15 and 17: *digits gets the p significant digits as an integer and
- * *exp10 the decimal exponent of the first. a times a power of ten is
- * exact in a long double's 64-bit mantissa, and the product's rounding
- * error (under 0.004) decides nothing unless the product is that close
- * to a tie; then, for a below 1e-5 or from 1e15 (printf writes those with
- * an exponent), or where long double is no wider than double, false: printf
- * does it.
+ * *exp10 the decimal exponent of the first. a = mant / 2^shift exactly,
+ * so a * 10^k is a 128-bit integer quotient and remainder: exact, ties to
+ * even as printf rounds them. False for a below 1e-5 or from 1e15 (printf
+ * writes those with an exponent) and without 128-bit integers: then
+ * printf does it.
  */
-#if LDBL_MANT_DIG >= 64
+#ifdef __SIZEOF_INT128__
 static bool round_digits(double a, int p, unsigned long long *digits, int *exp10)
 {
-    static const long double pow10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,
-                                        1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
-                                        1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L};
     if (!(a >= 1e-5 && a < 1e15))
         return false;
-    int e = 0;
-    if (a >= 1)
-        while (e < 14 && a >= pow10[e + 1])
-            e++;
-    else
-        while (e > -5 && a * pow10[-e] < 1)
-            e--;
-    int k = p - 1 - e;
-    long double m = 0;
-    for (int tries = 0; tries < 2; tries++) {
+    int e2;
+    unsigned long long mant = (unsigned long long)ldexp(frexp(a, &e2), 53);
+    int shift = 53 - e2; /* from 4 (a < 2^50) to 70 (a >= 2^-17) */
+    unsigned __int128 low = 1, high;
+    for (int i = 0; i < p - 1; i++)
+        low *= 10; /* 10^(p-1) */
+    high = low * 10;
+    int e = 0; /* first guess of the exponent, corrected below */
+    for (double t = 10; t <= a; t *= 10)
+        e++;
+    for (double t = 1; t > a && e > -6; t /= 10)
+        e--;
+    for (int tries = 0; tries < 3; tries++) {
+        int k = p - 1 - e;
         if (k < 0 || k > 22)
             return false;
-        m = (long double)a * pow10[k];
-        if (m < pow10[p - 1]) {
-            e--, k++;
-        } else if (m >= pow10[p]) {
-            e++, k--;
-        } else {
-            break;
+        unsigned __int128 scale = 1;
+        for (int i = 0; i < k; i++)
+            scale *= 10;
+        unsigned __int128 prod = (unsigned __int128)mant * scale; /* < 2^53 * 10^22 < 2^127 */
+        unsigned __int128 whole = prod >> shift, rem = prod & (((unsigned __int128)1 << shift) - 1);
+        if (whole < low) {
+            e--;
+            continue;
         }
+        if (whole >= high) {
+            e++;
+            continue;
+        }
+        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+        if (rem > half || (rem == half && (whole & 1)))
+            whole++;
+        if (whole == high) { /* 9.99…95 rounds up to 10 */
+            whole = low;
+            e++;
+        }
+        *digits = (unsigned long long)whole;
+        *exp10 = e;
+        return true;
     }
-    if (m < pow10[p - 1] || m >= pow10[p])
-        return false;
-    long double whole = floorl(m), frac = m - whole;
-    if (fabsl(frac - 0.5L) < 0.01L)
-        return false;
-    unsigned long long n = (unsigned long long)whole + (frac > 0.5L);
-    if ((long double)n == pow10[p]) { /* 9.99…95 rounds up to 10 */
-        n = (unsigned long long)pow10[p - 1];
-        e++;
-    }
-    *digits = n;
-    *exp10 = e;
-    return true;
+    return false;
 }
 #else
 static bool round_digits(double a, int p, unsigned long long *digits, int *exp10)
