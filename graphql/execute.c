@@ -102,6 +102,18 @@ struct exec {
 
 /* ---- small helpers ---- */
 
+/* cJSON's type tests are calls into the library, and the executor makes them for every
+   value it writes: the same tests, inline. */
+static inline bool json_is(const cJSON *j, int type)
+{
+    return j != NULL && (j->type & 0xFF) == type;
+}
+
+static inline bool json_is_bool(const cJSON *j)
+{
+    return j != NULL && (j->type & (cJSON_True | cJSON_False)) != 0;
+}
+
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -226,8 +238,8 @@ static bool directive_if(struct exec *ex, const struct gql_directive *d, bool *v
         }
         if (v->kind == GQL_VALUE_VARIABLE) {
             const cJSON *var = cJSON_GetObjectItemCaseSensitive(ex->variables, v->text);
-            if (cJSON_IsBool(var)) {
-                *value = cJSON_IsTrue(var);
+            if (json_is_bool(var)) {
+                *value = json_is(var, cJSON_True);
                 return true;
             }
         }
@@ -447,7 +459,7 @@ static bool xvalue_is_null(const struct gql_xvalue *v)
 {
     switch (v->kind) {
     case GQL_V_JSON:
-        return v->u.json == NULL || cJSON_IsNull(v->u.json);
+        return v->u.json == NULL || json_is(v->u.json, cJSON_NULL);
     case GQL_V_STRING:
     case GQL_V_STRING_COPY:
     case GQL_V_SCHEMA:
@@ -764,7 +776,7 @@ static void put_json(struct exec *ex, const cJSON *j)
         break;
     case cJSON_Array:
     case cJSON_Object: {
-        bool obj = cJSON_IsObject(j);
+        bool obj = json_is(j, cJSON_Object);
         putc_(ex, obj ? '{' : '[');
         for (const cJSON *c = j->child; c != NULL; c = c->next) {
             if (c != j->child)
@@ -857,7 +869,7 @@ static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct
     if (j == NULL)
         goto bad_type;
     if (type->kind == GQL_KIND_ENUM) {
-        if (cJSON_IsString(j))
+        if (json_is(j, cJSON_String))
             for (size_t i = 0; i < type->nenum_values; i++)
                 if (strcmp(type->enum_values[i].name, j->valuestring) == 0) {
                     put_string(ex, j->valuestring);
@@ -870,11 +882,11 @@ static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct
     if (type == p->t_int || type == p->t_float) {
         double d;
         bool is_int = type == p->t_int;
-        if (cJSON_IsNumber(j))
+        if (json_is(j, cJSON_Number))
             d = j->valuedouble;
-        else if (cJSON_IsBool(j))
-            d = cJSON_IsTrue(j) ? 1 : 0;
-        else if (!cJSON_IsString(j) || !js_to_number(j->valuestring, &d))
+        else if (json_is_bool(j))
+            d = json_is(j, cJSON_True) ? 1 : 0;
+        else if (!json_is(j, cJSON_String) || !js_to_number(j->valuestring, &d))
             d = NAN;
         if (is_int) {
             if (!isfinite(d) || d != floor(d)) {
@@ -896,14 +908,14 @@ static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct
         return true;
     }
     if (type == p->t_string) {
-        if (cJSON_IsString(j)) {
+        if (json_is(j, cJSON_String)) {
             put_string(ex, j->valuestring);
-        } else if (cJSON_IsBool(j)) {
-            if (cJSON_IsTrue(j))
+        } else if (json_is_bool(j)) {
+            if (json_is(j, cJSON_True))
                 PUTS(ex, "\"true\"");
             else
                 PUTS(ex, "\"false\"");
-        } else if (cJSON_IsNumber(j)) {
+        } else if (json_is(j, cJSON_Number)) {
             put_string(ex, gql_js_number(j->valuedouble, num));
         } else {
             field_error(ex, g, path, "String cannot represent value: %s", inspect_xvalue(ex, v));
@@ -912,8 +924,8 @@ static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct
         return true;
     }
     if (type == p->t_boolean) {
-        if (cJSON_IsBool(j) || cJSON_IsNumber(j)) {
-            bool b = cJSON_IsBool(j) ? cJSON_IsTrue(j) : j->valuedouble != 0;
+        if (json_is_bool(j) || json_is(j, cJSON_Number)) {
+            bool b = json_is_bool(j) ? json_is(j, cJSON_True) : j->valuedouble != 0;
             if (b)
                 PUTS(ex, "true");
             else
@@ -925,9 +937,9 @@ static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct
         return false;
     }
     if (type == p->t_id) {
-        if (cJSON_IsString(j)) {
+        if (json_is(j, cJSON_String)) {
             put_string(ex, j->valuestring);
-        } else if (cJSON_IsNumber(j) && j->valuedouble == floor(j->valuedouble)) {
+        } else if (json_is(j, cJSON_Number) && j->valuedouble == floor(j->valuedouble)) {
             put_string(ex, gql_js_number(j->valuedouble, num));
         } else {
             field_error(ex, g, path, "ID cannot represent value: %s", inspect_xvalue(ex, v));
@@ -962,7 +974,7 @@ static bool complete_abstract(struct exec *ex, const struct gql_type *parent, st
         rt = type->resolve_type(type, j, ex->args->context, type->resolve_type_data);
     } else {
         const cJSON *tn = j ? cJSON_GetObjectItemCaseSensitive(j, "__typename") : NULL;
-        if (cJSON_IsString(tn)) {
+        if (json_is(tn, cJSON_String)) {
             rt = gql_schema_type(ex->schema, tn->valuestring);
             if (rt == NULL) {
                 field_error(ex, g, path,
@@ -1007,7 +1019,7 @@ static bool complete_list(struct exec *ex, const struct gql_type *parent, struct
         putc_(ex, ']');
         return true;
     }
-    if (v->kind != GQL_V_JSON || !cJSON_IsArray(v->u.json)) {
+    if (v->kind != GQL_V_JSON || !json_is(v->u.json, cJSON_Array)) {
         field_error(ex, g, path, "Expected Iterable, but did not find one for field \"%s.%s\".",
                     parent->name, g->def->name);
         return false;
@@ -1221,8 +1233,7 @@ static bool execute_field(struct exec *ex, const struct gql_type *obj, struct gr
                 ex->oom = true;
                 return false;
             }
-        } else if (src->kind == GQL_V_JSON && src->u.json &&
-                   (src->u.json->type & 0xFF) == cJSON_Object) {
+        } else if (src->kind == GQL_V_JSON && json_is(src->u.json, cJSON_Object)) {
             v.u.json = member(mem, src->u.json, g);
         }
     }
@@ -1287,8 +1298,11 @@ static int exec_init(struct exec *ex, const struct gql_prepared *p,
     ex->holder = cJSON_CreateArray();
     ex->empty_args = cJSON_CreateObject();
     ex->visited = calloc(p->nfragments ? p->nfragments : 1, sizeof *ex->visited);
-    ex->out.s = malloc(4096);
-    ex->out.cap = 4096;
+    /* as large as this document's last output (it grows by doubling, copying, otherwise) */
+    size_t cap = atomic_load_explicit(&p->out_hint, memory_order_relaxed);
+    cap = cap > 4096 ? cap + cap / 8 : 4096;
+    ex->out.s = malloc(cap);
+    ex->out.cap = cap;
     if (ex->arena == NULL || ex->holder == NULL || ex->empty_args == NULL || ex->visited == NULL ||
         ex->out.s == NULL)
         return GQL_ENOMEM;
@@ -1323,6 +1337,7 @@ static cJSON *data_json(struct exec *ex, bool ok)
         ex->oom = true;
     if (ex->oom)
         return NULL;
+    atomic_store_explicit((_Atomic size_t *)&ex->p->out_hint, ex->out.len, memory_order_relaxed);
     cJSON *data;
     if (!ok) {
         data = cJSON_CreateNull();

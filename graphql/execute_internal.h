@@ -28,6 +28,8 @@ struct gql_prepared {
        read-only afterwards (malloc'd; freed with p). */
     bool cacheable;
     _Atomic(char *) cached_text;
+    /* The length of the last execution's data, the size its successor starts with. */
+    _Atomic size_t out_hint;
 };
 
 /* The fragment named name and its index in p->fragments, or NULL. */
