@@ -67,7 +67,7 @@ struct shared_turn {
     int refs; /* atomic */
     int64_t seq;
     int64_t at_ms;
-    cJSON *json;
+    cJSON *json; /* json_freeze's copy: read-only, freed with free() */
 };
 
 /* The newest turns of one recently read conversation: ring[seq % BOT_LOG_MAX_TURNS]. */
@@ -107,7 +107,7 @@ struct bot_turnlog *bot_turnlog_new(struct store *st)
 static void shared_unref(struct shared_turn *t)
 {
     if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-        cJSON_Delete(t->json);
+        free(t->json); /* json_freeze's */
         free(t);
     }
 }
@@ -305,53 +305,6 @@ static cJSON *turn_json(const struct bot_turn *turn, const cJSON *outcome, const
     return t;
 }
 
-/*
- * The member names turn_json writes. A turn that joins a window points its
- * names at these instead of copies of its own: a window holds 200 turns
- * per conversation, and a reader that looks members up by name then
- * compares against the same few strings, in cache, rather than thousands
- * scattered over the heap.
- */
-static const char *const turn_member_names[] = {
-    "id",
-    "seq",
-    "conversationId",
-    "bot",
-    "alias",
-    "user",
-    "channel",
-    "at",
-    "inputText",
-    "intentName",
-    "confidence",
-    "slots",
-    "sessionAttributes",
-    "dialogState",
-    "slotToElicit",
-    "message",
-    "messageFormat",
-    "fulfilled",
-    "failed",
-    "missed",
-    "botVersion",
-    "sessionId",
-};
-
-static void intern_member_names(cJSON *turn)
-{
-    for (cJSON *m = turn->child; m; m = m->next) {
-        if (!m->string || (m->type & cJSON_StringIsConst))
-            continue;
-        for (size_t i = 0; i < sizeof turn_member_names / sizeof *turn_member_names; i++)
-            if (strcmp(m->string, turn_member_names[i]) == 0) {
-                cJSON_free(m->string);
-                m->string = (char *)turn_member_names[i];
-                m->type |= cJSON_StringIsConst;
-                break;
-            }
-    }
-}
-
 /* Lower case, runs of spaces as one, trimmed: the text that counts as "the same". */
 static void missed_key(const char *text, char *out, size_t n)
 {
@@ -511,13 +464,14 @@ void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, co
     struct window *w = window_find(log, conv);
     if (w) {
         shared = rc == 0 && w->newest == seq - 1 ? calloc(1, sizeof *shared) : NULL;
+        if (shared && !(shared->json = json_freeze(t))) {
+            free(shared);
+            shared = NULL;
+        }
         if (shared) {
             shared->refs = 2; /* the window's and ours, for the listeners */
             shared->seq = seq;
             shared->at_ms = now;
-            shared->json = t;
-            intern_member_names(t);
-            t = NULL;
             shared_unref(w->ring[seq % BOT_LOG_MAX_TURNS]); /* past the retention */
             w->ring[seq % BOT_LOG_MAX_TURNS] = shared;
             w->newest = seq;
@@ -692,8 +646,14 @@ static struct window *window_load(struct bot_engine *e, const char *id)
         st->refs = 1;
         st->seq = (int64_t)seq;
         st->at_ms = iso_ms(json_string(t, "at"));
-        st->json = t;
-        intern_member_names(t);
+        st->json = json_freeze(t);
+        cJSON_Delete(t);
+        if (!st->json) { /* out of memory: no window, the readers go to the store */
+            free(st);
+            cJSON_Delete(all);
+            window_free(w);
+            return NULL;
+        }
         if (st->seq > w->newest)
             w->newest = st->seq;
         size_t slot = (size_t)(st->seq % BOT_LOG_MAX_TURNS);

@@ -89,6 +89,15 @@ const char *json_string(const cJSON *obj, const char *key);
 bool json_number(const cJSON *obj, const char *key, double *out);
 /* Prints json unformatted into a malloc'd string (caller frees), NULL on OOM. */
 char *json_print(const cJSON *json, size_t *len);
+/*
+ * A deep copy of json in one allocation, for a tree that is read many times
+ * and never changed: the members of each object sit side by side, then
+ * the names and strings, so reading it walks memory in order. Freed with
+ * free(); nothing in it may be changed, detached or given to cJSON_Delete
+ * (copy it with cJSON_Duplicate, refer to it with cJSON_Create*Reference).
+ * NULL when out of memory.
+ */
+cJSON *json_freeze(const cJSON *json);
 
 /* ---- sigv4.c: AWS Signature Version 4 (signing Lambda calls, checking Lex callers) ---- */
 

@@ -26,3 +26,80 @@ char *json_print(const cJSON *json, size_t *len)
         *len = strlen(s);
     return s;
 }
+
+/* ---- json_freeze ---- */
+
+struct freezer {
+    cJSON *node; /* the next free node */
+    char *text;  /* the next free byte of the strings */
+};
+
+static void freeze_count(const cJSON *j, size_t *nodes, size_t *bytes)
+{
+    for (; j; j = j->next) {
+        (*nodes)++;
+        *bytes += (j->string ? strlen(j->string) + 1 : 0) +
+                  (j->valuestring ? strlen(j->valuestring) + 1 : 0);
+        freeze_count(j->child, nodes, bytes);
+    }
+}
+
+static char *freeze_string(struct freezer *f, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *copy = memcpy(f->text, s, n);
+    f->text += n;
+    return copy;
+}
+
+/* Copies the siblings from src on into consecutive nodes, then each one's children. */
+static cJSON *freeze_list(struct freezer *f, const cJSON *src)
+{
+    size_t n = 0;
+    for (const cJSON *c = src; c; c = c->next)
+        n++;
+    if (n == 0)
+        return NULL;
+    cJSON *list = f->node;
+    f->node += n;
+    size_t i = 0;
+    for (const cJSON *c = src; c; c = c->next, i++) {
+        cJSON *k = &list[i];
+        k->type = c->type & 0xFF;
+        k->valueint = c->valueint;
+        k->valuedouble = c->valuedouble;
+        k->string = freeze_string(f, c->string);
+        k->valuestring = freeze_string(f, c->valuestring);
+        k->prev = &list[i ? i - 1 : n - 1]; /* the first's prev is the last, as in cJSON */
+        k->next = i + 1 < n ? &list[i + 1] : NULL;
+    }
+    i = 0;
+    for (const cJSON *c = src; c; c = c->next, i++)
+        list[i].child = freeze_list(f, c->child);
+    return list;
+}
+
+cJSON *json_freeze(const cJSON *json)
+{
+    size_t nodes = 0, bytes = 0;
+    if (!json)
+        return NULL;
+    freeze_count(json->child, &nodes, &bytes);
+    nodes++; /* the root */
+    bytes += (json->string ? strlen(json->string) + 1 : 0) +
+             (json->valuestring ? strlen(json->valuestring) + 1 : 0);
+    cJSON *block = calloc(1, nodes * sizeof(cJSON) + bytes);
+    if (!block)
+        return NULL;
+    struct freezer f = {block + 1, (char *)(block + nodes)};
+    block->type = json->type & 0xFF;
+    block->valueint = json->valueint;
+    block->valuedouble = json->valuedouble;
+    block->string = freeze_string(&f, json->string);
+    block->valuestring = freeze_string(&f, json->valuestring);
+    block->prev = block;
+    block->child = freeze_list(&f, json->child);
+    return block;
+}

@@ -1,4 +1,7 @@
-/* common/buf.c: the capped buffer never grows past its cap and keeps its data NUL-terminated. */
+/*
+ * common/buf.c: the capped buffer never grows past its cap and keeps its
+ * data NUL-terminated; and common/json.c's frozen copies.
+ */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,40 @@ START_TEST(error_table)
 }
 END_TEST
 
+/* common/json.c: a frozen copy prints the same, is one block, and reads like any cJSON tree. */
+START_TEST(json_freeze_copies_in_one_block)
+{
+    const char *text =
+        "{\"id\":\"a/b/7\",\"seq\":7,\"confidence\":0.875,\"slots\":{\"A\":\"x\","
+        "\"B\":null},\"list\":[1,[2,{\"c\":true}],\"\u00e9\"],\"empty\":{},\"no\":false}";
+    cJSON *src = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(src);
+    cJSON *frozen = json_freeze(src);
+    ck_assert_ptr_nonnull(frozen);
+    char *a = cJSON_PrintUnformatted(src), *b = cJSON_PrintUnformatted(frozen);
+    ck_assert_str_eq(a, b);
+    /* the members of an object are consecutive nodes, and every node lies in the block */
+    const cJSON *m = frozen->child;
+    ck_assert_ptr_eq(m, frozen + 1);
+    for (; m->next; m++)
+        ck_assert_ptr_eq(m->next, m + 1);
+    ck_assert_ptr_eq(frozen->child->prev, m); /* the first's prev is the last, as cJSON keeps it */
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(frozen, "slots"), "A"), "x");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(frozen, "list")), 3);
+    /* a duplicate owns its own strings: it outlives the block */
+    cJSON *dup = cJSON_Duplicate(frozen, true);
+    cJSON_Delete(src);
+    free(frozen);
+    char *c = cJSON_PrintUnformatted(dup);
+    ck_assert_str_eq(a, c);
+    cJSON_Delete(dup);
+    free(a);
+    free(b);
+    free(c);
+    ck_assert_ptr_null(json_freeze(NULL));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("buf");
@@ -94,6 +131,7 @@ int main(void)
     tcase_add_test(tc, json_string_escapes);
     tcase_add_test(tc, detach_transfers);
     tcase_add_test(tc, error_table);
+    tcase_add_test(tc, json_freeze_copies_in_one_block);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
