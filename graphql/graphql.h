@@ -208,6 +208,9 @@ struct gql_directive_def {
     size_t nargs;
     bool repeatable;
     uint32_t locations; /* enum gql_directive_location bits */
+    /* The same locations as written in the SDL (what introspection lists): bit numbers. */
+    uint8_t written[32];
+    size_t nwritten;
 };
 
 struct gql_schema_internal;

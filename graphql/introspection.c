@@ -378,16 +378,14 @@ int gql_intro_resolve(const struct gql_schema *schema, enum gql_intro_field whic
         set_bool(out, d->repeatable);
         return GQL_OK;
     case GQL_I_DIRECTIVE_LOCATIONS: {
-        size_t nloc = GQL_NDIRECTIVE_LOCATIONS;
-        struct gql_xvalue *items = list_alloc(arena, nloc, out);
+        /* as written, as graphql-js lists them */
+        struct gql_xvalue *items = list_alloc(arena, d->nwritten, out);
         if (items == NULL)
             return GQL_ENOMEM;
-        size_t k = 0;
-        for (size_t i = 0; i < nloc; i++)
-            if (d->locations & (1u << i))
-                items[k++] = (struct gql_xvalue){.kind = GQL_V_STRING,
-                                                 .u.str = gql_directive_location_names[i]};
-        out->u.list.n = k;
+        for (size_t i = 0; i < d->nwritten; i++)
+            items[i] = (struct gql_xvalue){.kind = GQL_V_STRING,
+                                           .u.str = gql_directive_location_names[d->written[i]]};
+        out->u.list.n = d->nwritten;
         return GQL_OK;
     }
     case GQL_I_DIRECTIVE_ARGS:

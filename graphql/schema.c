@@ -649,8 +649,10 @@ static void build_directives(struct gql_schema_builder *b, const struct gql_docu
             if (l == GQL_NDIRECTIVE_LOCATIONS)
                 gql_schema_report(b, NULL, &d->names[j].loc, 1,
                                   "Unknown directive location \"%s\".", d->names[j].name);
-            else
+            else if (!(dd->locations & (1u << l))) {
                 dd->locations |= 1u << l;
+                dd->written[dd->nwritten++] = (uint8_t)l;
+            }
         }
     }
     /* arguments last, @deprecated's first: the others' may use it */

@@ -3,8 +3,9 @@
 // getIntrospectionQuery(), the schema it rebuilds prints exactly as the
 // SDL we started from, and the answer equals graphql-js's answer for the
 // same SDL (types compared by name: the order of __schema.types is the
-// type map's, which graphql-js builds by walking from the roots; a
-// directive's locations come in DirectiveLocation order, not as written).
+// type map's, which graphql-js builds by walking from the roots; @tag's
+// locations are written out of DirectiveLocation order, and come back as
+// written).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,7 +70,7 @@ input Filter {
 input Range { lo: Int! hi: Int = 100 tone: Tone tags: [String!] = [] }
 
 directive @cost(weight: Int = 1, "why" reason: String = "because\\n") repeatable on OBJECT | FIELD_DEFINITION
-directive @tag(name: String!) on QUERY | FIELD | ARGUMENT_DEFINITION | INPUT_OBJECT
+directive @tag(name: String!) on INPUT_OBJECT | QUERY | ARGUMENT_DEFINITION | FIELD
 
 type Root @cost(weight: 2) {
   pets(filter: Filter = {limit: 5}, first: Int): [Pet] @cost
