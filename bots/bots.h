@@ -97,6 +97,10 @@ typedef void (*bot_turn_done_fn)(cJSON *outcome, int err, const char *message, v
  */
 void bot_turn_submit(struct bot_engine *e, const struct bot_turn *turn, bot_turn_done_fn done,
                      void *ud);
+/* Lex V2's exception name for an error of the engine's: ResourceNotFoundException for
+   PARLEY_ENOTFOUND, ValidationException, DependencyFailedException, ThrottlingException,
+   ConflictException, else InternalServerException (GraphQL's extensions.code). */
+const char *bot_error_code(int err);
 /* Runs a turn on the calling thread (the terminal chat and tests). Returns the outcome or NULL. */
 cJSON *bot_turn_run(struct bot_engine *e, const struct bot_turn *turn, int *err, char *msg,
                     size_t msglen);

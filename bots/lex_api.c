@@ -69,6 +69,11 @@ static struct lex_error error_for(int err)
     }
 }
 
+const char *bot_error_code(int err)
+{
+    return error_for(err).v2;
+}
+
 static void respond_error(struct http_request *req, enum lex_api api, int err, const char *msg)
 {
     struct lex_error le = error_for(err);

@@ -54,6 +54,7 @@ void gql_errors_release(struct gql_errors *errs)
         free(errs->items[i].message);
         free(errs->items[i].locations);
         cJSON_Delete(errs->items[i].path);
+        cJSON_Delete(errs->items[i].extensions);
     }
     free(errs->items);
     errs->items = NULL;
@@ -85,6 +86,13 @@ cJSON *gql_errors_to_json(const struct gql_errors *errs)
             cJSON *path = cJSON_Duplicate(e->path, true);
             if (path == NULL || !cJSON_AddItemToObject(obj, "path", path)) {
                 cJSON_Delete(path);
+                goto oom;
+            }
+        }
+        if (e->extensions != NULL) {
+            cJSON *ext = cJSON_Duplicate(e->extensions, true);
+            if (ext == NULL || !cJSON_AddItemToObject(obj, "extensions", ext)) {
+                cJSON_Delete(ext);
                 goto oom;
             }
         }

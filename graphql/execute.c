@@ -1220,12 +1220,21 @@ static bool execute_field(struct exec *ex, const struct gql_type *obj, struct gr
                 .data = def->resolve_data,
             };
             char *rerr = NULL;
+            cJSON *ext = NULL;
+            info.extensions = &ext;
             owned = def->resolve(&info, &rerr);
             if (owned == NULL) {
+                size_t n = ex->errs.n;
                 field_error(ex, g, path, "%s", rerr ? rerr : "out of memory");
+                if (ex->errs.n > n && cJSON_IsObject(ext)) {
+                    ex->errs.items[n].extensions = ext;
+                    ext = NULL;
+                }
+                cJSON_Delete(ext);
                 free(rerr);
                 goto failed;
             }
+            cJSON_Delete(ext);
             free(rerr);
             v.u.json = owned;
         } else if (g->intro != GQL_I_NONE) {

@@ -53,6 +53,7 @@ struct gql_error {
     cJSON *path; /* owned array of strings and numbers, or NULL */
     const char
         *rule; /* validation: the graphql-js rule name, e.g. "KnownTypeNamesRule"; else NULL */
+    cJSON *extensions; /* owned object, or NULL: a resolver's (gql_resolve_info.extensions) */
 };
 
 struct gql_errors {
@@ -292,6 +293,9 @@ struct gql_resolve_info {
     const cJSON *args;                     /* coerced arguments: an object, never NULL */
     void *context;                         /* gql_exec_args.context */
     void *data;                            /* the resolve_data given with the resolver */
+    /* With a field error, a resolver may also set *extensions to an object: the error's
+       "extensions" (e.g. {"code": ...}); the executor takes it. */
+    cJSON **extensions;
 };
 
 /* A parsed, validated document with its operation chosen; immutable. */

@@ -57,7 +57,8 @@ static int page_size(const struct gql_resolve_info *info, char **error)
 {
     int first = graphql_arg_int(info, "first", 20);
     if (first < 0 || first > MAX_PAGE) {
-        graphql_field_error(error, "first must be from 0 to %d.", MAX_PAGE);
+        graphql_field_error(info, error, "ValidationException", "first must be from 0 to %d.",
+                            MAX_PAGE);
         return -1;
     }
     return first;
@@ -187,11 +188,12 @@ static cJSON *resolve_bot_intent(const struct gql_resolve_info *info, char **err
 
 /* ---- sessions ---- */
 
-static cJSON *session_error(char **error, int err, const char *msg)
+static cJSON *session_error(const struct gql_resolve_info *info, char **error, int err,
+                            const char *msg)
 {
     if (err == PARLEY_ENOTFOUND)
         return cJSON_CreateNull();
-    return graphql_field_error(error, "%s", msg);
+    return graphql_field_error(info, error, bot_error_code(err), "%s", msg);
 }
 
 static bool session_args(const struct gql_resolve_info *info, const char **bot, const char **alias,
@@ -203,15 +205,17 @@ static bool session_args(const struct gql_resolve_info *info, const char **bot, 
     if (!*alias)
         *alias = "$LATEST";
     if (!engine(info)) {
-        graphql_field_error(error, "This server runs no bots.");
+        graphql_field_error(info, error, "ResourceNotFoundException", "This server runs no bots.");
         return false;
     }
     if (!valid_name(*bot) || !valid_name(*alias)) {
-        graphql_field_error(error, "bot and alias must be names (no '/').");
+        graphql_field_error(info, error, "ValidationException",
+                            "bot and alias must be names (no '/').");
         return false;
     }
     if (!*user || !valid_user(*user)) {
-        graphql_field_error(error, "user must be 2 to 100 characters of [0-9a-zA-Z._:-].");
+        graphql_field_error(info, error, "ValidationException",
+                            "user must be 2 to 100 characters of [0-9a-zA-Z._:-].");
         return false;
     }
     return true;
@@ -225,7 +229,7 @@ static cJSON *resolve_session(const struct gql_resolve_info *info, char **error)
     int err = 0;
     char msg[512] = "";
     cJSON *v = bot_session_get(engine(info), bot, alias, user, &err, msg, sizeof msg);
-    return v ? v : session_error(error, err, msg);
+    return v ? v : session_error(info, error, err, msg);
 }
 
 static cJSON *conversation_of(const struct gql_resolve_info *info, const char *bot,
@@ -305,17 +309,18 @@ static cJSON *connection(const struct gql_resolve_info *info, cJSON *items, cons
     struct graphql_context *ctx = graphql_context_of(info);
     if (!items || !ctx) {
         cJSON_Delete(items);
-        return graphql_field_error(error, items ? "No execution context." : "Out of memory.");
+        return graphql_field_error(info, error, "InternalServerException",
+                                   items ? "No execution context." : "Out of memory.");
     }
     /* (graphql_context_keep releases what it cannot keep) */
     if (!graphql_context_keep(ctx, free_items, items))
-        return graphql_field_error(error, "Out of memory.");
+        return graphql_field_error(info, error, "InternalServerException", "Out of memory.");
     size_t n = (size_t)cJSON_GetArraySize(items);
     /* root, edges, nodes, pageInfo and its four members; per item: edge, cursor, node, nodes' */
     size_t nnodes = 8 + 4 * n;
     char *block = calloc(1, nnodes * sizeof(cJSON) + n * CURSOR_DIGITS);
     if (!block || !graphql_context_keep(ctx, free, block))
-        return graphql_field_error(error, "Out of memory.");
+        return graphql_field_error(info, error, "InternalServerException", "Out of memory.");
     cJSON *node = (cJSON *)block;
     char *digits = block + nnodes * sizeof(cJSON);
     cJSON *root = node++, *edges = node++, *nodes = node++, *page = node++;
@@ -369,7 +374,8 @@ static cJSON *connection(const struct gql_resolve_info *info, cJSON *items, cons
     link_item(page, start, "startCursor");
     link_item(page, end, "endCursor");
     cJSON *ref = cJSON_CreateObjectReference(root->child);
-    return ref ? ref : graphql_field_error(error, "Out of memory.");
+    return ref ? ref
+               : graphql_field_error(info, error, "InternalServerException", "Out of memory.");
 }
 
 static cJSON *resolve_conversations(const struct gql_resolve_info *info, char **error)
@@ -380,7 +386,7 @@ static cJSON *resolve_conversations(const struct gql_resolve_info *info, char **
     if (first < 0)
         return NULL;
     if (!valid_name(bot))
-        return graphql_field_error(error, "bot must be a bot's name.");
+        return graphql_field_error(info, error, "ValidationException", "bot must be a bot's name.");
     bool more = false;
     cJSON *items = engine(info)
                        ? bot_conversation_list(engine(info), bot, after, (size_t)first, &more)
@@ -407,7 +413,8 @@ static cJSON *resolve_conversation_turns(const struct gql_resolve_info *info, ch
         char *end;
         long long v = strtoll(after, &end, 10);
         if (*end || v < 1 || end == after)
-            return graphql_field_error(error, "after must be a cursor from this connection.");
+            return graphql_field_error(info, error, "ValidationException",
+                                       "after must be a cursor from this connection.");
         before = v;
     }
     bool more = false;
@@ -427,7 +434,7 @@ static cJSON *resolve_conversation_turns(const struct gql_resolve_info *info, ch
             items = NULL;
         }
         if (!items)
-            return graphql_field_error(error, "Out of memory.");
+            return graphql_field_error(info, error, "InternalServerException", "Out of memory.");
     } else {
         items = bot_conversation_turns(engine(info), id, before, (size_t)first, &more);
     }
@@ -441,7 +448,7 @@ static cJSON *resolve_missed(const struct gql_resolve_info *info, char **error)
     if (first < 0)
         return NULL;
     if (!valid_name(bot))
-        return graphql_field_error(error, "bot must be a bot's name.");
+        return graphql_field_error(info, error, "ValidationException", "bot must be a bot's name.");
     return engine(info) ? bot_missed_list(engine(info), bot, (size_t)first) : cJSON_CreateArray();
 }
 
@@ -467,8 +474,9 @@ static cJSON *resolve_post_text(const struct gql_resolve_info *info, char **erro
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(info->args, "sessionAttributes");
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(info->args, "requestAttributes");
     if (!string_map(attrs) || !string_map(req))
-        return graphql_field_error(error, "sessionAttributes and requestAttributes must map "
-                                          "names to strings.");
+        return graphql_field_error(info, error, "ValidationException",
+                                   "sessionAttributes and requestAttributes must map "
+                                   "names to strings.");
     const struct graphql_context *ctx = info->context;
     struct bot_turn turn = {
         .bot = bot,
@@ -483,7 +491,8 @@ static cJSON *resolve_post_text(const struct gql_resolve_info *info, char **erro
     char msg[1024] = "";
     cJSON *out = bot_turn_run(engine(info), &turn, &err, msg, sizeof msg);
     if (!out)
-        return graphql_field_error(error, "%s", msg[0] ? msg : "The turn failed.");
+        return graphql_field_error(info, error, bot_error_code(err), "%s",
+                                   msg[0] ? msg : "The turn failed.");
     cJSON_DeleteItemFromObjectCaseSensitive(out, "_v2");
     return out;
 }
@@ -514,7 +523,8 @@ static cJSON *resolve_put_session(const struct gql_resolve_info *info, char **er
         return NULL;
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(info->args, "sessionAttributes");
     if (!string_map(attrs))
-        return graphql_field_error(error, "sessionAttributes must map names to strings.");
+        return graphql_field_error(info, error, "ValidationException",
+                                   "sessionAttributes must map names to strings.");
     const cJSON *da = cJSON_GetObjectItemCaseSensitive(info->args, "dialogAction");
     cJSON *action = da && !cJSON_IsNull(da) ? without_nulls(da) : NULL;
     int err = 0;
@@ -523,7 +533,8 @@ static cJSON *resolve_put_session(const struct gql_resolve_info *info, char **er
                                  cJSON_IsObject(attrs) ? attrs : NULL, &err, msg, sizeof msg);
     cJSON_Delete(action);
     if (!out)
-        return graphql_field_error(error, "%s", msg[0] ? msg : "PutSession failed.");
+        return graphql_field_error(info, error, bot_error_code(err), "%s",
+                                   msg[0] ? msg : "PutSession failed.");
     return out;
 }
 
@@ -535,7 +546,7 @@ static cJSON *resolve_delete_session(const struct gql_resolve_info *info, char *
     int err = 0;
     char msg[512] = "";
     cJSON *v = bot_session_remove(engine(info), bot, alias, user, &err, msg, sizeof msg);
-    return v ? v : session_error(error, err, msg);
+    return v ? v : session_error(info, error, err, msg);
 }
 
 /* ---- mutations that change a bot ---- */
@@ -607,18 +618,22 @@ static cJSON *edited_member(const struct gql_resolve_info *info, const char *bot
         i++;
     }
     cJSON_Delete(v);
-    return found ? found : graphql_field_error(error, "The change was made but cannot be read.");
+    return found ? found
+                 : graphql_field_error(info, error, "InternalServerException",
+                                       "The change was made but cannot be read.");
 }
 
 static cJSON *run_edit(const struct gql_resolve_info *info, struct edit *ed, const char *bot,
                        const char *name, char **error)
 {
     if (!engine(info))
-        return graphql_field_error(error, "This server runs no bots.");
+        return graphql_field_error(info, error, "ResourceNotFoundException",
+                                   "This server runs no bots.");
     char err[1024] = "";
     int rc = bot_latest_edit(engine(info), bot, apply_edit, ed, err, sizeof err);
     if (rc)
-        return graphql_field_error(error, "%s", err[0] ? err : parley_strerror(rc));
+        return graphql_field_error(info, error, bot_error_code(rc), "%s",
+                                   err[0] ? err : parley_strerror(rc));
     return edited_member(info, bot, ed->list, name, error);
 }
 
@@ -632,7 +647,8 @@ static cJSON *resolve_put_intent(const struct gql_resolve_info *info, char **err
         cJSON_AddStringToObject(cJSON_AddObjectToObject(item, "fulfillmentActivity"), "type",
                                 "ReturnIntent");
     if (!name || !*name) {
-        out = graphql_field_error(error, "intent.name must not be empty.");
+        out = graphql_field_error(info, error, "ValidationException",
+                                  "intent.name must not be empty.");
     } else {
         struct edit ed = {.list = "intents", .item = item};
         out = run_edit(info, &ed, bot, name, error);
@@ -647,7 +663,8 @@ static cJSON *resolve_add_utterance(const struct gql_resolve_info *info, char **
     const char *intent = graphql_arg_string(info, "intent");
     const char *text = graphql_arg_string(info, "utterance");
     if (!text || !*text || strlen(text) > 200)
-        return graphql_field_error(error, "utterance must be 1 to 200 characters.");
+        return graphql_field_error(info, error, "ValidationException",
+                                   "utterance must be 1 to 200 characters.");
     struct edit ed = {.list = "intents", .name = intent, .text = text};
     return run_edit(info, &ed, bot, intent, error);
 }
@@ -659,7 +676,8 @@ static cJSON *resolve_put_slot_type(const struct gql_resolve_info *info, char **
     const char *name = json_string(item, "name");
     cJSON *out;
     if (!name || !*name) {
-        out = graphql_field_error(error, "slotType.name must not be empty.");
+        out = graphql_field_error(info, error, "ValidationException",
+                                  "slotType.name must not be empty.");
     } else {
         struct edit ed = {.list = "slotTypes", .item = item};
         out = run_edit(info, &ed, bot, name, error);

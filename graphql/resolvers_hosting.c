@@ -153,11 +153,13 @@ static cJSON *resolve_activate_release(const struct gql_resolve_info *info, char
     const char *release = graphql_arg_string(info, "release");
     cJSON *before = svc->deps.sites ? site_named(svc->deps.sites, site) : NULL;
     if (!before)
-        return graphql_field_error(error, "There is no site named %s.", site ? site : "");
+        return graphql_field_error(info, error, "ResourceNotFoundException",
+                                   "There is no site named %s.", site ? site : "");
     cJSON_Delete(before);
     char err[1024] = "", id[64] = "";
     if (spa_release_rollback(svc->deps.sites, site, release, id, err, sizeof err) != 0)
-        return graphql_field_error(error, "Cannot activate the release: %s.", err);
+        return graphql_field_error(info, error, "ValidationException",
+                                   "Cannot activate the release: %s.", err);
     if (svc->deps.spa)
         spa_host_refresh(svc->deps.spa);
     log_info("graphql: site %s now serves release %s", site, id);

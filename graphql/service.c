@@ -44,7 +44,8 @@
 
 /* ---- small helpers the resolvers share ---- */
 
-cJSON *graphql_field_error(char **error, const char *fmt, ...)
+cJSON *graphql_field_error(const struct gql_resolve_info *info, char **error, const char *code,
+                           const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -53,6 +54,11 @@ cJSON *graphql_field_error(char **error, const char *fmt, ...)
         msg = NULL;
     va_end(ap);
     *error = msg;
+    if (info->extensions) {
+        cJSON_Delete(*info->extensions);
+        *info->extensions = cJSON_CreateObject();
+        cJSON_AddStringToObject(*info->extensions, "code", code);
+    }
     return NULL;
 }
 

@@ -120,9 +120,13 @@ int graphql_resolvers_set(struct graphql_service *svc, const struct graphql_reso
 int graphql_resolvers_bots_add(struct graphql_service *svc);
 int graphql_resolvers_hosting_add(struct graphql_service *svc);
 
-/* A field error for a resolver: sets *error to the formatted message, returns NULL. */
-cJSON *graphql_field_error(char **error, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/*
+ * A field error for a resolver: sets *error to the formatted message and the
+ * error's extensions to {"code": code} (Lex V2's exception names:
+ * ValidationException, ResourceNotFoundException, ...), returns NULL.
+ */
+cJSON *graphql_field_error(const struct gql_resolve_info *info, char **error, const char *code,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The argument name of info as a string, or NULL when absent or null. */
 const char *graphql_arg_string(const struct gql_resolve_info *info, const char *name);
 /* The argument as an int, def when absent or null. */

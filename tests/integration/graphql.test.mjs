@@ -180,6 +180,35 @@ test('postText gives what Lex V1 PostText gives, turn by turn, and the turns are
   } finally { await f.done(); }
 });
 
+test('errors of the mutations that drive a bot carry Lex V2\'s exception name as extensions.code', async () => {
+  const f = await fixture();
+  const url = f.s.url;
+  try {
+    const cases = [
+      [{ bot: 'NoSuchBot', alias: '$LATEST', user: 'e-user', text: 'hi' }, 'ResourceNotFoundException', 404],
+      [{ bot: 'AmazonianAirways', alias: '$LATEST', user: 'x', text: 'hi' }, 'ValidationException', 400],
+      [{ bot: 'AmazonianAirways', alias: '$LATEST', user: 'e-user', text: 'hi', attrs: { n: 1 } },
+        'ValidationException', 400],
+    ];
+    for (const [vars, code, lexStatus] of cases) {
+      const r = await gql(url, POST_TEXT, vars);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.data, null);
+      assert.equal(r.body.errors.length, 1);
+      assert.deepEqual(r.body.errors[0].path, ['postText']);
+      assert.deepEqual(r.body.errors[0].extensions, { code }, JSON.stringify(r.body.errors[0]));
+      // the same turn through the Lex V2 API fails with the same name
+      const lex = await fetch(`${url}/bots/${vars.bot}/botAliases/TSTALIASID/botLocales/en_US/sessions/${vars.user}/text`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: vars.text, sessionState: { sessionAttributes: vars.attrs } }) });
+      if (code === 'ResourceNotFoundException') {
+        assert.equal(lex.status, lexStatus);
+        assert.equal(lex.headers.get('x-amzn-errortype')?.split(':')[0], code);
+      }
+    }
+  } finally { await f.done(); }
+});
+
 test('missed utterances: what fell to the clarification prompt, counted per text', async () => {
   const f = await fixture();
   const url = f.s.url;

@@ -93,6 +93,15 @@ static cJSON *boom(const struct gql_resolve_info *info, char **error)
     return NULL;
 }
 
+/* A field error with extensions (graphql-js: new GraphQLError("boom", {extensions})). */
+static cJSON *boom_coded(const struct gql_resolve_info *info, char **error)
+{
+    *info->extensions = cJSON_CreateObject();
+    cJSON_AddStringToObject(*info->extensions, "code", "BOOM");
+    *error = strdup("boom");
+    return NULL;
+}
+
 static int slow_calls;
 
 static cJSON *slow(const struct gql_resolve_info *info, char **error)
@@ -134,7 +143,7 @@ static void build_schema(void)
     gql_schema_set_resolver(schema, "Query", "args", all_args, NULL);
     gql_schema_set_resolver(schema, "Query", "hello", hello, NULL);
     gql_schema_set_resolver(schema, "Query", "boom", boom, NULL);
-    gql_schema_set_resolver(schema, "Query", "boomNN", boom, NULL);
+    gql_schema_set_resolver(schema, "Query", "boomNN", boom_coded, NULL);
     gql_schema_set_resolver(schema, "Query", "slow", slow, NULL);
     gql_schema_set_resolver(schema, "Mutation", "append", append, NULL);
     gql_schema_set_resolver(schema, "Subscription", "tick", never, NULL);
@@ -289,7 +298,7 @@ START_TEST(field_errors)
            "\"path\":[\"boom\"]}],\"data\":{\"boom\":null,\"hello\":\"Hello, world!\"}}");
     ck_run("{ x: boomNN }", NULL,
            "{\"errors\":[{\"message\":\"boom\",\"locations\":[{\"line\":1,\"column\":3}],"
-           "\"path\":[\"x\"]}],\"data\":null}");
+           "\"path\":[\"x\"],\"extensions\":{\"code\":\"BOOM\"}}],\"data\":null}");
     ck_run("{ badInt }", NULL,
            "{\"errors\":[{\"message\":\"Int cannot represent non-integer value: 1.5\","
            "\"locations\":[{\"line\":1,\"column\":3}],\"path\":[\"badInt\"]}],"
