@@ -195,9 +195,10 @@ static int load_config(struct graphql_service *svc, const struct parley_config *
                        unsigned *cache_entries, unsigned *workers, char *err, size_t errlen)
 {
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg->doc, "graphql");
-    static const char *const known[] = {
-        "$comment", "adminTokenEnv", "publicFields", "maxDocumentBytes", "maxTokens",
-        "maxDepth", "maxFields",     "timeBudgetMs", "cacheEntries",     "workers"};
+    static const char *const known[] = {"$comment",         "adminTokenEnv",   "publicFields",
+                                        "maxDocumentBytes", "maxTokens",       "maxDepth",
+                                        "maxFields",        "timeBudgetMs",    "cacheEntries",
+                                        "workers",          "wsInitTimeoutMs", "wsMaxOperations"};
     for (const cJSON *c = sec ? sec->child : NULL; c; c = c->next) {
         bool ok = false;
         for (size_t i = 0; i < sizeof known / sizeof *known; i++)
@@ -261,6 +262,12 @@ static int load_config(struct graphql_service *svc, const struct parley_config *
     if (cfg_size(sec, "workers", 1, 256, 4, &v, cfg, err, errlen))
         return -1;
     *workers = (unsigned)v;
+    if (cfg_size(sec, "wsInitTimeoutMs", 100, 600000, 3000, &v, cfg, err, errlen))
+        return -1;
+    svc->ws_init_timeout_ms = (unsigned)v;
+    if (cfg_size(sec, "wsMaxOperations", 1, 1000, 100, &v, cfg, err, errlen))
+        return -1;
+    svc->ws_max_operations = (unsigned)v;
     return 0;
 }
 

@@ -30,6 +30,8 @@ struct graphql_service {
     char *token_env;
     char **public_fields; /* "__typename", "__schema", "__type" or "Type.field" */
     size_t npublic;
+    unsigned ws_init_timeout_ms; /* graphql.wsInitTimeoutMs, for graphql/ws.c */
+    unsigned ws_max_operations;  /* graphql.wsMaxOperations */
 
     /* the prepared-document cache (service.c): a hash table and an LRU list */
     pthread_mutex_t cache_lock;

@@ -50,7 +50,7 @@
 
 #include "common/common.h"
 #include "graphql/graphql.h"
-#include "graphql/service.h"
+#include "graphql/service_internal.h"
 #include "graphql/ws.h"
 #include "server/ws.h"
 
@@ -733,10 +733,13 @@ struct graphql_ws *graphql_ws_new(struct graphql_service *svc, struct ws_server 
     }
     g->svc = svc;
     g->opts = *opts;
+    /* unset: the configuration's (graphql.wsInitTimeoutMs, graphql.wsMaxOperations) */
     if (!g->opts.init_timeout_ms)
-        g->opts.init_timeout_ms = 3000;
-    if (!g->opts.max_operations || g->opts.max_operations > GWS_MAX_OPS_CAP)
-        g->opts.max_operations = 100;
+        g->opts.init_timeout_ms = svc->ws_init_timeout_ms ? svc->ws_init_timeout_ms : 3000;
+    if (!g->opts.max_operations)
+        g->opts.max_operations = svc->ws_max_operations ? svc->ws_max_operations : 100;
+    if (g->opts.max_operations > GWS_MAX_OPS_CAP)
+        g->opts.max_operations = GWS_MAX_OPS_CAP;
     if (!g->opts.max_message)
         g->opts.max_message = 262144; /* graphql.maxDocumentBytes is 100000 by default */
     pthread_mutex_init(&g->mu, NULL);

@@ -13,6 +13,7 @@ struct ws_server;
 struct graphql_ws;
 
 struct graphql_ws_options {
+    /* 0: the configuration's graphql.wsInitTimeoutMs and graphql.wsMaxOperations */
     unsigned init_timeout_ms; /* connection_init must come within this (default 3000), else 4408 */
     unsigned max_operations;  /* running at once per connection (default 100, at most 1000) */
     size_t max_message;       /* the largest client message in bytes (default 262144) */

@@ -197,9 +197,9 @@ test('graphql-ws: without a token, private fields are refused per operation; pub
 // ---- the raw protocol ----
 
 // Opens a socket with the subprotocol, sends msgs, and resolves with what came back and how it closed.
-function raw(msgs, { protocol = 'graphql-transport-ws', waitMs = 1500, onMessage } = {}) {
+function raw(msgs, { protocol = 'graphql-transport-ws', waitMs = 1500, onMessage, url = wsUrl } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl, protocol ?? undefined);
+    const ws = new WebSocket(url, protocol ?? undefined);
     const got = [];
     let timer;
     ws.on('unexpected-response', (req, res) => {
@@ -313,6 +313,30 @@ test('graphql-transport-ws: ack, ping/pong, and the close codes', { timeout: 600
     ws.on('error', () => {});
   });
   assert.equal(wrongPath, 404);
+});
+
+test('graphql-transport-ws: the init timeout and the operation cap come from the config', { timeout: 30000 }, async () => {
+  const t = await startParley({ config: { bots: [flowers], graphql: { wsInitTimeoutMs: 500, wsMaxOperations: 2 } },
+                                env: { PARLEY_ADMIN_TOKEN: TOKEN } });
+  try {
+    const url = `${t.url.replace('http', 'ws')}/graphql`;
+    const t0 = Date.now();
+    let r = await raw([], { url, waitMs: 5000 });
+    const ms = Date.now() - t0;
+    assert.equal(r.code, 4408, JSON.stringify(r));
+    assert.ok(ms >= 450 && ms < 2500, `closed after ${ms} ms`);
+    const sub = (id) => ({ type: 'subscribe', id, payload: { query: 'subscription { turns(bot: "FlowerShop") { seq } }' } });
+    r = await raw([init, sub('a'), sub('b'), sub('c')], { url, waitMs: 700 });
+    assert.equal(r.code, 1000, JSON.stringify(r));
+    const refused = r.got.filter((m) => m.type === 'error');
+    assert.deepEqual(refused.map((m) => m.id), ['c']);
+    assert.match(refused[0].payload[0].message, /already runs 2 operations/);
+  } finally {
+    await t.stop();
+    t.cleanup();
+  }
+  // out of range: refused at start, naming the key
+  await assert.rejects(startParley({ config: { graphql: { wsMaxOperations: 5000 } } }), /wsMaxOperations/);
 });
 
 test('graphql-transport-ws: a client that closes mid-subscription leaves nothing behind', { timeout: 30000 }, async () => {
