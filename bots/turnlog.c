@@ -305,6 +305,33 @@ static cJSON *turn_json(const struct bot_turn *turn, const cJSON *outcome, const
     return t;
 }
 
+/* The member names turn_json writes: a window's turns share them (json_freeze), and a
+   reader that looks members up by name can tell them apart by address. */
+static const char *const turn_member_names[] = {
+    "id",
+    "seq",
+    "conversationId",
+    "bot",
+    "alias",
+    "user",
+    "channel",
+    "at",
+    "inputText",
+    "intentName",
+    "confidence",
+    "slots",
+    "sessionAttributes",
+    "dialogState",
+    "slotToElicit",
+    "message",
+    "messageFormat",
+    "fulfilled",
+    "failed",
+    "missed",
+    "botVersion",
+    "sessionId",
+};
+
 /* Lower case, runs of spaces as one, trimmed: the text that counts as "the same". */
 static void missed_key(const char *text, char *out, size_t n)
 {
@@ -464,7 +491,9 @@ void bot_turnlog_record(struct bot_turnlog *log, const struct bot_turn *turn, co
     struct window *w = window_find(log, conv);
     if (w) {
         shared = rc == 0 && w->newest == seq - 1 ? calloc(1, sizeof *shared) : NULL;
-        if (shared && !(shared->json = json_freeze(t))) {
+        if (shared &&
+            !(shared->json = json_freeze(t, turn_member_names,
+                                         sizeof turn_member_names / sizeof *turn_member_names))) {
             free(shared);
             shared = NULL;
         }
@@ -646,7 +675,8 @@ static struct window *window_load(struct bot_engine *e, const char *id)
         st->refs = 1;
         st->seq = (int64_t)seq;
         st->at_ms = iso_ms(json_string(t, "at"));
-        st->json = json_freeze(t);
+        st->json =
+            json_freeze(t, turn_member_names, sizeof turn_member_names / sizeof *turn_member_names);
         cJSON_Delete(t);
         if (!st->json) { /* out of memory: no window, the readers go to the store */
             free(st);

@@ -95,9 +95,11 @@ char *json_print(const cJSON *json, size_t *len);
  * the names and strings, so reading it walks memory in order. Freed with
  * free(); nothing in it may be changed, detached or given to cJSON_Delete
  * (copy it with cJSON_Duplicate, refer to it with cJSON_Create*Reference).
- * NULL when out of memory.
+ * Member names found in names (static strings: they must outlive every
+ * copy) are not copied but point there, marked cJSON_StringIsConst, so that
+ * all the copies share them. NULL when out of memory.
  */
-cJSON *json_freeze(const cJSON *json);
+cJSON *json_freeze(const cJSON *json, const char *const *names, size_t nnames);
 
 /* ---- sigv4.c: AWS Signature Version 4 (signing Lambda calls, checking Lex callers) ---- */
 

@@ -32,15 +32,25 @@ char *json_print(const cJSON *json, size_t *len)
 struct freezer {
     cJSON *node; /* the next free node */
     char *text;  /* the next free byte of the strings */
+    const char *const *names;
+    size_t nnames;
 };
 
-static void freeze_count(const cJSON *j, size_t *nodes, size_t *bytes)
+static const char *shared_name(const struct freezer *f, const char *name)
+{
+    for (size_t i = 0; name && i < f->nnames; i++)
+        if (strcmp(f->names[i], name) == 0)
+            return f->names[i];
+    return NULL;
+}
+
+static void freeze_count(const struct freezer *f, const cJSON *j, size_t *nodes, size_t *bytes)
 {
     for (; j; j = j->next) {
         (*nodes)++;
-        *bytes += (j->string ? strlen(j->string) + 1 : 0) +
+        *bytes += (j->string && !shared_name(f, j->string) ? strlen(j->string) + 1 : 0) +
                   (j->valuestring ? strlen(j->valuestring) + 1 : 0);
-        freeze_count(j->child, nodes, bytes);
+        freeze_count(f, j->child, nodes, bytes);
     }
 }
 
@@ -67,10 +77,11 @@ static cJSON *freeze_list(struct freezer *f, const cJSON *src)
     size_t i = 0;
     for (const cJSON *c = src; c; c = c->next, i++) {
         cJSON *k = &list[i];
-        k->type = c->type & 0xFF;
+        const char *shared = shared_name(f, c->string);
+        k->type = (c->type & 0xFF) | (shared ? cJSON_StringIsConst : 0);
         k->valueint = c->valueint;
         k->valuedouble = c->valuedouble;
-        k->string = freeze_string(f, c->string);
+        k->string = shared ? (char *)shared : freeze_string(f, c->string);
         k->valuestring = freeze_string(f, c->valuestring);
         k->prev = &list[i ? i - 1 : n - 1]; /* the first's prev is the last, as in cJSON */
         k->next = i + 1 < n ? &list[i + 1] : NULL;
@@ -81,19 +92,21 @@ static cJSON *freeze_list(struct freezer *f, const cJSON *src)
     return list;
 }
 
-cJSON *json_freeze(const cJSON *json)
+cJSON *json_freeze(const cJSON *json, const char *const *names, size_t nnames)
 {
     size_t nodes = 0, bytes = 0;
+    struct freezer f = {NULL, NULL, names, nnames};
     if (!json)
         return NULL;
-    freeze_count(json->child, &nodes, &bytes);
+    freeze_count(&f, json->child, &nodes, &bytes);
     nodes++; /* the root */
     bytes += (json->string ? strlen(json->string) + 1 : 0) +
              (json->valuestring ? strlen(json->valuestring) + 1 : 0);
     cJSON *block = calloc(1, nodes * sizeof(cJSON) + bytes);
     if (!block)
         return NULL;
-    struct freezer f = {block + 1, (char *)(block + nodes)};
+    f.node = block + 1;
+    f.text = (char *)(block + nodes);
     block->type = json->type & 0xFF;
     block->valueint = json->valueint;
     block->valuedouble = json->valuedouble;

@@ -42,8 +42,9 @@
 
 #include "graphql/execute_internal.h"
 
-/* With a time budget, the clock is read at least every this many fields. */
-#define BUDGET_CHECK_EVERY 16
+/* With a time budget, the clock is read at least every this many fields (and before every
+   field with a resolver). */
+#define BUDGET_CHECK_EVERY 128
 
 struct group;
 
@@ -66,7 +67,8 @@ struct group {
     size_t n;
     const struct gql_field *def; /* NULL: not a field of the type (skipped) */
     enum gql_intro_field intro;
-    int member_pos; /* 1 + where a default resolver last found its member; 0: not yet */
+    int member_pos;         /* 1 + where a default resolver last found its member; 0: not yet */
+    const char *member_key; /* that member's name, when a constant one */
     bool args_done;
     cJSON *args;      /* owned by exec.holder */
     char *args_error; /* arena */
@@ -1145,11 +1147,25 @@ struct members {
     const cJSON *at[MEMBERS_LISTED];
 };
 
+/*
+ * Is m the member named name? A constant name (cJSON_StringIsConst: names
+ * shared by many objects, as json_freeze's) is known by the address the
+ * group last found, without reading it.
+ */
+static inline bool named(const cJSON *m, const struct group *g, const char *name)
+{
+    if (m->string == NULL)
+        return false;
+    if ((m->type & cJSON_StringIsConst) && m->string == g->member_key)
+        return true;
+    return strcmp(m->string, name) == 0;
+}
+
 static const cJSON *member(struct members *mem, const cJSON *obj, struct group *g)
 {
     const char *name = g->def->name;
     const cJSON *m = mem->hint;
-    if (m != NULL && m->string != NULL && strcmp(m->string, name) == 0)
+    if (m != NULL && named(m, g, name))
         goto found;
     if (mem->n == 0) {
         for (m = obj->child; m != NULL && mem->n < MEMBERS_LISTED; m = m->next)
@@ -1159,7 +1175,7 @@ static const cJSON *member(struct members *mem, const cJSON *obj, struct group *
     }
     if (g->member_pos > 0 && g->member_pos <= mem->n) {
         m = mem->at[g->member_pos - 1];
-        if (m->string != NULL && strcmp(m->string, name) == 0)
+        if (named(m, g, name))
             goto found;
     }
     for (int i = 0; i < mem->n; i++)
@@ -1172,6 +1188,8 @@ static const cJSON *member(struct members *mem, const cJSON *obj, struct group *
     mem->hint = m ? m->next : NULL;
     return m;
 found:
+    if (m->type & cJSON_StringIsConst)
+        g->member_key = m->string;
     mem->hint = m->next;
     return m;
 }

@@ -320,6 +320,13 @@ struct gql_exec_args {
     int64_t time_budget_us;  /* 0: none */
     bool raw_data;           /* the response's "data" as a cJSON_Raw (see gql_execute) */
 };
+/*
+ * Fields without a resolver read their parent's member of the same name. A
+ * member whose name is marked cJSON_StringIsConst is recognised by the
+ * name's address once one was found: such names (static ones, json_freeze's)
+ * must stay put, and not be freed for another name to take their place,
+ * while an execution runs.
+ */
 
 /*
  * Executes the prepared operation: queries' fields in parallel order,

@@ -1,6 +1,6 @@
 // bench/graphql: the data and the requests for run.sh.
 //
-//   node prepare.mjs seed    PARLEY_URL TOKEN OUT   100 turns, data.json and the three bodies
+//   node prepare.mjs seed    PARLEY_URL TOKEN OUT   100 turns, data.json and the request bodies
 //   node prepare.mjs compare PARLEY_URL NODE_URL TOKEN OUT   both answer each body the same
 //
 // seed drives one FlowerShop conversation to TURNS turns (default 100) through
@@ -8,7 +8,8 @@
 // Node server serves with one GraphQL query whose selection is generated from
 // the schema (every field without required arguments, to any depth, stopping at
 // a type already on the path), and writes OUT/data.json plus one request body per
-// benchmark row (OUT/small.json, OUT/conversation.json, OUT/introspection.json).
+// benchmark row (OUT/typename.json, OUT/small.json, OUT/conversation.json,
+// OUT/introspection.json).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,8 @@ const CONVERSATION = `${BOT}/${ALIAS}/${USER}`;
 const TURNS = Number(process.env.TURNS ?? 100);
 
 export const ROWS = {
+  // the least a request can ask: each server's fixed cost (HTTP, the JSON body, the cache)
+  typename: { query: '{ __typename }' },
   small: { query: `{ bot(name: "${BOT}") { name locale intents { name } } }` },
   conversation: {
     query: `query Conversation($id: ID!) {

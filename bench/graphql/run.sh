@@ -15,6 +15,7 @@
 # medians are printed side by side: requests/s, p99 latency, the ratio of
 # requests/s (Parley / graphql-js), and each server's CPU time per request
 # (user + system from /proc), which a shared machine disturbs far less.
+#   typename       { __typename }: each server's fixed cost, what the others add to
 #   small          { bot(name) { name locale intents { name } } }
 #   conversation   a conversation with 100 turns, 15 fields each, with cursors
 #   introspection  graphql-js getIntrospectionQuery() (what GraphiQL sends)
@@ -127,6 +128,7 @@ row() { # name
     printf '%-13s | %12.0f %12.0f %6.1fx | %8.2fms %8.2fms | %7.1f / %7.1f\n' "$1" "$2" "$5" \
         "$(awk -v a="$2" -v b="$5" 'BEGIN{printf "%.2f", a/b}')" "$3" "$6" "$4" "$7"
 }
+row typename
 row small
 row conversation
 row introspection

@@ -95,7 +95,8 @@ START_TEST(json_freeze_copies_in_one_block)
         "\"B\":null},\"list\":[1,[2,{\"c\":true}],\"\u00e9\"],\"empty\":{},\"no\":false}";
     cJSON *src = cJSON_Parse(text);
     ck_assert_ptr_nonnull(src);
-    cJSON *frozen = json_freeze(src);
+    static const char *const names[] = {"seq", "slots", "c"};
+    cJSON *frozen = json_freeze(src, names, 3);
     ck_assert_ptr_nonnull(frozen);
     char *a = cJSON_PrintUnformatted(src), *b = cJSON_PrintUnformatted(frozen);
     ck_assert_str_eq(a, b);
@@ -106,6 +107,12 @@ START_TEST(json_freeze_copies_in_one_block)
         ck_assert_ptr_eq(m->next, m + 1);
     ck_assert_ptr_eq(frozen->child->prev, m); /* the first's prev is the last, as cJSON keeps it */
     ck_assert_str_eq(json_string(cJSON_GetObjectItem(frozen, "slots"), "A"), "x");
+    /* the names given are shared, not copied; the others are copies in the block */
+    ck_assert_ptr_eq(cJSON_GetObjectItem(frozen, "seq")->string, names[0]);
+    ck_assert(cJSON_GetObjectItem(frozen, "seq")->type & cJSON_StringIsConst);
+    ck_assert_ptr_ne(cJSON_GetObjectItem(frozen, "id")->string,
+                     cJSON_GetObjectItem(src, "id")->string);
+    ck_assert(!(cJSON_GetObjectItem(frozen, "id")->type & cJSON_StringIsConst));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(frozen, "list")), 3);
     /* a duplicate owns its own strings: it outlives the block */
     cJSON *dup = cJSON_Duplicate(frozen, true);
@@ -117,7 +124,7 @@ START_TEST(json_freeze_copies_in_one_block)
     free(a);
     free(b);
     free(c);
-    ck_assert_ptr_null(json_freeze(NULL));
+    ck_assert_ptr_null(json_freeze(NULL, NULL, 0));
 }
 END_TEST
 
