@@ -765,7 +765,10 @@ cJSON *bot_conversation_turns_shared(struct bot_engine *e, const char *id, int64
         }
         __atomic_add_fetch(&st->refs, 1, __ATOMIC_ACQ_REL);
         h->turns[h->n++] = st;
-        cJSON_AddItemToArray(out, cJSON_CreateObjectReference(st->json->child));
+        cJSON *ref = cJSON_CreateObjectReference(st->json->child);
+        if (ref) /* its members are the frozen turn's: consecutive */
+            ref->type |= st->json->type & JSON_CONSECUTIVE;
+        cJSON_AddItemToArray(out, ref);
     }
     pthread_mutex_unlock(&log->cache_lock);
     *hold = h;

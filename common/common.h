@@ -100,6 +100,9 @@ char *json_print(const cJSON *json, size_t *len);
  * all the copies share them. NULL when out of memory.
  */
 cJSON *json_freeze(const cJSON *json, const char *const *names, size_t nnames);
+/* json_freeze's objects and arrays carry both bits: their members are consecutive nodes,
+   which graphql/'s executor indexes (GQL_JSON_CONSECUTIVE, the same value). */
+#define JSON_CONSECUTIVE ((1 << 12) | cJSON_IsReference)
 
 /* ---- sigv4.c: AWS Signature Version 4 (signing Lambda calls, checking Lex callers) ---- */
 

@@ -87,8 +87,11 @@ static cJSON *freeze_list(struct freezer *f, const cJSON *src)
         k->next = i + 1 < n ? &list[i + 1] : NULL;
     }
     i = 0;
-    for (const cJSON *c = src; c; c = c->next, i++)
+    for (const cJSON *c = src; c; c = c->next, i++) {
         list[i].child = freeze_list(f, c->child);
+        if (list[i].child)
+            list[i].type |= JSON_CONSECUTIVE;
+    }
     return list;
 }
 
@@ -114,5 +117,7 @@ cJSON *json_freeze(const cJSON *json, const char *const *names, size_t nnames)
     block->valuestring = freeze_string(&f, json->valuestring);
     block->prev = block;
     block->child = freeze_list(&f, json->child);
+    if (block->child)
+        block->type |= JSON_CONSECUTIVE;
     return block;
 }

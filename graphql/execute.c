@@ -1143,8 +1143,9 @@ static const char *budget_ms(struct exec *ex, char buf[32])
 
 struct members {
     const cJSON *hint;
-    int n; /* members listed in at; 0: not yet, -1: too many */
-    const cJSON *at[MEMBERS_LISTED];
+    int n;                  /* members listed; 0: not yet, -1: too many */
+    const cJSON *const *at; /* the list: list[], or an array of consecutive members */
+    const cJSON *list[MEMBERS_LISTED];
 };
 
 /*
@@ -1167,23 +1168,31 @@ static const cJSON *member(struct members *mem, const cJSON *obj, struct group *
     const cJSON *m = mem->hint;
     if (m != NULL && named(m, g, name))
         goto found;
-    if (mem->n == 0) {
+    if (mem->n == 0 && (obj->type & GQL_JSON_CONSECUTIVE) == GQL_JSON_CONSECUTIVE &&
+        obj->child != NULL) {
+        mem->n = (int)(obj->child->prev - obj->child) + 1;
+        mem->at = NULL;
+    } else if (mem->n == 0) {
         for (m = obj->child; m != NULL && mem->n < MEMBERS_LISTED; m = m->next)
-            mem->at[mem->n++] = m;
+            mem->list[mem->n++] = m;
+        mem->at = mem->list;
         if (m != NULL)
             mem->n = -1;
     }
+#define MEMBER_AT(i) (mem->at ? mem->at[i] : obj->child + (i))
     if (g->member_pos > 0 && g->member_pos <= mem->n) {
-        m = mem->at[g->member_pos - 1];
+        m = MEMBER_AT(g->member_pos - 1);
         if (named(m, g, name))
             goto found;
     }
-    for (int i = 0; i < mem->n; i++)
-        if (mem->at[i]->string != NULL && strcmp(mem->at[i]->string, name) == 0) {
+    for (int i = 0; i < mem->n; i++) {
+        m = MEMBER_AT(i);
+        if (m->string != NULL && strcmp(m->string, name) == 0) {
             g->member_pos = i + 1;
-            m = mem->at[i];
             goto found;
         }
+    }
+#undef MEMBER_AT
     m = mem->n < 0 ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
     mem->hint = m ? m->next : NULL;
     return m;

@@ -325,8 +325,14 @@ struct gql_exec_args {
  * member whose name is marked cJSON_StringIsConst is recognised by the
  * name's address once one was found: such names (static ones, json_freeze's)
  * must stay put, and not be freed for another name to take their place,
- * while an execution runs.
+ * while an execution runs. An object whose type has both bits of
+ * GQL_JSON_CONSECUTIVE keeps its members in consecutive nodes, child[0] to
+ * child->prev (the last), as json_freeze lays them out: the executor reads
+ * a member by its position rather than walking the list to it.
+ * (cJSON_Duplicate keeps the first bit and drops cJSON_IsReference: a copy,
+ * a list like any other, is never taken for one.)
  */
+#define GQL_JSON_CONSECUTIVE ((1 << 12) | cJSON_IsReference)
 
 /*
  * Executes the prepared operation: queries' fields in parallel order,

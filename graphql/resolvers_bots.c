@@ -355,7 +355,8 @@ static cJSON *connection(const struct gql_resolve_info *info, cJSON *items, cons
         edge->type = cJSON_Object;
         c->type = cJSON_String;
         c->valuestring = cursor;
-        in_edge->type = in_nodes->type = cJSON_Object;
+        /* the item's members, as laid out (GQL_JSON_CONSECUTIVE when frozen) */
+        in_edge->type = in_nodes->type = cJSON_Object | (it->type & GQL_JSON_CONSECUTIVE);
         in_edge->child = in_nodes->child = it->child;
         link_item(edge, c, "cursor");
         link_item(edge, in_edge, "node");

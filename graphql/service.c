@@ -39,6 +39,9 @@
 #include "graphql/service_internal.h"
 #include "server/config.h"
 
+_Static_assert(JSON_CONSECUTIVE == GQL_JSON_CONSECUTIVE,
+               "json_freeze's mark is the one the executor reads");
+
 #define MAX_QUEUED_JOBS 1024
 #define ROOT_WALK_DEPTH 64
 

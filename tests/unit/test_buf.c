@@ -114,8 +114,13 @@ START_TEST(json_freeze_copies_in_one_block)
                      cJSON_GetObjectItem(src, "id")->string);
     ck_assert(!(cJSON_GetObjectItem(frozen, "id")->type & cJSON_StringIsConst));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(frozen, "list")), 3);
-    /* a duplicate owns its own strings: it outlives the block */
+    /* objects and arrays are marked as laid out consecutively; a duplicate is not, and owns
+       its own strings: it outlives the block */
+    ck_assert_int_eq(frozen->type & JSON_CONSECUTIVE, JSON_CONSECUTIVE);
+    ck_assert_int_eq(cJSON_GetObjectItem(frozen, "list")->type & JSON_CONSECUTIVE,
+                     JSON_CONSECUTIVE);
     cJSON *dup = cJSON_Duplicate(frozen, true);
+    ck_assert_int_ne(dup->type & JSON_CONSECUTIVE, JSON_CONSECUTIVE);
     cJSON_Delete(src);
     free(frozen);
     char *c = cJSON_PrintUnformatted(dup);

@@ -670,7 +670,8 @@ START_TEST(introspection_small)
            "\"locations\":[\"FIELD\",\"FRAGMENT_SPREAD\",\"INLINE_FRAGMENT\"],\"args\":"
            "[{\"name\":\"if\",\"defaultValue\":null}]},{\"name\":\"deprecated\",\"isRepeatable\":"
            "false,\"locations\":[\"FIELD_DEFINITION\",\"ARGUMENT_DEFINITION\","
-           "\"INPUT_FIELD_DEFINITION\",\"ENUM_VALUE\"],\"args\":[{\"name\":\"reason\",\"defaultValue\":"
+           "\"INPUT_FIELD_DEFINITION\",\"ENUM_VALUE\"],\"args\":[{\"name\":\"reason\","
+           "\"defaultValue\":"
            "\"\\\"No longer supported\\\"\"}]},{\"name\":\"specifiedBy\",\"isRepeatable\":false,"
            "\"locations\":[\"SCALAR\"],\"args\":[{\"name\":\"url\",\"defaultValue\":null}]}]},"
            "\"j\":{\"specifiedByURL\":\"https://example.com/json\"},\"pet\":{\"possibleTypes\":"
@@ -868,6 +869,43 @@ START_TEST(numbers_print_as_cjson_prints_them)
 }
 END_TEST
 
+/* Members in consecutive nodes (GQL_JSON_CONSECUTIVE, json_freeze's layout) are read by position.
+ */
+START_TEST(consecutive_members_by_position)
+{
+    cJSON nodes[4];
+    memset(nodes, 0, sizeof nodes);
+    static const char *const names[] = {"x", "age", "friends", "name"}; /* name: the last */
+    for (int i = 0; i < 4; i++) {
+        nodes[i].string = (char *)names[i];
+        nodes[i].type = cJSON_NULL | cJSON_StringIsConst;
+        nodes[i].next = i < 3 ? &nodes[i + 1] : NULL;
+        nodes[i].prev = &nodes[i ? i - 1 : 3];
+    }
+    nodes[1].type = cJSON_Number | cJSON_StringIsConst;
+    nodes[1].valuedouble = 7;
+    nodes[1].valueint = 7;
+    nodes[3].type = cJSON_String | cJSON_StringIsConst;
+    nodes[3].valuestring = "Zed";
+    cJSON person = {.type = cJSON_Object | GQL_JSON_CONSECUTIVE, .child = nodes};
+    cJSON *saved = root;
+    root = cJSON_CreateObject();
+    cJSON_AddItemReferenceToObject(root, "person", &person);
+    cJSON *plain = cJSON_Duplicate(&person, true); /* a copy is a list like any other */
+    ck_assert_int_ne(plain->type & GQL_JSON_CONSECUTIVE, GQL_JSON_CONSECUTIVE);
+    cJSON_AddItemToObject(root, "people", cJSON_CreateArray());
+    cJSON_AddItemToArray(cJSON_GetObjectItem(root, "people"), plain);
+    /* out of order, twice (the remembered positions), a member that is absent (pet) */
+    ck_run("{ person { name age pet { __typename } friends { name } name2: name } "
+           "people { age name pet { __typename } } }",
+           NULL,
+           "{\"data\":{\"person\":{\"name\":\"Zed\",\"age\":7,\"pet\":null,\"friends\":null,"
+           "\"name2\":\"Zed\"},\"people\":[{\"age\":7,\"name\":\"Zed\",\"pet\":null}]}}");
+    cJSON_Delete(root);
+    root = saved;
+}
+END_TEST
+
 static void *run_many(void *arg)
 {
     struct shared_run *r = arg;
@@ -948,6 +986,7 @@ int main(void)
     tcase_add_test(tc, threads_share_a_prepared_document);
     tcase_add_test(tc, string_escapes_at_every_position);
     tcase_add_test(tc, numbers_print_as_cjson_prints_them);
+    tcase_add_test(tc, consecutive_members_by_position);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
