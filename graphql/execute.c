@@ -69,6 +69,7 @@ struct group {
     enum gql_intro_field intro;
     int member_pos;         /* 1 + where a default resolver last found its member; 0: not yet */
     const char *member_key; /* that member's name, when a constant one */
+    size_t enum_pos;        /* an enum field: the value it had last */
     bool args_done;
     cJSON *args;      /* owned by exec.holder */
     char *args_error; /* arena */
@@ -872,11 +873,15 @@ static bool complete_leaf(struct exec *ex, const struct gql_type *parent, struct
         goto bad_type;
     if (type->kind == GQL_KIND_ENUM) {
         if (json_is(j, cJSON_String))
-            for (size_t i = 0; i < type->nenum_values; i++)
+            for (size_t k = 0; k < type->nenum_values; k++) {
+                /* from the value this field had last: a list's items often share it */
+                size_t i = (g->enum_pos + k) % type->nenum_values;
                 if (strcmp(type->enum_values[i].name, j->valuestring) == 0) {
+                    g->enum_pos = i;
                     put_string(ex, j->valuestring);
                     return true;
                 }
+            }
         field_error(ex, g, path, "Enum \"%s\" cannot represent value: %s", type->name,
                     inspect_xvalue(ex, v));
         return false;
@@ -1159,7 +1164,7 @@ static inline bool named(const cJSON *m, const struct group *g, const char *name
         return false;
     if ((m->type & cJSON_StringIsConst) && m->string == g->member_key)
         return true;
-    return strcmp(m->string, name) == 0;
+    return m->string[0] == name[0] && strcmp(m->string, name) == 0;
 }
 
 static const cJSON *member(struct members *mem, const cJSON *obj, struct group *g)
