@@ -330,7 +330,7 @@ static void collect(struct exec *ex, const struct gql_type *obj, const struct gq
     }
 }
 
-/* FNV-1a: response keys while grouping, member names while resolving. */
+/* FNV-1a of a response key (grouping a wide selection). */
 static inline uint32_t name_hash(const char *name)
 {
     uint32_t h = 2166136261u;
@@ -536,8 +536,10 @@ static void put_string(struct exec *ex, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = strlen(s), i = 0;
-    if (n > (SIZE_MAX - 3) / 6)
+    if (n > (SIZE_MAX - 3) / 6) {
+        ex->out.oom = true;
         return;
+    }
     if (ex->out.cap - ex->out.len <= 6 * n + 2 && !gql_sb_reserve(&ex->out, 6 * n + 2))
         return;
     char *d = ex->out.s + ex->out.len;
@@ -1141,8 +1143,9 @@ static const char *budget_ms(struct exec *ex, char buf[32])
  * members in the order they are selected, so the member after the previous
  * one is tried first. On a miss, the group remembers where in its object
  * it found the member, and the items of a list are usually built alike:
- * the object's members are listed once (an array of pointers) and the
- * remembered position is tried before a scan of every name.
+ * the object's members are listed once (an array of pointers, or the
+ * object's own nodes when it is GQL_JSON_CONSECUTIVE) and the remembered
+ * position is tried before a scan of every name.
  */
 #define MEMBERS_LISTED 32 /* objects with more members are scanned */
 
