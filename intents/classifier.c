@@ -382,44 +382,47 @@ static double fit_scale(const float *margins, const uint32_t *labels, size_t n, 
     return exp((lo + hi) / 2);
 }
 
-struct df_rank {
-    uint32_t df, id;
-};
-
-static int cmp_df_rank(const void *a, const void *b)
-{
-    const struct df_rank *x = a, *y = b;
-    if (x->df != y->df)
-        return x->df > y->df ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 /* Renumbers features by df (descending, ties by first appearance); permutes df,
- * the dictionary's ids and the n raw ids in rid. */
+ * the dictionary's ids and the n raw ids in rid. A counting sort on df (at
+ * most n_docs): linear, and the same order a comparison sort would give. */
 static int renumber(struct classifier *c, uint32_t *df, uint32_t *rid, size_t n)
 {
-    size_t nf = c->n_features;
-    struct df_rank *r = malloc((nf + 1) * sizeof *r);
+    size_t nf = c->n_features, nd = c->n_docs;
     uint32_t *newid = malloc((nf + 1) * sizeof *newid);
-    if (!r || !newid) {
-        free(r);
+    size_t *start = calloc(nd + 2, sizeof *start);
+    if (!newid || !start) {
         free(newid);
+        free(start);
         return PARLEY_ENOMEM;
     }
     for (size_t f = 0; f < nf; f++)
-        r[f] = (struct df_rank){df[f], (uint32_t)f};
-    qsort(r, nf, sizeof *r, cmp_df_rank);
-    for (size_t f = 0; f < nf; f++) {
-        newid[r[f].id] = (uint32_t)f;
-        df[f] = r[f].df;
+        start[df[f] <= nd ? df[f] : nd]++;
+    /* start[d]: the first new id of the features of df d, highest df first */
+    size_t next = 0;
+    for (size_t d = nd + 1; d-- > 0;) {
+        size_t cnt = start[d];
+        start[d] = next;
+        next += cnt;
     }
+    for (size_t f = 0; f < nf; f++)
+        newid[f] = (uint32_t)start[df[f] <= nd ? df[f] : nd]++;
+    uint32_t *ndf = malloc((nf + 1) * sizeof *ndf);
+    if (!ndf) {
+        free(newid);
+        free(start);
+        return PARLEY_ENOMEM;
+    }
+    for (size_t f = 0; f < nf; f++)
+        ndf[newid[f]] = df[f];
+    memcpy(df, ndf, nf * sizeof *df);
+    free(ndf);
     for (size_t i = 0; i < n; i++)
         rid[i] = newid[rid[i] & 0x3fffffffu] | (rid[i] & 0xc0000000u);
     for (size_t j = 0; j <= c->dict.mask; j++)
         if (c->dict.slots[j].key)
             c->dict.slots[j].id = newid[c->dict.slots[j].id];
-    free(r);
     free(newid);
+    free(start);
     return 0;
 }
 
@@ -431,6 +434,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL, *rid = NULL;
     float *wtmp = NULL, *margins = NULL;
     size_t total = 0, max_raw = 0;
+    int64_t t_start = time_mono_us();
     memset(c, 0, sizeof *c);
     c->n_classes = n_classes;
     c->scale = DEFAULT_SCALE;
@@ -439,7 +443,11 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         if (docs[i].raw.n > max_raw)
             max_raw = docs[i].raw.n;
     }
-    if ((rc = fdict_init(&c->dict, total / 4 + 64)) < 0)
+    /* about one raw feature in ten is new (SNIPS: 2.5 M raw, 243 k distinct):
+     * start there and let the table grow, rather than touch megabytes of
+     * slots that stay empty (the ids, in order of first appearance, are the
+     * same whatever the table's size) */
+    if ((rc = fdict_init(&c->dict, total / 16 + 64)) < 0)
         goto out;
     /* ids in order of first appearance: deterministic */
     rid = malloc((total + 1) * sizeof *rid);
@@ -450,6 +458,11 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     size_t at = 0;
     for (size_t i = 0; i < n_docs; i++)
         for (size_t j = 0; j < docs[i].raw.n; j++) {
+            /* the table is larger than the caches: ask for a slot ahead */
+            if (j + 8 < docs[i].raw.n) {
+                uint64_t h = docs[i].raw.h[j + 8];
+                __builtin_prefetch(&c->dict.slots[(h ? h : 1) & c->dict.mask]);
+            }
             int64_t id = fdict_add(&c->dict, docs[i].raw.h[j]);
             if (id < 0) {
                 rc = PARLEY_ENOMEM;
@@ -482,6 +495,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
             }
         }
     }
+    int64_t t_dict = time_mono_us();
     /* number the features by falling document frequency: the weights the
      * solver touches most sit together in memory (training is memory bound) */
     if ((rc = renumber(c, df, rid, at)) < 0)
@@ -490,9 +504,12 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         c->idf[f] = (float)(log((1.0 + (double)n_docs) / (1.0 + df[f])) + 1.0);
     x.n_rows = n_docs;
     x.ptr[0] = 0;
+    at = 0;
     for (size_t i = 0; i < n_docs; i++) {
-        size_t n =
-            vectorize(&c->dict, c->idf, &docs[i].raw, keys, x.idx + x.ptr[i], x.val + x.ptr[i]);
+        /* rid already holds each raw feature's id and block: no lookups */
+        memcpy(keys, rid + at, docs[i].raw.n * sizeof *keys);
+        at += docs[i].raw.n;
+        size_t n = aggregate(c->idf, keys, docs[i].raw.n, x.idx + x.ptr[i], x.val + x.ptr[i]);
         double s = 0;
         for (size_t p = x.ptr[i]; p < x.ptr[i] + n; p++)
             s += (double)x.val[p] * x.val[p];
@@ -500,6 +517,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         x.ptr[i + 1] = x.ptr[i] + n;
         labels[i] = docs[i].label;
     }
+    int64_t t_vec = time_mono_us();
     wtmp = malloc(n_classes * c->n_features * sizeof *wtmp + 1);
     c->bias = calloc(n_classes, sizeof *c->bias);
     if (!wtmp || !c->bias) {
@@ -527,6 +545,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = mj.rc;
     if (rc < 0)
         goto out;
+    int64_t t_svm = time_mono_us();
     if (n_classes > 1) {
         size_t step = n_docs * n_classes / 400000 + 1, n_cal = 0;
         for (size_t i = 0; i < n_docs; i += step) {
@@ -554,6 +573,13 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
     if (w != margins)
         free(w);
+    if (getenv("PARLEY_INTENTS_DEBUG"))
+        fprintf(stderr,
+                "intents: classifier: dictionary %lld us, vectors %lld us, training %lld us, "
+                "calibration %lld us; %zu features of %zu raw\n",
+                (long long)(t_dict - t_start), (long long)(t_vec - t_dict),
+                (long long)(t_svm - t_vec), (long long)(time_mono_us() - t_svm), c->n_features,
+                total);
 out:
     csr_release(&x);
     free(labels);
