@@ -183,6 +183,9 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
     float *w = j->w + (size_t)k * j->n_features;
     double b = 0;
     const double diag = 0.5 / SVM_C;
+    static double B2 = -1;
+    if (B2 < 0)
+        B2 = getenv("SVM_B") ? strtod(getenv("SVM_B"), NULL) * strtod(getenv("SVM_B"), NULL) : 1.0;
     size_t l = 0;
     for (size_t i = 0; i < x->n_rows; i++)
         if (!j->use || j->use[i])
@@ -228,14 +231,14 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
                 pgmin_new = pg;
             if (fabs(pg) > 1e-12) {
                 double old = alpha[i];
-                double qd = (double)x->sqnorm[i] + 1.0 + diag;
+                double qd = (double)x->sqnorm[i] + B2 + diag;
                 alpha[i] = old - g / qd;
                 if (alpha[i] < 0)
                     alpha[i] = 0;
                 double d = (alpha[i] - old) * y;
                 for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
                     w[x->idx[p]] += (float)(d * x->val[p]);
-                b += d;
+                b += d * B2;
             }
         }
         if (pgmax_new - pgmin_new <= SVM_EPS) {
@@ -257,7 +260,7 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         for (size_t i = 0; i < x->n_rows; i++) {
             double y = j->labels[i] == k ? 1.0 : -1.0;
             double dot = b + row_dot(w, x, i);
-            dot -= alpha[i] * y * ((double)x->sqnorm[i] + 1.0);
+            dot -= alpha[i] * y * ((double)x->sqnorm[i] + B2);
             j->loo[i * j->n_classes + k] = (float)dot;
         }
     }
@@ -336,50 +339,63 @@ static void *mlp_thread(void *arg)
     return NULL;
 }
 
-/* Mean log loss of softmax(scale * margins) against the labels. */
-static double log_loss(const float *margins, const uint32_t *labels, size_t n, size_t k,
-                       double scale)
+/* The derivatives in scale of the mean log loss of softmax(scale * [margins,
+ * 0]) against the labels: with d = margin - max, the loss of a row is
+ * -scale * d_label + log sum exp(scale * d), whose first derivative is
+ * E_p[d] - d_label and second Var_p[d] (>= 0: the loss is convex in scale). */
+static void log_loss_derivs(const float *margins, const uint32_t *labels, size_t n, size_t k,
+                            double scale, double *g, double *h)
 {
-    double sum = 0;
+    double sg = 0, sh = 0;
     for (size_t i = 0; i < n; i++) {
         const float *m = margins + i * k;
         double mx = 0; /* the "none of them" pseudo-class has margin 0 */
         for (size_t c = 0; c < k; c++)
             if (m[c] > mx)
                 mx = m[c];
-        double z = exp(scale * (0 - mx));
-        for (size_t c = 0; c < k; c++)
-            z += exp(scale * (m[c] - mx));
-        sum += -(scale * (m[labels[i]] - mx) - log(z));
+        double z = exp(scale * (0 - mx)), e1 = z * (0 - mx), e2 = e1 * (0 - mx);
+        for (size_t c = 0; c < k; c++) {
+            double d = m[c] - mx, p = exp(scale * d);
+            z += p;
+            e1 += p * d;
+            e2 += p * d * d;
+        }
+        double mean = e1 / z;
+        sg += mean - (m[labels[i]] - mx);
+        sh += e2 / z - mean * mean;
     }
-    return n ? sum / (double)n : 0;
+    *g = n ? sg / (double)n : 0;
+    *h = n ? sh / (double)n : 0;
 }
 
+/* The scale that minimizes that loss in [0.5, 200]: Newton's method on the
+ * convex loss, kept inside a bracket that the sign of the derivative
+ * narrows (bisecting, in log scale, when a step would leave it). A handful
+ * of passes over the margins where a golden-section search needed 26. */
 static double fit_scale(const float *margins, const uint32_t *labels, size_t n, size_t k)
 {
-    double lo = log(0.5), hi = log(200.0);
-    const double gr = 0.6180339887498949;
-    double a = hi - gr * (hi - lo), b = lo + gr * (hi - lo);
-    double fa = log_loss(margins, labels, n, k, exp(a));
-    double fb = log_loss(margins, labels, n, k, exp(b));
-    /* 24 steps narrow the bracket (a factor 400 in scale) to 1e-5 of it, far
-     * below what moves a probability; each step is a pass over the margins */
-    for (int it = 0; it < 24; it++) {
-        if (fa < fb) {
-            hi = b;
-            b = a;
-            fb = fa;
-            a = hi - gr * (hi - lo);
-            fa = log_loss(margins, labels, n, k, exp(a));
-        } else {
-            lo = a;
-            a = b;
-            fa = fb;
-            b = lo + gr * (hi - lo);
-            fb = log_loss(margins, labels, n, k, exp(b));
-        }
+    const double min = 0.5, max = 200.0;
+    double lo = min, hi = max, s = DEFAULT_SCALE;
+    for (int it = 0; it < 40; it++) {
+        double g, h;
+        log_loss_derivs(margins, labels, n, k, s, &g, &h);
+        if (g == 0 || (s == min && g > 0) || (s == max && g < 0))
+            break; /* the minimum, or at a bound with the loss still falling outward */
+        if (g < 0)
+            lo = s;
+        else
+            hi = s;
+        double next = h > 0 ? s - g / h : (g > 0 ? lo : hi);
+        if (next <= lo)
+            next = lo == min && s != min ? min : sqrt(lo * hi);
+        else if (next >= hi)
+            next = hi == max && s != max ? max : sqrt(lo * hi);
+        bool done = fabs(next - s) <= 1e-6 * s;
+        s = next;
+        if (done)
+            break;
     }
-    return exp((lo + hi) / 2);
+    return s;
 }
 
 /* Renumbers features by df (descending, ties by first appearance); permutes df,
