@@ -22,10 +22,15 @@
  * and at 8 bits a weight with one float scale per row (rounded after
  * training), since that row is what an utterance reads from memory.
  *
- * Bots of MLP_MIN_CLASSES intents or more also get the network of mlp.c,
- * trained on a thread of its own on the same vectors while the SVM trains;
- * the two are combined as a product of experts, p_svm * sqrt(p_net),
- * renormalized onto the mass the SVM leaves outside "none of these".
+ * Bots of MLP_MIN_CLASSES intents or more also get CLASSIFIER_NETS networks
+ * of mlp.c (two of 32 hidden units, each from its own fixed seed), each
+ * trained on a thread of its own on the same vectors while the SVM trains,
+ * then joined so that a feature's first-layer weights for both share one
+ * row. Their probabilities are averaged geometrically, and that is combined
+ * with the SVM's as a product of experts, p_svm * sqrt(p_net), renormalized
+ * onto the mass the SVM leaves outside "none of these". Two half-width
+ * networks read what one network of 64 units did, and their mean depends
+ * less on the seeds than one network does.
  */
 #include <math.h>
 #include <stdio.h>
@@ -325,6 +330,7 @@ void quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *s
 
 struct mlp_job {
     struct mlp *m;
+    uint64_t seed;
     const struct csr *x;
     const uint32_t *labels;
     size_t n_features, n_classes;
@@ -335,7 +341,7 @@ static void *mlp_thread(void *arg)
 {
     struct mlp_job *j = arg;
     j->rc = mlp_train(j->m, j->x->ptr, j->x->idx, j->x->val, j->labels, j->x->n_rows, j->n_features,
-                      j->n_classes);
+                      j->n_classes, j->seed);
     return NULL;
 }
 
@@ -547,18 +553,31 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    /* the network trains on a thread of its own while the SVM trains here */
-    struct mlp_job mj = {&c->mlp, &x, labels, c->n_features, n_classes, 0};
-    pthread_t mth;
-    bool mlp_on = n_classes >= MLP_MIN_CLASSES;
-    bool mlp_threaded = mlp_on && pthread_create(&mth, NULL, mlp_thread, &mj) == 0;
+    /* each network trains on a thread of its own while the SVM trains here */
+    struct mlp nets[CLASSIFIER_NETS];
+    struct mlp_job mj[CLASSIFIER_NETS];
+    pthread_t mth[CLASSIFIER_NETS];
+    bool mlp_on = n_classes >= MLP_MIN_CLASSES, mlp_threaded[CLASSIFIER_NETS] = {false};
+    memset(nets, 0, sizeof nets);
+    for (unsigned t = 0; t < CLASSIFIER_NETS && mlp_on; t++) {
+        mj[t] = (struct mlp_job){
+            &nets[t], 0x6d6c7000u + 0x100u * t, &x, labels, c->n_features, n_classes, 0};
+        mlp_threaded[t] = pthread_create(&mth[t], NULL, mlp_thread, &mj[t]) == 0;
+    }
     rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias, margins);
-    if (mlp_threaded)
-        pthread_join(mth, NULL);
-    else if (mlp_on)
-        mlp_thread(&mj);
-    if (rc == 0)
-        rc = mj.rc;
+    for (unsigned t = 0; t < CLASSIFIER_NETS && mlp_on; t++) {
+        if (mlp_threaded[t])
+            pthread_join(mth[t], NULL);
+        else
+            mlp_thread(&mj[t]);
+        if (rc == 0)
+            rc = mj[t].rc;
+    }
+    if (mlp_on && rc == 0)
+        rc = mlp_join(&c->mlp, nets, CLASSIFIER_NETS); /* releases nets */
+    else
+        for (unsigned t = 0; t < CLASSIFIER_NETS; t++)
+            mlp_release(&nets[t]);
     if (rc < 0)
         goto out;
     int64_t t_svm = time_mono_us();
@@ -680,8 +699,9 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
     }
     double cover = all > 0 ? known / all : 0;
     if (c->mlp.w1q) {
-        /* product of the experts: p_svm * p_mlp^MLP_WEIGHT, renormalized onto
-         * the mass the SVM gives the intents (the rest is "none of these") */
+        /* product of the experts: p_svm * p_mlp^MLP_WEIGHT (p_mlp: the
+         * networks' geometric mean), renormalized onto the mass the SVM gives
+         * the intents (the rest is "none of these") */
         float pm_s[256];
         float *pm = k <= 256 ? pm_s : malloc(k * sizeof *pm);
         if (!pm || (rc = mlp_predict(&c->mlp, idx, val, n, pm)) < 0) {
