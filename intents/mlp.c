@@ -16,9 +16,13 @@
  *
  * Training is single-threaded and draws its initial weights and its example
  * order from the seed it is given (a fixed one per network), so the weights
- * are bit-identical on every build. Once trained, the first layer is kept at 8 bits a weight (one
- * scale per row): classifying reads a row per feature present, and memory
- * traffic is what that costs. The network is immutable after training.
+ * are bit-identical on every build. Networks trained apart (on threads of
+ * their own) are then joined into one struct mlp: a feature's first-layer
+ * weights for all of them side by side in one row, kept at 8 bits a weight
+ * (one scale per row), since classifying reads a row per feature present
+ * and memory traffic is what that costs; each network keeps its own output
+ * layer and softmax, and mlp_predict returns their geometric mean. The
+ * joined networks are immutable.
  */
 #include <math.h>
 #include <stdio.h>
