@@ -188,9 +188,6 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
     float *w = j->w + (size_t)k * j->n_features;
     double b = 0;
     const double diag = 0.5 / SVM_C;
-    static double B2 = -1;
-    if (B2 < 0)
-        B2 = getenv("SVM_B") ? strtod(getenv("SVM_B"), NULL) * strtod(getenv("SVM_B"), NULL) : 1.0;
     size_t l = 0;
     for (size_t i = 0; i < x->n_rows; i++)
         if (!j->use || j->use[i])
@@ -236,14 +233,14 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
                 pgmin_new = pg;
             if (fabs(pg) > 1e-12) {
                 double old = alpha[i];
-                double qd = (double)x->sqnorm[i] + B2 + diag;
+                double qd = (double)x->sqnorm[i] + 1.0 + diag;
                 alpha[i] = old - g / qd;
                 if (alpha[i] < 0)
                     alpha[i] = 0;
                 double d = (alpha[i] - old) * y;
                 for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++)
                     w[x->idx[p]] += (float)(d * x->val[p]);
-                b += d * B2;
+                b += d;
             }
         }
         if (pgmax_new - pgmin_new <= SVM_EPS) {
@@ -265,7 +262,7 @@ static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, 
         for (size_t i = 0; i < x->n_rows; i++) {
             double y = j->labels[i] == k ? 1.0 : -1.0;
             double dot = b + row_dot(w, x, i);
-            dot -= alpha[i] * y * ((double)x->sqnorm[i] + B2);
+            dot -= alpha[i] * y * ((double)x->sqnorm[i] + 1.0);
             j->loo[i * j->n_classes + k] = (float)dot;
         }
     }
