@@ -22,10 +22,15 @@
  * and at 8 bits a weight with one float scale per row (rounded after
  * training), since that row is what an utterance reads from memory.
  *
- * Bots of MLP_MIN_CLASSES intents or more also get the network of mlp.c,
- * trained on a thread of its own on the same vectors while the SVM trains;
- * the two are combined as a product of experts, p_svm * sqrt(p_net),
- * renormalized onto the mass the SVM leaves outside "none of these".
+ * Bots of MLP_MIN_CLASSES intents or more also get CLASSIFIER_NETS networks
+ * of mlp.c (two of 32 hidden units, each from its own fixed seed), each
+ * trained on a thread of its own on the same vectors while the SVM trains,
+ * then joined so that a feature's first-layer weights for both share one
+ * row. Their probabilities are averaged geometrically, and that is combined
+ * with the SVM's as a product of experts, p_svm * sqrt(p_net), renormalized
+ * onto the mass the SVM leaves outside "none of these". Two half-width
+ * networks read what one network of 64 units did, and their mean depends
+ * less on the seeds than one network does.
  */
 #include <math.h>
 #include <stdio.h>
@@ -322,6 +327,7 @@ void quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *s
 
 struct mlp_job {
     struct mlp *m;
+    uint64_t seed;
     const struct csr *x;
     const uint32_t *labels;
     size_t n_features, n_classes;
@@ -332,94 +338,110 @@ static void *mlp_thread(void *arg)
 {
     struct mlp_job *j = arg;
     j->rc = mlp_train(j->m, j->x->ptr, j->x->idx, j->x->val, j->labels, j->x->n_rows, j->n_features,
-                      j->n_classes);
+                      j->n_classes, j->seed);
     return NULL;
 }
 
-/* Mean log loss of softmax(scale * margins) against the labels. */
-static double log_loss(const float *margins, const uint32_t *labels, size_t n, size_t k,
-                       double scale)
+/* The derivatives in scale of the mean log loss of softmax(scale * [margins,
+ * 0]) against the labels: with d = margin - max, the loss of a row is
+ * -scale * d_label + log sum exp(scale * d), whose first derivative is
+ * E_p[d] - d_label and second Var_p[d] (>= 0: the loss is convex in scale). */
+static void log_loss_derivs(const float *margins, const uint32_t *labels, size_t n, size_t k,
+                            double scale, double *g, double *h)
 {
-    double sum = 0;
+    double sg = 0, sh = 0;
     for (size_t i = 0; i < n; i++) {
         const float *m = margins + i * k;
         double mx = 0; /* the "none of them" pseudo-class has margin 0 */
         for (size_t c = 0; c < k; c++)
             if (m[c] > mx)
                 mx = m[c];
-        double z = exp(scale * (0 - mx));
-        for (size_t c = 0; c < k; c++)
-            z += exp(scale * (m[c] - mx));
-        sum += -(scale * (m[labels[i]] - mx) - log(z));
+        double z = exp(scale * (0 - mx)), e1 = z * (0 - mx), e2 = e1 * (0 - mx);
+        for (size_t c = 0; c < k; c++) {
+            double d = m[c] - mx, p = exp(scale * d);
+            z += p;
+            e1 += p * d;
+            e2 += p * d * d;
+        }
+        double mean = e1 / z;
+        sg += mean - (m[labels[i]] - mx);
+        sh += e2 / z - mean * mean;
     }
-    return n ? sum / (double)n : 0;
+    *g = n ? sg / (double)n : 0;
+    *h = n ? sh / (double)n : 0;
 }
 
+/* The scale that minimizes that loss in [0.5, 200]: Newton's method on the
+ * convex loss, kept inside a bracket that the sign of the derivative
+ * narrows (bisecting, in log scale, when a step would leave it). A handful
+ * of passes over the margins where a golden-section search needed 26. */
 static double fit_scale(const float *margins, const uint32_t *labels, size_t n, size_t k)
 {
-    double lo = log(0.5), hi = log(200.0);
-    const double gr = 0.6180339887498949;
-    double a = hi - gr * (hi - lo), b = lo + gr * (hi - lo);
-    double fa = log_loss(margins, labels, n, k, exp(a));
-    double fb = log_loss(margins, labels, n, k, exp(b));
-    /* 24 steps narrow the bracket (a factor 400 in scale) to 1e-5 of it, far
-     * below what moves a probability; each step is a pass over the margins */
-    for (int it = 0; it < 24; it++) {
-        if (fa < fb) {
-            hi = b;
-            b = a;
-            fb = fa;
-            a = hi - gr * (hi - lo);
-            fa = log_loss(margins, labels, n, k, exp(a));
-        } else {
-            lo = a;
-            a = b;
-            fa = fb;
-            b = lo + gr * (hi - lo);
-            fb = log_loss(margins, labels, n, k, exp(b));
-        }
+    const double min = 0.5, max = 200.0;
+    double lo = min, hi = max, s = DEFAULT_SCALE;
+    for (int it = 0; it < 40; it++) {
+        double g, h;
+        log_loss_derivs(margins, labels, n, k, s, &g, &h);
+        if (g == 0 || (s == min && g > 0) || (s == max && g < 0))
+            break; /* the minimum, or at a bound with the loss still falling outward */
+        if (g < 0)
+            lo = s;
+        else
+            hi = s;
+        double next = h > 0 ? s - g / h : (g > 0 ? lo : hi);
+        if (next <= lo)
+            next = lo == min && s != min ? min : sqrt(lo * hi);
+        else if (next >= hi)
+            next = hi == max && s != max ? max : sqrt(lo * hi);
+        bool done = fabs(next - s) <= 1e-6 * s;
+        s = next;
+        if (done)
+            break;
     }
-    return exp((lo + hi) / 2);
-}
-
-struct df_rank {
-    uint32_t df, id;
-};
-
-static int cmp_df_rank(const void *a, const void *b)
-{
-    const struct df_rank *x = a, *y = b;
-    if (x->df != y->df)
-        return x->df > y->df ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
+    return s;
 }
 
 /* Renumbers features by df (descending, ties by first appearance); permutes df,
- * the dictionary's ids and the n raw ids in rid. */
+ * the dictionary's ids and the n raw ids in rid. A counting sort on df (at
+ * most n_docs): linear, and the same order a comparison sort would give. */
 static int renumber(struct classifier *c, uint32_t *df, uint32_t *rid, size_t n)
 {
-    size_t nf = c->n_features;
-    struct df_rank *r = malloc((nf + 1) * sizeof *r);
+    size_t nf = c->n_features, nd = c->n_docs;
     uint32_t *newid = malloc((nf + 1) * sizeof *newid);
-    if (!r || !newid) {
-        free(r);
+    size_t *start = calloc(nd + 2, sizeof *start);
+    if (!newid || !start) {
         free(newid);
+        free(start);
         return PARLEY_ENOMEM;
     }
     for (size_t f = 0; f < nf; f++)
-        r[f] = (struct df_rank){df[f], (uint32_t)f};
-    qsort(r, nf, sizeof *r, cmp_df_rank);
-    for (size_t f = 0; f < nf; f++) {
-        newid[r[f].id] = (uint32_t)f;
-        df[f] = r[f].df;
+        start[df[f] <= nd ? df[f] : nd]++;
+    /* start[d]: the first new id of the features of df d, highest df first */
+    size_t next = 0;
+    for (size_t d = nd + 1; d-- > 0;) {
+        size_t cnt = start[d];
+        start[d] = next;
+        next += cnt;
     }
+    for (size_t f = 0; f < nf; f++)
+        newid[f] = (uint32_t)start[df[f] <= nd ? df[f] : nd]++;
+    uint32_t *ndf = malloc((nf + 1) * sizeof *ndf);
+    if (!ndf) {
+        free(newid);
+        free(start);
+        return PARLEY_ENOMEM;
+    }
+    for (size_t f = 0; f < nf; f++)
+        ndf[newid[f]] = df[f];
+    memcpy(df, ndf, nf * sizeof *df);
+    free(ndf);
     for (size_t i = 0; i < n; i++)
         rid[i] = newid[rid[i] & 0x3fffffffu] | (rid[i] & 0xc0000000u);
     for (size_t j = 0; j <= c->dict.mask; j++)
         if (c->dict.slots[j].key)
             c->dict.slots[j].id = newid[c->dict.slots[j].id];
-    free(r);
     free(newid);
+    free(start);
     return 0;
 }
 
@@ -431,6 +453,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL, *rid = NULL;
     float *wtmp = NULL, *margins = NULL;
     size_t total = 0, max_raw = 0;
+    int64_t t_start = time_mono_us();
     memset(c, 0, sizeof *c);
     c->n_classes = n_classes;
     c->scale = DEFAULT_SCALE;
@@ -439,7 +462,11 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         if (docs[i].raw.n > max_raw)
             max_raw = docs[i].raw.n;
     }
-    if ((rc = fdict_init(&c->dict, total / 4 + 64)) < 0)
+    /* about one raw feature in ten is new (SNIPS: 2.5 M raw, 243 k distinct):
+     * start there and let the table grow, rather than touch megabytes of
+     * slots that stay empty (the ids, in order of first appearance, are the
+     * same whatever the table's size) */
+    if ((rc = fdict_init(&c->dict, total / 16 + 64)) < 0)
         goto out;
     /* ids in order of first appearance: deterministic */
     rid = malloc((total + 1) * sizeof *rid);
@@ -450,6 +477,11 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     size_t at = 0;
     for (size_t i = 0; i < n_docs; i++)
         for (size_t j = 0; j < docs[i].raw.n; j++) {
+            /* the table is larger than the caches: ask for a slot ahead */
+            if (j + 8 < docs[i].raw.n) {
+                uint64_t h = docs[i].raw.h[j + 8];
+                __builtin_prefetch(&c->dict.slots[(h ? h : 1) & c->dict.mask]);
+            }
             int64_t id = fdict_add(&c->dict, docs[i].raw.h[j]);
             if (id < 0) {
                 rc = PARLEY_ENOMEM;
@@ -482,6 +514,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
             }
         }
     }
+    int64_t t_dict = time_mono_us();
     /* number the features by falling document frequency: the weights the
      * solver touches most sit together in memory (training is memory bound) */
     if ((rc = renumber(c, df, rid, at)) < 0)
@@ -490,9 +523,12 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         c->idf[f] = (float)(log((1.0 + (double)n_docs) / (1.0 + df[f])) + 1.0);
     x.n_rows = n_docs;
     x.ptr[0] = 0;
+    at = 0;
     for (size_t i = 0; i < n_docs; i++) {
-        size_t n =
-            vectorize(&c->dict, c->idf, &docs[i].raw, keys, x.idx + x.ptr[i], x.val + x.ptr[i]);
+        /* rid already holds each raw feature's id and block: no lookups */
+        memcpy(keys, rid + at, docs[i].raw.n * sizeof *keys);
+        at += docs[i].raw.n;
+        size_t n = aggregate(c->idf, keys, docs[i].raw.n, x.idx + x.ptr[i], x.val + x.ptr[i]);
         double s = 0;
         for (size_t p = x.ptr[i]; p < x.ptr[i] + n; p++)
             s += (double)x.val[p] * x.val[p];
@@ -500,6 +536,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         x.ptr[i + 1] = x.ptr[i] + n;
         labels[i] = docs[i].label;
     }
+    int64_t t_vec = time_mono_us();
     wtmp = malloc(n_classes * c->n_features * sizeof *wtmp + 1);
     c->bias = calloc(n_classes, sizeof *c->bias);
     if (!wtmp || !c->bias) {
@@ -513,20 +550,34 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    /* the network trains on a thread of its own while the SVM trains here */
-    struct mlp_job mj = {&c->mlp, &x, labels, c->n_features, n_classes, 0};
-    pthread_t mth;
-    bool mlp_on = n_classes >= MLP_MIN_CLASSES;
-    bool mlp_threaded = mlp_on && pthread_create(&mth, NULL, mlp_thread, &mj) == 0;
+    /* each network trains on a thread of its own while the SVM trains here */
+    struct mlp nets[CLASSIFIER_NETS];
+    struct mlp_job mj[CLASSIFIER_NETS];
+    pthread_t mth[CLASSIFIER_NETS];
+    bool mlp_on = n_classes >= MLP_MIN_CLASSES, mlp_threaded[CLASSIFIER_NETS] = {false};
+    memset(nets, 0, sizeof nets);
+    for (unsigned t = 0; t < CLASSIFIER_NETS && mlp_on; t++) {
+        mj[t] = (struct mlp_job){
+            &nets[t], 0x6d6c7000u + 0x100u * t, &x, labels, c->n_features, n_classes, 0};
+        mlp_threaded[t] = pthread_create(&mth[t], NULL, mlp_thread, &mj[t]) == 0;
+    }
     rc = svm_train(&x, labels, NULL, c->n_features, n_classes, wtmp, c->bias, margins);
-    if (mlp_threaded)
-        pthread_join(mth, NULL);
-    else if (mlp_on)
-        mlp_thread(&mj);
-    if (rc == 0)
-        rc = mj.rc;
+    for (unsigned t = 0; t < CLASSIFIER_NETS && mlp_on; t++) {
+        if (mlp_threaded[t])
+            pthread_join(mth[t], NULL);
+        else
+            mlp_thread(&mj[t]);
+        if (rc == 0)
+            rc = mj[t].rc;
+    }
+    if (mlp_on && rc == 0)
+        rc = mlp_join(&c->mlp, nets, CLASSIFIER_NETS); /* releases nets */
+    else
+        for (unsigned t = 0; t < CLASSIFIER_NETS; t++)
+            mlp_release(&nets[t]);
     if (rc < 0)
         goto out;
+    int64_t t_svm = time_mono_us();
     if (n_classes > 1) {
         size_t step = n_docs * n_classes / 400000 + 1, n_cal = 0;
         for (size_t i = 0; i < n_docs; i += step) {
@@ -554,6 +605,13 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         rc = PARLEY_ENOMEM;
     if (w != margins)
         free(w);
+    if (getenv("PARLEY_INTENTS_DEBUG"))
+        fprintf(stderr,
+                "intents: classifier: dictionary %lld us, vectors %lld us, training %lld us, "
+                "calibration %lld us; %zu features of %zu raw\n",
+                (long long)(t_dict - t_start), (long long)(t_vec - t_dict),
+                (long long)(t_svm - t_vec), (long long)(time_mono_us() - t_svm), c->n_features,
+                total);
 out:
     csr_release(&x);
     free(labels);
@@ -638,8 +696,9 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
     }
     double cover = all > 0 ? known / all : 0;
     if (c->mlp.w1q) {
-        /* product of the experts: p_svm * p_mlp^MLP_WEIGHT, renormalized onto
-         * the mass the SVM gives the intents (the rest is "none of these") */
+        /* product of the experts: p_svm * p_mlp^MLP_WEIGHT (p_mlp: the
+         * networks' geometric mean), renormalized onto the mass the SVM gives
+         * the intents (the rest is "none of these") */
         float pm_s[256];
         float *pm = k <= 256 ? pm_s : malloc(k * sizeof *pm);
         if (!pm || (rc = mlp_predict(&c->mlp, idx, val, n, pm)) < 0) {

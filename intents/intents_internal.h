@@ -125,27 +125,39 @@ void quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *s
 
 /* ---- mlp.c: one hidden layer over the sparse vectors ---- */
 
+/* n_nets networks of n_hidden units over the same inputs; a feature's
+ * first-layer weights for all of them share one row (one cache line). */
 struct mlp {
-    size_t n_in, n_hidden, n_out;
+    size_t n_in, n_hidden, n_out, n_nets;
     uint32_t *in_map; /* [n_map]: classifier feature id -> input row, UINT32_MAX = not an input */
     size_t n_map;
-    float *w1;   /* [n_in][n_hidden] while training */
-    int8_t *w1q; /* [n_in][n_hidden] once trained, times w1s[input] */
+    float *w1;   /* [n_in][n_hidden] while training (one network) */
+    int8_t *w1q; /* [n_in][n_nets * n_hidden] once joined, times w1s[input] */
     float *w1s;  /* [n_in] */
-    float *b1;   /* [n_hidden] */
-    float *w2;   /* [n_out][n_hidden] */
-    float *b2;   /* [n_out] */
+    float *b1;   /* [n_nets * n_hidden] */
+    float *w2;   /* [n_nets][n_out][n_hidden] */
+    float *b2;   /* [n_nets][n_out] */
 };
 
-/* Trains on the CSR rows (ptr[n_rows + 1], idx, val) with labels. */
+/* Trains one network on the CSR rows (ptr[n_rows + 1], idx, val) with labels;
+ * seed draws the initial weights and the order of the examples. Its first
+ * layer stays in floats (w1): mlp_join makes it usable by mlp_predict. */
 int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float *val,
-              const uint32_t *labels, size_t n_rows, size_t n_features, size_t n_classes);
-/* Fills probs[n_out] with the softmax of one sparse vector. */
+              const uint32_t *labels, size_t n_rows, size_t n_features, size_t n_classes,
+              uint64_t seed);
+/* Moves n (>= 1) trained networks of the same shape into one, their first
+ * layers side by side in each row, kept at 8 bits a weight with one scale a
+ * row; releases them, also on failure. */
+int mlp_join(struct mlp *out, struct mlp *nets, size_t n);
+/* Fills probs[n_out] with the geometric mean of the networks' softmaxes of
+ * one sparse vector (not renormalized; one network: its softmax). */
 int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *probs);
 void mlp_release(struct mlp *m);
 uint64_t mlp_digest(const struct mlp *m, uint64_t h);
 
 /* ---- classifier.c: one-vs-rest linear SVM, calibrated softmax ---- */
+
+#define CLASSIFIER_NETS 2 /* networks next to the SVM, each from its own seed */
 
 struct classifier {
     struct fdict dict;

@@ -418,6 +418,7 @@ START_TEST(test_many_intents)
     /* 20 intents: the network is trained next to the SVM, the same every time */
     ck_assert_ptr_nonnull(a->clf.mlp.w1q);
     ck_assert_uint_eq(a->clf.mlp.n_out, N_TOPICS);
+    ck_assert_uint_eq(a->clf.mlp.n_nets, CLASSIFIER_NETS);
     ck_assert(intents_model_digest(a) == intents_model_digest(b));
     for (size_t k = 0; k < N_TOPICS; k++) {
         char text[96];
