@@ -259,7 +259,7 @@ static void respond(struct http_request *req, enum media m, int status, const cJ
         strcmp(data->string, "data") == 0) {
         /* the usual answer, {"data": text}: one allocation, one copy */
         size_t n = strlen(data->valuestring);
-        if ((text = malloc(n + 10)) != NULL) {
+        if (n <= RESPONSE_MAX && (text = malloc(n + 10)) != NULL) {
             memcpy(text, "{\"data\":", 8);
             memcpy(text + 8, data->valuestring, n);
             memcpy(text + 8 + n, "}", 2);
