@@ -545,23 +545,18 @@ static void put_string(struct exec *ex, const char *s)
     char *d = ex->out.s + ex->out.len;
     *d++ = '"';
     uint64_t w;
-    while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_needs_escape(w))) {
-        memcpy(d, &w, 8);
-        d += 8;
-        i += 8;
-    }
-    /* no escape so far and under eight bytes left: the last eight bytes, overlapping what
-       was copied, end it */
-    if (i < n && i + 8 > n && n >= 8 && (memcpy(&w, s + n - 8, 8), !word_needs_escape(w))) {
-        memcpy(d - (i - (n - 8)), &w, 8);
-        d += n - i;
-        i = n;
-    }
     for (;;) {
         while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_needs_escape(w))) {
             memcpy(d, &w, 8);
             d += 8;
             i += 8;
+        }
+        /* under eight bytes left: the last eight, overlapping what was copied, end it (none
+           of them needs an escape, so the bytes before i among them were copied as they are) */
+        if (i < n && i + 8 > n && n >= 8 && (memcpy(&w, s + n - 8, 8), !word_needs_escape(w))) {
+            memcpy(d - (i - (n - 8)), &w, 8);
+            d += n - i;
+            i = n;
         }
         if (i == n)
             break;

@@ -733,11 +733,12 @@ struct graphql_ws *graphql_ws_new(struct graphql_service *svc, struct ws_server 
     }
     g->svc = svc;
     g->opts = *opts;
-    /* unset: the configuration's (graphql.wsInitTimeoutMs, graphql.wsMaxOperations) */
+    /* unset: the configuration's (graphql.wsInitTimeoutMs, graphql.wsMaxOperations, whose
+       defaults are 3000 and 100) */
     if (!g->opts.init_timeout_ms)
-        g->opts.init_timeout_ms = svc->ws_init_timeout_ms ? svc->ws_init_timeout_ms : 3000;
+        g->opts.init_timeout_ms = svc->ws_init_timeout_ms;
     if (!g->opts.max_operations)
-        g->opts.max_operations = svc->ws_max_operations ? svc->ws_max_operations : 100;
+        g->opts.max_operations = svc->ws_max_operations;
     if (g->opts.max_operations > GWS_MAX_OPS_CAP)
         g->opts.max_operations = GWS_MAX_OPS_CAP;
     if (!g->opts.max_message)
