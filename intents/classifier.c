@@ -445,6 +445,42 @@ static int renumber(struct classifier *c, uint32_t *df, uint32_t *rid, size_t n)
     return 0;
 }
 
+/* The word-vector block takes ids 0..D-1, ahead of the sparse features: it
+ * is in (nearly) every text, the most frequent of all, and the networks read
+ * a prefix of the ids. */
+static int make_room_for_dense(struct classifier *c, size_t D, uint32_t *rid, size_t n_rid)
+{
+    float *idf = malloc((c->n_features + D + 1) * sizeof *idf);
+    if (!idf)
+        return PARLEY_ENOMEM;
+    for (size_t d = 0; d < D; d++)
+        idf[d] = 1;
+    memcpy(idf + D, c->idf, c->n_features * sizeof *idf);
+    free(c->idf);
+    c->idf = idf;
+    for (size_t j = 0; j <= c->dict.mask; j++)
+        if (c->dict.slots[j].key)
+            c->dict.slots[j].id += (uint32_t)D;
+    for (size_t j = 0; j < n_rid; j++)
+        rid[j] += (uint32_t)D; /* the id sits below the block bits */
+    c->n_features += D;
+    c->n_dense = D;
+    return 0;
+}
+
+/* Appends a text's word-vector block (ids 0..n_dense-1); returns how many. */
+static size_t append_dense(const struct classifier *c, const struct fraw *raw, uint32_t *idx,
+                           float *val)
+{
+    if (!c->n_dense || raw->n_dense != c->n_dense)
+        return 0;
+    for (size_t d = 0; d < c->n_dense; d++) {
+        idx[d] = (uint32_t)d;
+        val[d] = raw->dense[d];
+    }
+    return c->n_dense;
+}
+
 int classifier_train(struct classifier *c, const struct train_doc *docs, size_t n_docs,
                      size_t n_classes)
 {
@@ -452,7 +488,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     struct csr x = {0};
     uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL, *rid = NULL;
     float *wtmp = NULL, *margins = NULL;
-    size_t total = 0, max_raw = 0;
+    size_t total = 0, max_raw = 0, D = 0;
     int64_t t_start = time_mono_us();
     memset(c, 0, sizeof *c);
     c->n_classes = n_classes;
@@ -461,6 +497,8 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         total += docs[i].raw.n;
         if (docs[i].raw.n > max_raw)
             max_raw = docs[i].raw.n;
+        if (docs[i].raw.n_dense)
+            D = docs[i].raw.n_dense; /* the same for every text that has one */
     }
     /* about one raw feature in ten is new (SNIPS: 2.5 M raw, 243 k distinct):
      * start there and let the table grow, rather than touch megabytes of
@@ -497,8 +535,8 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     keys = malloc((max_raw + 1) * sizeof *keys);
     labels = malloc((n_docs + 1) * sizeof *labels);
     x.ptr = malloc((n_docs + 1) * sizeof *x.ptr);
-    x.idx = malloc((total + 1) * sizeof *x.idx);
-    x.val = malloc((total + 1) * sizeof *x.val);
+    x.idx = malloc((total + n_docs * D + 1) * sizeof *x.idx);
+    x.val = malloc((total + n_docs * D + 1) * sizeof *x.val);
     x.sqnorm = malloc((n_docs + 1) * sizeof *x.sqnorm);
     if (!df || !seen || !c->idf || !keys || !labels || !x.ptr || !x.idx || !x.val || !x.sqnorm) {
         rc = PARLEY_ENOMEM;
@@ -521,6 +559,8 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         goto out;
     for (size_t f = 0; f < c->n_features; f++)
         c->idf[f] = (float)(log((1.0 + (double)n_docs) / (1.0 + df[f])) + 1.0);
+    if (D && (rc = make_room_for_dense(c, D, rid, at)) < 0)
+        goto out;
     x.n_rows = n_docs;
     x.ptr[0] = 0;
     at = 0;
@@ -529,6 +569,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         memcpy(keys, rid + at, docs[i].raw.n * sizeof *keys);
         at += docs[i].raw.n;
         size_t n = aggregate(c->idf, keys, docs[i].raw.n, x.idx + x.ptr[i], x.val + x.ptr[i]);
+        n += append_dense(c, &docs[i].raw, x.idx + x.ptr[i] + n, x.val + x.ptr[i] + n);
         double s = 0;
         for (size_t p = x.ptr[i]; p < x.ptr[i] + n; p++)
             s += (double)x.val[p] * x.val[p];
@@ -645,16 +686,17 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
     uint32_t *keys = keys_s, *idx = idx_s;
     float *val = val_s;
     int rc = 0;
-    if (raw->n > STACK) {
-        keys = malloc(raw->n * sizeof *keys);
-        idx = malloc(raw->n * sizeof *idx);
-        val = malloc(raw->n * sizeof *val);
+    if (raw->n + c->n_dense > STACK) {
+        keys = malloc(raw->n * sizeof *keys + 1);
+        idx = malloc((raw->n + c->n_dense) * sizeof *idx);
+        val = malloc((raw->n + c->n_dense) * sizeof *val);
         if (!keys || !idx || !val) {
             rc = PARLEY_ENOMEM;
             goto out;
         }
     }
     size_t n = vectorize(&c->dict, c->idf, raw, keys, idx, val);
+    n += append_dense(c, raw, idx + n, val + n);
     size_t k = c->n_classes;
     for (size_t j = 0; j < k; j++)
         probs[j] = c->bias[j];

@@ -288,6 +288,7 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
     struct eset train = {0}, test = {0}, val = {0};
     struct spec_build sb = {0};
     struct intents_model *m = NULL;
+    struct intents_vectors *vec = NULL;
     struct pair_count *pairs = NULL;
     size_t n_pairs = 0;
     char err[512];
@@ -302,7 +303,14 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
         goto out;
     if ((rc = spec_build(&train, &sb)) < 0)
         goto out;
-    struct intents_bot_spec spec = {"en-US", 0.0, sb.intents, sb.n, NULL, 0};
+    /* read once per process, as the server does at start: not training time */
+    int64_t tv = time_mono_us();
+    if (opts->vectors_path && (rc = intents_vectors_open(opts->vectors_path, &vec, err, sizeof err)) < 0) {
+        fprintf(errout, "parley eval: %s\n", err);
+        goto out;
+    }
+    double vectors_ms = (double)(time_mono_us() - tv) / 1000.0;
+    struct intents_bot_spec spec = {"en-US", 0.0, sb.intents, sb.n, NULL, 0, vec};
     int64_t t0 = time_mono_us(), cpu0 = cpu_us(CLOCK_PROCESS_CPUTIME_ID);
     rc = intents_model_new(&spec, &m, err, sizeof err);
     int64_t train_us = time_mono_us() - t0;
@@ -404,9 +412,14 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
             fprintf(out, "\"slot_f1\":null,");
         fprintf(out,
                 "\"train_ms\":%.1f,\"infer_us\":%.2f,\"train_cpu_ms\":%.1f,\"infer_cpu_us\":%.2f,"
-                "\"threshold\":%.4f,\"train_lines\":%zu,\"test_lines\":%zu,\"intents\":%zu}\n",
+                "\"threshold\":%.4f,\"train_lines\":%zu,\"test_lines\":%zu,\"intents\":%zu,",
                 train_ms, mean_us, (double)train_cpu_us / 1000.0, mean_cpu_us, threshold, train.n,
                 test.n, sb.n);
+        if (vec)
+            fprintf(out, "\"vectors\":{\"words\":%zu,\"dim\":%zu,\"load_ms\":%.1f}}\n",
+                    intents_vectors_words(vec), intents_vectors_dim(vec), vectors_ms);
+        else
+            fprintf(out, "\"vectors\":null}\n");
     } else {
         fprintf(out, "train %s (%zu lines, %zu intents), test %s (%zu lines)\n", opts->train_path,
                 train.n, sb.n, opts->test_path, test.n);
@@ -420,6 +433,12 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
         if (slot_gold)
             fprintf(out, "slots P / R / F1    %6.2f / %.2f / %.2f %%  (exact span and name)\n", p,
                     rr, f1);
+        if (vec)
+            fprintf(out, "word vectors        %s (%zu words, %zu dimensions, read in %.0f ms)\n",
+                    opts->vectors_path, intents_vectors_words(vec), intents_vectors_dim(vec),
+                    vectors_ms);
+        else
+            fprintf(out, "word vectors        none\n");
         fprintf(out, "training time       %8.1f ms\n", train_ms);
         fprintf(out, "  CPU time          %8.1f ms (all threads)\n", (double)train_cpu_us / 1000.0);
         fprintf(out, "inference           %8.2f us per utterance (mean, best of %ld passes)\n",
@@ -433,6 +452,7 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
     }
 out:
     intents_model_free(m);
+    intents_vectors_close(vec);
     free(pairs);
     spec_build_free(&sb);
     eset_free(&train);

@@ -110,6 +110,7 @@ void fraw_release(struct fraw *f)
 {
     free(f->h);
     free(f->block);
+    free(f->dense);
     memset(f, 0, sizeof *f);
 }
 
@@ -137,11 +138,19 @@ enum { SEED_UNI = 1, SEED_BI = 2, SEED_CHAR = 3, SEED_TYPE = 4 };
 #define PAIR_MAX_WORDS 32
 
 int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
-                     struct fraw *out)
+                     const struct intents_vectors *vectors, struct fraw *out)
 {
     int rc = 0;
     uint64_t prev = 0;
     out->n = 0;
+    out->n_dense = 0;
+    if (vectors) {
+        size_t dim = intents_vectors_dim(vectors);
+        if (!out->dense && !(out->dense = malloc(dim * sizeof *out->dense)))
+            return PARLEY_ENOMEM;
+        if (vectors_embed(vectors, t, spans, n_spans, out->dense))
+            out->n_dense = dim;
+    }
     for (size_t i = 0; i < t->n; i++) {
         if (t->v[i].kind == TOK_PUNCT)
             continue;

@@ -95,7 +95,26 @@ struct intents_bot_spec {
     size_t n_intents;
     const struct intents_slot_type_spec *slot_types;
     size_t n_slot_types;
+    /* Pretrained word vectors (intents_vectors_open), or NULL for none. Borrowed:
+     * they must outlive the model. */
+    const struct intents_vectors *vectors;
 };
+
+/* ---- pretrained word vectors, shared by every model of a process ---- */
+
+#define INTENTS_VECTORS_MAX_DIM 512
+
+struct intents_vectors;
+/* Reads a word-vector file (docs/intents.md: how one is made). Returns 0,
+ * PARLEY_ENOTFOUND (no such file), PARLEY_EIO, PARLEY_ENOMEM or PARLEY_EINVAL
+ * (not such a file), with a sentence in err. Immutable once read: any number
+ * of models and threads may share it. */
+int intents_vectors_open(const char *path, struct intents_vectors **out, char *err, size_t errlen);
+void intents_vectors_close(struct intents_vectors *v);
+size_t intents_vectors_dim(const struct intents_vectors *v);
+size_t intents_vectors_words(const struct intents_vectors *v);
+/* Where scripts/install-deps.sh writes the word vectors of this build. */
+const char *intents_vectors_default_path(void);
 
 /* ---- classification ---- */
 
@@ -204,6 +223,7 @@ struct intents_eval_opts {
     double reject_pct; /* with val_path; e.g. 2.0 */
     double threshold;  /* used when val_path is NULL; <= 0 = never fall back */
     bool json;         /* one JSON object instead of the text report */
+    const char *vectors_path; /* word vectors (intents_vectors_open), or NULL for none */
 };
 
 /* Trains on train_path, evaluates on test_path and prints the report to out.

@@ -101,6 +101,8 @@ struct fraw {
     uint64_t *h;
     uint8_t *block;
     size_t n, cap;
+    float *dense;   /* the word-vector block, n_dense values (vectors.c), or NULL */
+    size_t n_dense; /* 0 when no word of the text has a vector */
 };
 void fraw_release(struct fraw *f);
 int fraw_push(struct fraw *f, uint64_t h, uint8_t block);
@@ -110,7 +112,15 @@ struct typed_span {
     const char *type;
 };
 int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
-                     struct fraw *out);
+                     const struct intents_vectors *vectors, struct fraw *out);
+
+/* ---- vectors.c: pretrained word vectors ---- */
+
+/* out[dim] = the L2-normalized weighted mean of the vectors of t's words
+ * (those inside spans left out); false when none of them has a vector. */
+bool vectors_embed(const struct intents_vectors *v, const struct toks *t,
+                   const struct typed_span *spans, size_t n_spans, float *out);
+uint64_t vectors_digest(const struct intents_vectors *v);
 
 /* A sparse vector of dictionary ids. */
 struct fvec {
@@ -166,6 +176,7 @@ struct classifier {
     float *wscale; /* [n_features] */
     float *bias;   /* [n_classes] */
     size_t n_features, n_classes, n_docs;
+    size_t n_dense; /* features 0..n_dense-1: the word-vector block */
     float scale; /* softmax temperature: p = softmax(scale * margin) */
     struct mlp mlp;
 };
@@ -343,6 +354,7 @@ struct intents_model {
     struct tagger tagger;
     double threshold;
     bool use_types; /* slot-type replacement features enabled */
+    const struct intents_vectors *vectors; /* borrowed from the spec, or NULL */
 };
 
 #endif

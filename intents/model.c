@@ -250,7 +250,7 @@ static int model_typed_features(const struct intents_model *m, const struct toks
         if (!clash)
             ts[n++] = (struct typed_span){tm[i].t0, tm[i].t1, m->types[tm[i].cls].name};
     }
-    return features_extract(t, ts, n, out);
+    return features_extract(t, ts, n, m->vectors, out);
 }
 
 /* ---- building ---- */
@@ -783,6 +783,7 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
     if (!m)
         return PARLEY_ENOMEM;
     m->threshold = spec->confidence_threshold >= 0 ? spec->confidence_threshold : DEFAULT_THRESHOLD;
+    m->vectors = spec->vectors;
     if (m->threshold > 1) {
         seterr(err, errlen, "the confidence threshold must be between 0 and 1");
         rc = PARLEY_EINVAL;
@@ -922,6 +923,7 @@ uint64_t intents_model_digest(const struct intents_model *m)
     uint64_t h = 0x1e7e;
     for (size_t i = 0; i < m->n_intents; i++)
         h = hash_mix(h, hash_bytes(1, m->intents[i].name, strlen(m->intents[i].name)));
+    h = hash_mix(h, vectors_digest(m->vectors));
     h = classifier_digest(&m->clf, h);
     h = tagger_digest(&m->tagger, h);
     h = hash_mix(h, m->gaz.n);

@@ -1,0 +1,229 @@
+/*
+ * Pretrained word vectors: what the training utterances cannot teach.
+ *
+ * A bot's sample utterances say "movie"; its user says "film". No feature
+ * learned from the samples links the two, but vectors trained on billions
+ * of words of running text (GloVe) put them side by side. The classifier
+ * gets one more feature block: the weighted mean of the vectors of the
+ * utterance's words, L2-normalized like the other blocks. The mean weighs a
+ * word by a / (a + p(w)) (Arora et al.'s "smooth inverse frequency", a =
+ * 1e-3), with p(w) read off the word's rank in the file (most frequent
+ * first) by Zipf's law, so "the" and "to" count for little.
+ *
+ * The file is Parley's own, written by intents/vectors/convert.mjs (see
+ * docs/intents.md): the magic "PARLEYV1", the word count and the dimension
+ * (two little-endian uint32), the vectors at 8 bits (int8, word after word),
+ * one float scale per word, then the words (a length byte and UTF-8 bytes,
+ * folded as text.c folds, most frequent first). It is read once, into one
+ * block of memory, and never changed: any number of models and threads may
+ * share it; it must outlive them. A word is found by an open-addressed table
+ * of its hash, built when the file is read.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intents/intents_internal.h"
+#include "common/common.h"
+
+#define VEC_MAGIC "PARLEYV1"
+#define VEC_SEED 0x766563 /* hash seed of the word table */
+#define VEC_SIF_A 1e-3    /* the smooth-inverse-frequency weight's a */
+
+struct intents_vectors {
+    uint32_t n_words, dim;
+    int8_t *vec;     /* [n_words][dim] */
+    float *scale;    /* [n_words] */
+    uint64_t *keys;  /* word table: hash of the word, 0 = empty */
+    uint32_t *ids;   /* the word's rank */
+    size_t mask;
+    double sif_c;    /* weight(rank) = rank / (rank + sif_c) */
+    uint64_t digest; /* of the whole file */
+    void *data;      /* the file's bytes */
+};
+
+static int vec_fail(char *err, size_t errlen, int rc, const char *path, const char *why)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "word vectors %s: %s", path, why);
+    return rc;
+}
+
+int intents_vectors_open(const char *path, struct intents_vectors **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return vec_fail(err, errlen, errno == ENOENT ? PARLEY_ENOTFOUND : PARLEY_EIO, path,
+                        strerror(errno));
+    struct intents_vectors *v = calloc(1, sizeof *v);
+    unsigned char *data = NULL;
+    long size = -1;
+    int rc = PARLEY_EINVAL;
+    const char *why = "not a Parley word-vector file (see docs/intents.md)";
+    if (fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (!v || size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        rc = v ? PARLEY_EIO : PARLEY_ENOMEM;
+        why = v ? "cannot read" : "out of memory";
+        goto fail;
+    }
+    if (!(data = malloc((size_t)size + 1))) {
+        rc = PARLEY_ENOMEM;
+        why = "out of memory";
+        goto fail;
+    }
+    if (fread(data, 1, (size_t)size, f) != (size_t)size) {
+        rc = PARLEY_EIO;
+        why = "cannot read";
+        goto fail;
+    }
+    if (size < 16 || memcmp(data, VEC_MAGIC, 8) != 0)
+        goto fail;
+    uint32_t n, dim;
+    memcpy(&n, data + 8, 4);
+    memcpy(&dim, data + 12, 4);
+    /* the vectors and scales must fit before the words begin */
+    uint64_t fixed = 16 + (uint64_t)n * dim + (uint64_t)n * 4;
+    if (n == 0 || dim == 0 || dim > INTENTS_VECTORS_MAX_DIM || fixed > (uint64_t)size) {
+        why = "bad header: no words, a dimension over 512, or shorter than its header says";
+        goto fail;
+    }
+    v->n_words = n;
+    v->dim = dim;
+    v->vec = (int8_t *)(data + 16);
+    v->scale = malloc((size_t)n * sizeof *v->scale);
+    size_t cap = 64;
+    while (cap < (size_t)n * 2)
+        cap *= 2;
+    v->keys = calloc(cap, sizeof *v->keys);
+    v->ids = malloc(cap * sizeof *v->ids);
+    v->mask = cap - 1;
+    if (!v->scale || !v->keys || !v->ids) {
+        rc = PARLEY_ENOMEM;
+        why = "out of memory";
+        goto fail;
+    }
+    memcpy(v->scale, data + 16 + (size_t)n * dim, (size_t)n * sizeof *v->scale);
+    size_t at = (size_t)fixed;
+    for (uint32_t i = 0; i < n; i++) {
+        if (at >= (size_t)size || at + 1 + data[at] > (size_t)size || data[at] == 0) {
+            why = "the word list is truncated or has an empty word";
+            goto fail;
+        }
+        size_t len = data[at];
+        uint64_t h = hash_bytes(VEC_SEED, data + at + 1, len);
+        size_t j = h & v->mask;
+        while (v->keys[j] && v->keys[j] != h)
+            j = (j + 1) & v->mask;
+        if (!v->keys[j]) { /* a repeated word (or hash) keeps its first, more frequent, rank */
+            v->keys[j] = h;
+            v->ids[j] = i;
+        }
+        if (!isfinite(v->scale[i]) || v->scale[i] < 0) {
+            why = "a scale is not a finite non-negative number";
+            goto fail;
+        }
+        at += 1 + len;
+    }
+    if (at != (size_t)size) {
+        why = "bytes after the word list";
+        goto fail;
+    }
+    v->sif_c = 1.0 / (VEC_SIF_A * (log((double)n) + 0.5772156649));
+    v->digest = hash_bytes(VEC_SEED, data, (size_t)size);
+    v->data = data;
+    fclose(f);
+    *out = v;
+    return 0;
+fail:
+    fclose(f);
+    free(data);
+    if (v) {
+        free(v->scale);
+        free(v->keys);
+        free(v->ids);
+        free(v);
+    }
+    return vec_fail(err, errlen, rc, path, why);
+}
+
+void intents_vectors_close(struct intents_vectors *v)
+{
+    if (!v)
+        return;
+    free(v->data);
+    free(v->scale);
+    free(v->keys);
+    free(v->ids);
+    free(v);
+}
+
+size_t intents_vectors_dim(const struct intents_vectors *v)
+{
+    return v ? v->dim : 0;
+}
+
+size_t intents_vectors_words(const struct intents_vectors *v)
+{
+    return v ? v->n_words : 0;
+}
+
+const char *intents_vectors_default_path(void)
+{
+    return INTENTS_VECTORS_DEFAULT;
+}
+
+uint64_t vectors_digest(const struct intents_vectors *v)
+{
+    return v ? v->digest : 0;
+}
+
+/* The rank of a folded word, or -1. */
+static int64_t vec_find(const struct intents_vectors *v, const char *w, size_t len)
+{
+    uint64_t h = hash_bytes(VEC_SEED, w, len);
+    for (size_t j = h & v->mask; v->keys[j]; j = (j + 1) & v->mask)
+        if (v->keys[j] == h)
+            return v->ids[j];
+    return -1;
+}
+
+bool vectors_embed(const struct intents_vectors *v, const struct toks *t,
+                   const struct typed_span *spans, size_t n_spans, float *out)
+{
+    uint32_t D = v->dim;
+    int64_t rank[64];
+    size_t n = 0;
+    /* look every word up first: the table is megabytes large */
+    for (size_t i = 0; i < t->n && n < 64; i++) {
+        if (t->v[i].kind == TOK_PUNCT)
+            continue;
+        bool typed = false; /* a recognized slot value stands for its type, not its words */
+        for (size_t s = 0; s < n_spans && !typed; s++)
+            typed = i >= spans[s].t0 && i < spans[s].t1;
+        if (!typed && (rank[n] = vec_find(v, tok_norm(t, i), tok_norm_len(t, i))) >= 0)
+            __builtin_prefetch(v->vec + (size_t)rank[n++] * D);
+    }
+    if (n == 0)
+        return false;
+    memset(out, 0, D * sizeof *out);
+    for (size_t k = 0; k < n; k++) {
+        const int8_t *restrict row = v->vec + (size_t)rank[k] * D;
+        double r = (double)rank[k] + 1;
+        float wgt = (float)(r / (r + v->sif_c)) * v->scale[rank[k]];
+        for (uint32_t d = 0; d < D; d++)
+            out[d] += wgt * (float)row[d];
+    }
+    double s = 0;
+    for (uint32_t d = 0; d < D; d++)
+        s += (double)out[d] * out[d];
+    if (!(s > 0))
+        return false;
+    float k = (float)(1.0 / sqrt(s));
+    for (uint32_t d = 0; d < D; d++)
+        out[d] *= k;
+    return true;
+}
