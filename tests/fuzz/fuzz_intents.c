@@ -36,7 +36,7 @@ static const struct intents_intent_spec intents[] = {
     {"BookTrip", city_utt, 3, NULL, 0, city_slots, 3},
     {"OrderPizza", pizza_utt, 3, NULL, 0, pizza_slots, 3},
 };
-static const struct intents_bot_spec bot = {"en-US", 0.4, intents, 2, types, 1};
+static const struct intents_bot_spec bot = {"en-US", 0.4, intents, 2, types, 1, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

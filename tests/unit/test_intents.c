@@ -219,7 +219,7 @@ static const struct intents_intent_spec bot_intents[] = {
     {"BookTrip", trip_utt, 6, NULL, 0, trip_slots, 3},
     {"CheckBooking", check_utt, 3, NULL, 0, check_slots, 1},
 };
-static const struct intents_bot_spec bot = {"en-US", 0.4, bot_intents, 3, bot_types, 2};
+static const struct intents_bot_spec bot = {"en-US", 0.4, bot_intents, 3, bot_types, 2, NULL};
 
 static struct intents_model *bot_model(void)
 {
@@ -404,7 +404,7 @@ static struct intents_model *topics_model(void)
         topic_intents[k] =
             (struct intents_intent_spec){topic_name[k], topic_ptr[k], 6, NULL, 0, NULL, 0};
     }
-    struct intents_bot_spec spec = {"en-US", 0.0, topic_intents, N_TOPICS, NULL, 0};
+    struct intents_bot_spec spec = {"en-US", 0.0, topic_intents, N_TOPICS, NULL, 0, NULL};
     struct intents_model *m = NULL;
     char err[256];
     int rc = intents_model_new(&spec, &m, err, sizeof err);
@@ -520,56 +520,205 @@ START_TEST(test_bad_bots)
     struct intents_model *m = (struct intents_model *)1;
     char err[256];
     /* no intents */
-    struct intents_bot_spec empty = {"en-US", 0.4, NULL, 0, NULL, 0};
+    struct intents_bot_spec empty = {"en-US", 0.4, NULL, 0, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&empty, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert_ptr_null(m);
     ck_assert(strstr(err, "no intents"));
     /* intents without utterances */
     struct intents_intent_spec mute[] = {{"A", NULL, 0, NULL, 0, NULL, 0}};
-    struct intents_bot_spec no_utt = {"en-US", 0.4, mute, 1, NULL, 0};
+    struct intents_bot_spec no_utt = {"en-US", 0.4, mute, 1, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&no_utt, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert(strstr(err, "no sample utterances"));
     /* an utterance naming an undefined slot */
     const char *utt[] = {"fly to {Nowhere}"};
     struct intents_intent_spec undef[] = {{"Fly", utt, 1, NULL, 0, trip_slots, 3}};
-    struct intents_bot_spec b1 = {"en-US", 0.4, undef, 1, NULL, 0};
+    struct intents_bot_spec b1 = {"en-US", 0.4, undef, 1, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&b1, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert_msg(strstr(err, "{Nowhere}") && strstr(err, "Fly"), "%s", err);
     /* an unclosed brace, an unknown slot type, a duplicate intent, bad UTF-8 */
     const char *open_utt[] = {"fly to {Destination"};
     struct intents_intent_spec open_i[] = {{"Fly", open_utt, 1, NULL, 0, trip_slots, 3}};
-    struct intents_bot_spec b2 = {"en-US", 0.4, open_i, 1, NULL, 0};
+    struct intents_bot_spec b2 = {"en-US", 0.4, open_i, 1, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&b2, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert(strstr(err, "without '}'"));
     struct intents_slot_spec bad_type[] = {{"X", "NoSuchType"}};
     const char *ok_utt[] = {"hello {X}"};
     struct intents_intent_spec bt[] = {{"Hi", ok_utt, 1, NULL, 0, bad_type, 1}};
-    struct intents_bot_spec b3 = {"en-US", 0.4, bt, 1, NULL, 0};
+    struct intents_bot_spec b3 = {"en-US", 0.4, bt, 1, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&b3, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert(strstr(err, "NoSuchType"));
     struct intents_intent_spec dup[] = {{"Hi", utt, 0, NULL, 0, NULL, 0},
                                         {"Hi", utt, 0, NULL, 0, NULL, 0}};
-    struct intents_bot_spec b4 = {"en-US", 0.4, dup, 2, NULL, 0};
+    struct intents_bot_spec b4 = {"en-US", 0.4, dup, 2, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&b4, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert(strstr(err, "twice"));
     const char *bad_utf[] = {"caf\xc3"};
     struct intents_intent_spec bu[] = {{"Hi", bad_utf, 1, NULL, 0, NULL, 0}};
-    struct intents_bot_spec b5 = {"en-US", 0.4, bu, 1, NULL, 0};
+    struct intents_bot_spec b5 = {"en-US", 0.4, bu, 1, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&b5, &m, err, sizeof err), PARLEY_EINVAL);
     ck_assert(strstr(err, "UTF-8"));
     /* a bad regex */
     struct intents_slot_type_spec rx[] = {{"R", NULL, 0, INTENTS_ORIGINAL_VALUE, "([a-z"}};
-    struct intents_bot_spec b6 = {"en-US", 0.4, bot_intents, 1, rx, 1};
+    struct intents_bot_spec b6 = {"en-US", 0.4, bot_intents, 1, rx, 1, NULL};
     ck_assert_int_eq(intents_model_new(&b6, &m, err, sizeof err), PARLEY_EINVAL);
     /* a one-intent bot with one utterance is fine */
     const char *one[] = {"hello"};
     struct intents_intent_spec oi[] = {{"Hello", one, 1, NULL, 0, NULL, 0}};
-    struct intents_bot_spec b7 = {"en-US", -1, oi, 1, NULL, 0};
+    struct intents_bot_spec b7 = {"en-US", -1, oi, 1, NULL, 0, NULL};
     ck_assert_int_eq(intents_model_new(&b7, &m, err, sizeof err), 0);
     struct intents_result r;
     ck_assert_int_eq(intents_classify(m, "hello", 5, NULL, &r), 0);
     ck_assert_str_eq(r.intent, "Hello");
     intents_model_free(m);
+}
+END_TEST
+
+/* ---- pretrained word vectors ---- */
+
+/* Writes a vector file (intents/vectors.c's format) of words[n] in dim
+ * dimensions: word i points along axis axes[i] (two words that share an axis
+ * are synonyms), at 8 bits with one scale. Returns the path in dir. */
+static void write_vectors(const char *path, const char *const *words, const int *axes, size_t n,
+                          uint32_t dim)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    uint32_t hdr[2] = {(uint32_t)n, dim};
+    fwrite("PARLEYV1", 1, 8, f);
+    fwrite(hdr, 4, 2, f);
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t d = 0; d < dim; d++) {
+            /* a little of every other axis, so that no two words are equal */
+            int8_t q = (int)d == axes[i] ? 127 : (int8_t)((i * 7 + d * 3) % 11);
+            fputc((unsigned char)q, f);
+        }
+    for (size_t i = 0; i < n; i++) {
+        float sc = 0.01f;
+        fwrite(&sc, sizeof sc, 1, f);
+    }
+    for (size_t i = 0; i < n; i++) {
+        fputc((int)strlen(words[i]), f);
+        fputs(words[i], f);
+    }
+    fclose(f);
+}
+
+static const char *const vec_words[] = {"a", "to", "me", "i", "want", "watch", "movie", "film",
+                                        "get", "taxi", "cab", "please", "show", "tonight"};
+static const int vec_axes[] = {0, 0, 0, 0, 1, 2, 3, 3, 1, 4, 4, 5, 2, 6};
+static const char *const movie_utt[] = {"i want to watch a movie", "show me a movie",
+                                        "a movie tonight"};
+static const char *const taxi_utt[] = {"get me a taxi", "i want a taxi to the station",
+                                       "a taxi tonight"};
+static const struct intents_intent_spec vec_intents[] = {
+    {"WatchMovie", movie_utt, 3, NULL, 0, NULL, 0},
+    {"BookTaxi", taxi_utt, 3, NULL, 0, NULL, 0},
+};
+
+START_TEST(test_vectors_synonyms)
+{
+    char path[] = "/tmp/parley-vec-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    write_vectors(path, vec_words, vec_axes, sizeof vec_words / sizeof vec_words[0], 8);
+    struct intents_vectors *v = NULL;
+    char err[256];
+    ck_assert_int_eq(intents_vectors_open(path, &v, err, sizeof err), 0);
+    ck_assert_uint_eq(intents_vectors_dim(v), 8);
+    ck_assert_uint_eq(intents_vectors_words(v), sizeof vec_words / sizeof vec_words[0]);
+    struct intents_bot_spec plain = {"en-US", 0.0, vec_intents, 2, NULL, 0, NULL};
+    struct intents_bot_spec with = plain;
+    with.vectors = v;
+    struct intents_model *m0 = NULL, *m1 = NULL, *m2 = NULL;
+    ck_assert_int_eq(intents_model_new(&plain, &m0, err, sizeof err), 0);
+    ck_assert_int_eq(intents_model_new(&with, &m1, err, sizeof err), 0);
+    ck_assert_int_eq(intents_model_new(&with, &m2, err, sizeof err), 0);
+    /* the vectors are part of what the model learned, and deterministic */
+    ck_assert(intents_model_digest(m1) == intents_model_digest(m2));
+    ck_assert(intents_model_digest(m1) != intents_model_digest(m0));
+    /* "film" and "cab" are in no sample: only their vectors tie them to an
+     * intent ("a" and "tonight" are in both intents' samples) */
+    static const struct {
+        const char *text, *intent;
+    } cases[] = {{"a film tonight", "WatchMovie"}, {"a cab tonight", "BookTaxi"}};
+    for (size_t i = 0; i < 2; i++) {
+        struct intents_result r0, r1;
+        size_t len = strlen(cases[i].text);
+        ck_assert_int_eq(intents_classify(m0, cases[i].text, len, NULL, &r0), 0);
+        ck_assert_int_eq(intents_classify(m1, cases[i].text, len, NULL, &r1), 0);
+        ck_assert_str_eq(r1.ranked[0].name, cases[i].intent);
+        ck_assert_msg(r1.ranked[0].score > 1.1 * r1.ranked[1].score, "%s: %.3f vs %.3f",
+                      cases[i].text, r1.ranked[0].score, r1.ranked[1].score);
+        /* without them the two intents are about even */
+        ck_assert_msg(r0.ranked[0].score < 1.05 * r0.ranked[1].score, "%s: %.3f vs %.3f",
+                      cases[i].text, r0.ranked[0].score, r0.ranked[1].score);
+    }
+    intents_model_free(m0);
+    intents_model_free(m1);
+    intents_model_free(m2);
+    intents_vectors_close(v);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_vectors_bad_files)
+{
+    struct intents_vectors *v = (struct intents_vectors *)1;
+    char err[256] = "";
+    ck_assert_int_eq(intents_vectors_open("/nonexistent/v.pvec", &v, err, sizeof err),
+                     PARLEY_ENOTFOUND);
+    ck_assert_ptr_null(v);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/v.pvec"));
+    char path[] = "/tmp/parley-vec-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    write_vectors(path, vec_words, vec_axes, 4, 8);
+    FILE *f = fopen(path, "rb");
+    unsigned char good[1024];
+    size_t n = fread(good, 1, sizeof good, f);
+    fclose(f);
+    ck_assert_uint_eq(n, 16 + 4 * 8 + 4 * 4 + (1 + 1) + (1 + 2) + (1 + 2) + (1 + 1));
+    ck_assert_int_eq(intents_vectors_open(path, &v, err, sizeof err), 0);
+    intents_vectors_close(v);
+    /* every way of breaking it is refused with a reason, never read past the end */
+    struct {
+        size_t at, len; /* the file cut at len, after byte at is changed to val */
+        int val;
+    } cuts[] = {
+        {0, n, 'X'},        /* magic */
+        {8, n, 0},          /* no words (low byte of the count) */
+        {9, n, 1},          /* more words than the file holds */
+        {13, n, 2},         /* a dimension of 520 */
+        {0, n - 1, 'P'},    /* the last word cut short */
+        {0, 12, 'P'},       /* the header cut short */
+        {16 + 32 + 3, n, 0xff}, /* a scale that is NaN (its high byte 0xff...) */
+        {16 + 32 + 16, n, 0},   /* an empty word */
+    };
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        unsigned char bad[1024];
+        memcpy(bad, good, n);
+        bad[cuts[i].at] = (unsigned char)cuts[i].val;
+        if (cuts[i].at == 16 + 32 + 3)
+            bad[cuts[i].at - 1] = 0xff; /* 0xffff.... : NaN */
+        f = fopen(path, "wb");
+        fwrite(bad, 1, cuts[i].len, f);
+        fclose(f);
+        err[0] = 0;
+        v = (struct intents_vectors *)1;
+        ck_assert_msg(intents_vectors_open(path, &v, err, sizeof err) == PARLEY_EINVAL, "cut %zu",
+                      i);
+        ck_assert_ptr_null(v);
+        ck_assert_msg(strstr(err, path) != NULL, "cut %zu: %s", i, err);
+    }
+    /* bytes after the word list */
+    f = fopen(path, "wb");
+    fwrite(good, 1, n, f);
+    fputc('x', f);
+    fclose(f);
+    ck_assert_int_eq(intents_vectors_open(path, &v, err, sizeof err), PARLEY_EINVAL);
+    unlink(path);
 }
 END_TEST
 
@@ -604,7 +753,7 @@ START_TEST(test_eval_json)
     char *out = NULL;
     size_t outlen = 0;
     FILE *o = open_memstream(&out, &outlen);
-    struct intents_eval_opts eo = {train, test, NULL, 2.0, 0, true};
+    struct intents_eval_opts eo = {train, test, NULL, 2.0, 0, true, NULL};
     ck_assert_int_eq(intents_eval_run(&eo, o, stderr), 0);
     fclose(o);
     cJSON *j = cJSON_Parse(out);
@@ -648,11 +797,13 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_many_intents);
     tcase_add_test(tc, test_concurrent_readers);
+    tcase_add_test(tc, test_vectors_synonyms);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bad_text);
     tcase_add_test(tc, test_bad_bots);
+    tcase_add_test(tc, test_vectors_bad_files);
     tcase_add_test(tc, test_eval_json);
     suite_add_tcase(s, tc);
     return s;
