@@ -112,6 +112,10 @@ const pad = (s, n) => String(s).padStart(n);
     ];
     console.log(cells.join(' '));
   }
+  const v = rows.length ? rows[0].p.vectors : null;
+  console.log(v ? `Parley's word vectors: ${v.words} words, ${v.dim} dimensions, read in ${f(v.load_ms, 0)} ms ` +
+    '(once per process; not in train ms)'
+    : "Parley ran WITHOUT word vectors: scripts/install-deps.sh vectors writes them");
 })().catch((e) => {
   console.error(e);
   process.exit(1);
