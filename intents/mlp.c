@@ -92,9 +92,10 @@ static void mlp_hidden(const struct mlp *m, const uint32_t *idx, const float *va
 
 /* The same for all the networks at once, with the 8-bit first layer kept
  * once trained: hidden[net * H + j], a feature's row holding every network's
- * weights under one scale. */
-static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
-                         float *hidden)
+ * weights under one scale. An AVX2 copy where the CPU has it, as in
+ * classifier.c. */
+__attribute__((target_clones("avx2", "default"))) static void
+mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *hidden)
 {
     size_t W = m->n_nets * m->n_hidden;
     memcpy(hidden, m->b1, W * sizeof *hidden);
@@ -120,7 +121,8 @@ static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *
             hidden[j] = 0;
 }
 
-static void mlp_logits(const struct mlp *m, size_t net, const float *hidden, float *out)
+__attribute__((target_clones("avx2", "default"))) static void
+mlp_logits(const struct mlp *m, size_t net, const float *hidden, float *out)
 {
     size_t H = m->n_hidden;
     const float *w2 = m->w2 + net * m->n_out * H, *b2 = m->b2 + net * m->n_out;
