@@ -325,10 +325,10 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /*
- * intents.wordVectors: unset, the build's file when there is one (never an
- * error: a missing or unreadable default is logged and the models train
- * without); a path (relative to the config's folder) that must read; or
- * "none".
+ * intents.wordVectors: unset, the build's file when there is one and bots to
+ * train (never an error: a missing or unreadable default is logged and the
+ * models train without); a path (relative to the config's folder) that must
+ * read; or "none".
  */
 static int open_vectors(struct bot_engine *e, const struct parley_config *cfg, char *err,
                         size_t errlen)
@@ -358,6 +358,9 @@ static int open_vectors(struct bot_engine *e, const struct parley_config *cfg, c
     char why[1024];
     const char *named = wv ? wv->valuestring : NULL;
     if (named && strcmp(named, "none") == 0)
+        return 0;
+    /* no bots, nothing to train: the build's 50 MB are not worth reading */
+    if (!named && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg->doc, "bots")) == 0)
         return 0;
     char *path = named ? config_path_resolve(cfg, named) : strdup(intents_vectors_default_path());
     if (!path) {
