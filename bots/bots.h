@@ -44,10 +44,12 @@ struct bot_engine_options {
 };
 
 /*
- * Loads every bot of cfg ("bots" array; see docs/bots.md), trains their
- * models, and resolves aliases (publishing version 1 from the file on first
- * start when an alias is pinned to it). Returns 0, or -1 with err holding one
- * line "FILE: JSON.PATH: what is wrong".
+ * Reads the word vectors (cfg's intents.wordVectors, docs/configuration.md;
+ * kept until bot_engine_free), loads every bot of cfg ("bots" array; see
+ * docs/bots.md), trains their models with them, and resolves aliases
+ * (publishing version 1 from the file on first start when an alias is pinned
+ * to it). Returns 0, or -1 with err holding one line "FILE: JSON.PATH: what
+ * is wrong".
  */
 int bot_engine_new(const struct parley_config *cfg, struct store *st,
                    const struct bot_engine_options *opts, struct bot_engine **out, char *err,

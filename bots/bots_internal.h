@@ -14,6 +14,7 @@
 #include "bots/bots.h"
 
 struct intents_model;
+struct intents_vectors;
 struct store;
 
 /* ---- definition.c: a bot version parsed from Lex V1 JSON ---- */
@@ -87,8 +88,10 @@ struct bot_def {
     struct intents_model *model;
 };
 
-/* Parses and checks doc (taken on success) and trains the model. err: "FILE: PATH: problem". */
-int bot_def_new(cJSON *doc, const char *file, const char *version, struct bot_def **out, char *err,
+/* Parses and checks doc (taken on success) and trains the model, with the word vectors when
+ * vectors is not NULL (borrowed: they must outlive the definition). err: "FILE: PATH: problem". */
+int bot_def_new(cJSON *doc, const char *file, const char *version,
+                const struct intents_vectors *vectors, struct bot_def **out, char *err,
                 size_t errlen);
 struct bot_def *bot_def_ref(struct bot_def *d);
 void bot_def_unref(struct bot_def *d);

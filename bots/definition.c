@@ -555,7 +555,8 @@ static int check_slot_types(struct check *c, const cJSON *types)
 }
 
 /* Builds the intents/ spec from the definition and trains the model. */
-static int train(struct bot_def *d, const cJSON *types, struct check *c)
+static int train(struct bot_def *d, const cJSON *types, const struct intents_vectors *vectors,
+                 struct check *c)
 {
     size_t nt = (size_t)cJSON_GetArraySize(types);
     struct intents_slot_type_spec *ts = calloc(nt + 1, sizeof *ts);
@@ -631,6 +632,7 @@ static int train(struct bot_def *d, const cJSON *types, struct check *c)
         .n_intents = n,
         .slot_types = ts,
         .n_slot_types = nt,
+        .vectors = vectors,
     };
     char why[512];
     if (intents_model_new(&spec, &d->model, why, sizeof why) != 0) {
@@ -657,7 +659,7 @@ int bot_definition_check(const cJSON *doc, const char *file, char *err, size_t e
 {
     cJSON *copy = cJSON_Duplicate(doc, true);
     struct bot_def *d = NULL;
-    int rc = bot_def_new(copy, file, "$LATEST", &d, err, errlen);
+    int rc = bot_def_new(copy, file, "$LATEST", NULL, &d, err, errlen); /* checks: no vectors */
     if (rc == 0)
         bot_def_unref(d); /* frees the copy with it */
     else
@@ -665,7 +667,8 @@ int bot_definition_check(const cJSON *doc, const char *file, char *err, size_t e
     return rc;
 }
 
-int bot_def_new(cJSON *doc, const char *file, const char *version, struct bot_def **out, char *err,
+int bot_def_new(cJSON *doc, const char *file, const char *version,
+                const struct intents_vectors *vectors, struct bot_def **out, char *err,
                 size_t errlen)
 {
     struct check c = {file, err, errlen};
@@ -768,7 +771,7 @@ int bot_def_new(cJSON *doc, const char *file, const char *version, struct bot_de
             goto out;
         }
     }
-    if (train(d, types, &c))
+    if (train(d, types, vectors, &c))
         goto out;
     rc = 0;
 out:

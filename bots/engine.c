@@ -13,6 +13,10 @@
  * version completely (parse, check, train) and only then swaps the pointer
  * under the write lock; turns in flight keep the version they resolved.
  *
+ * The word vectors (the config's intents.wordVectors, docs/configuration.md)
+ * are read once, when the engine starts, and shared by every model it trains;
+ * they are closed after the last definition is gone.
+ *
  * Turns run on a fixed pool of workers fed by a bounded queue. Turns for
  * the same session are serialized: a worker waits while another worker
  * holds the session's key in the busy list.
@@ -68,9 +72,10 @@ struct bot_engine {
     struct bot_engine_options opts;
     struct lex_auth *auth; /* who may call the Lex APIs (auth.c) */
     struct store *st;
-    struct bot_turnlog *log;   /* the conversation log and turn listeners (turnlog.c) */
-    pthread_mutex_t edit_lock; /* one bot_latest_edit at a time */
-    pthread_rwlock_t lock;     /* guards the entries' def pointers */
+    struct bot_turnlog *log;         /* the conversation log and turn listeners (turnlog.c) */
+    struct intents_vectors *vectors; /* intents.wordVectors, or NULL; every model borrows them */
+    pthread_mutex_t edit_lock;       /* one bot_latest_edit at a time */
+    pthread_rwlock_t lock;           /* guards the entries' def pointers */
     struct bot_entry *entries;
     size_t nentries;
 
@@ -147,14 +152,14 @@ static cJSON *read_json(const char *path, char *err, size_t errlen)
     return doc;
 }
 
-static struct bot_def *load_file(const char *path, char *err, size_t errlen)
+static struct bot_def *load_file(struct bot_engine *e, const char *path, char *err, size_t errlen)
 {
     int64_t mt = mtime_ns(path);
     cJSON *doc = read_json(path, err, errlen);
     if (!doc)
         return NULL;
     struct bot_def *d = NULL;
-    if (bot_def_new(doc, path, "$LATEST", &d, err, errlen) != 0) {
+    if (bot_def_new(doc, path, "$LATEST", e->vectors, &d, err, errlen) != 0) {
         cJSON_Delete(doc);
         return NULL;
     }
@@ -211,9 +216,10 @@ static int publish_def(struct store *st, const struct bot_def *d, int version)
     return rc;
 }
 
-static struct bot_def *load_version(struct store *st, const struct bot_def *latest,
+static struct bot_def *load_version(struct bot_engine *e, const struct bot_def *latest,
                                     const char *version, char *err, size_t errlen)
 {
+    struct store *st = e->st;
     char *end;
     long v = strtol(version, &end, 10);
     char key[256];
@@ -237,7 +243,7 @@ static struct bot_def *load_version(struct store *st, const struct bot_def *late
     struct bot_def *d = NULL;
     char label[300];
     snprintf(label, sizeof label, "%s version %s (in the store)", latest->name, version);
-    if (!doc || bot_def_new(doc, label, version, &d, err, errlen) != 0) {
+    if (!doc || bot_def_new(doc, label, version, e->vectors, &d, err, errlen) != 0) {
         if (doc)
             cJSON_Delete(doc);
         else
@@ -259,7 +265,7 @@ static int add_entry(struct bot_engine *e, const char *file, const char *cfg_pat
     b->file = strdup(file);
     b->cfg_path = strdup(cfg_path);
     e->nentries++;
-    b->latest = load_file(file, err, errlen);
+    b->latest = load_file(e, file, err, errlen);
     if (!b->latest)
         return -1;
     for (size_t i = 0; i + 1 < e->nentries; i++) {
@@ -295,7 +301,7 @@ static int add_entry(struct bot_engine *e, const char *file, const char *cfg_pat
         al->version = strdup(a->valuestring);
         if (numeric) {
             char why[512];
-            al->def = load_version(e->st, b->latest, a->valuestring, why, sizeof why);
+            al->def = load_version(e, b->latest, a->valuestring, why, sizeof why);
             if (!al->def) {
                 snprintf(err, errlen, "%s: %s: %s", cfg_file, where, why);
                 return -1;
@@ -318,10 +324,72 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * intents.wordVectors: unset, the build's file when there is one and bots to
+ * train (never an error: a missing or unreadable default is logged and the
+ * models train without); a path (relative to the config's folder) that must
+ * read; or "none".
+ */
+static int open_vectors(struct bot_engine *e, const struct parley_config *cfg, char *err,
+                        size_t errlen)
+{
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg->doc, "intents");
+    const cJSON *wv = NULL;
+    if (sec) {
+        if (!cJSON_IsObject(sec)) {
+            snprintf(err, errlen, "%s: intents: must be an object", cfg->path);
+            return -1;
+        }
+        for (const cJSON *k = sec->child; k; k = k->next) {
+            if (strcmp(k->string, "wordVectors") != 0) {
+                snprintf(err, errlen, "%s: intents.%s: unknown key (intents has wordVectors)",
+                         cfg->path, k->string);
+                return -1;
+            }
+        }
+        wv = cJSON_GetObjectItemCaseSensitive(sec, "wordVectors");
+        if (wv && (!cJSON_IsString(wv) || !*wv->valuestring)) {
+            snprintf(err, errlen,
+                     "%s: intents.wordVectors: must be the path of a word-vector file or \"none\"",
+                     cfg->path);
+            return -1;
+        }
+    }
+    char why[1024];
+    const char *named = wv ? wv->valuestring : NULL;
+    if (named && strcmp(named, "none") == 0)
+        return 0;
+    /* no bots, nothing to train: the build's 50 MB are not worth reading */
+    if (!named && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg->doc, "bots")) == 0)
+        return 0;
+    char *path = named ? config_path_resolve(cfg, named) : strdup(intents_vectors_default_path());
+    if (!path) {
+        snprintf(err, errlen, "%s: intents.wordVectors: out of memory", cfg->path);
+        return -1;
+    }
+    int rc = intents_vectors_open(path, &e->vectors, why, sizeof why);
+    if (rc && named) {
+        snprintf(err, errlen, "%s: intents.wordVectors: %s", cfg->path, why);
+    } else if (rc == PARLEY_ENOTFOUND) {
+        log_info("no word vectors at %s (scripts/install-deps.sh vectors writes them): the "
+                 "bots' models train without",
+                 path);
+    } else if (rc) {
+        log_warn("%s: the bots' models train without", why);
+    } else {
+        log_info("word vectors: %s (%zu words, %zu dimensions)", path,
+                 intents_vectors_words(e->vectors), intents_vectors_dim(e->vectors));
+    }
+    free(path);
+    return rc && named ? -1 : 0;
+}
+
 static int load_config(struct bot_engine *e, const struct parley_config *cfg, char *err,
                        size_t errlen)
 {
     if (lex_auth_new(cfg, &e->auth, err, errlen))
+        return -1;
+    if (open_vectors(e, cfg, err, errlen))
         return -1;
     /* lex.messageSeed: a fixed seed makes the choice among a prompt's messages reproducible */
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(
@@ -467,7 +535,7 @@ int bot_engine_reload(struct bot_engine *e, bool only_if_changed)
         if (only_if_changed && mt == b->latest->file_mtime_ns)
             continue;
         char err[1024];
-        struct bot_def *fresh = load_file(b->file, err, sizeof err);
+        struct bot_def *fresh = load_file(e, b->file, err, sizeof err);
         if (!fresh) {
             log_error("reload: %s (the previous version keeps serving)", err);
             b->latest->file_mtime_ns = mt; /* do not retry until it changes again */
@@ -537,7 +605,7 @@ int bot_latest_edit(struct bot_engine *e, const char *bot, bot_edit_fn edit, voi
     if (rc)
         goto out;
     /* checked and trained before the file is touched: a bad edit changes nothing */
-    if (bot_def_new(doc, b->file, "$LATEST", &fresh, err, errlen) != 0) {
+    if (bot_def_new(doc, b->file, "$LATEST", e->vectors, &fresh, err, errlen) != 0) {
         rc = PARLEY_EINVAL;
         goto out;
     }
@@ -921,6 +989,7 @@ void bot_engine_free(struct bot_engine *e)
         free(b->cfg_path);
     }
     free(e->entries);
+    intents_vectors_close(e->vectors); /* after the last model that borrowed them */
     bot_turnlog_free(e->log);
     pthread_mutex_destroy(&e->edit_lock);
     lex_auth_free(e->auth);

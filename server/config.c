@@ -25,7 +25,7 @@ static const struct {
 } module_sections[] = {
     {"bots", cJSON_Array},   {"functions", cJSON_Array}, {"sites", cJSON_Array},
     {"slack", cJSON_Object}, {"webchat", cJSON_Object},  {"graphql", cJSON_Object},
-    {"lex", cJSON_Object},
+    {"lex", cJSON_Object},   {"intents", cJSON_Object},
 };
 
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)

@@ -92,6 +92,7 @@ START_TEST(errors_name_file_and_key)
                  "server.colour: unknown key (see docs/configuration.md)");
     expect_error("{\"server\":[]}", "server: must be an object");
     expect_error("{\"bots\":{}}", "bots: must be an array");
+    expect_error("{\"intents\":\"none\"}", "intents: must be an object");
     expect_error("{\"dataDir\":5}", "dataDir: must be a non-empty string");
     expect_error("[1,2]", "(top level): must be a JSON object");
     expect_error("{\n\"server\": {\n  \"port\": 1,,\n}}", "line 3, column 14: not valid JSON");

@@ -3,8 +3,9 @@
  * dialogAction a hook can answer, retries past maxAttempts, the idle TTL, a
  * restart in the middle of a conversation, concurrent turns for one user,
  * placeholders and seeded prompt choice, definition errors; the conversation
- * log (newest first, retention, missed utterances, listeners) and edits of
- * $LATEST (retrained at once, written to the bot file).
+ * log (newest first, retention, missed utterances, listeners), edits of
+ * $LATEST (retrained at once, written to the bot file) and the config's
+ * intents.wordVectors.
  */
 #include <check.h>
 #include <pthread.h>
@@ -813,6 +814,95 @@ START_TEST(turn_windows_are_shared_and_follow_the_log)
 }
 END_TEST
 
+/* Loads parley.json with the given "intents" section and starts an engine; returns its error
+ * line with the test folder cut to "DIR" ("" when it started, and the engine is running). */
+static const char *start_with_intents(const char *intents)
+{
+    static char err[2048];
+    char text[512], path[512];
+    snprintf(text, sizeof text, "{\"bots\":[{\"file\":\"pizza.json\"}],\"intents\":%s}", intents);
+    write_file("parley.json", text);
+    snprintf(path, sizeof path, "%s/parley.json", dir);
+    err[0] = '\0';
+    ck_assert_int_eq(config_load(path, &cfg, err, sizeof err), 0);
+    struct bot_engine_options o = {.workers = 1, .hook = fake_hook};
+    if (bot_engine_new(&cfg, st, &o, &engine, err, sizeof err) != 0) {
+        engine = NULL;
+        config_release(&cfg);
+        ck_assert_str_ne(err, "");
+        /* the folder is random: "DIR" stands for it */
+        struct buf b = BUF_INIT(sizeof err);
+        for (const char *p = err, *at; *p; p = at + strlen(dir)) {
+            if (!(at = strstr(p, dir))) {
+                buf_puts(&b, p);
+                break;
+            }
+            buf_append(&b, p, (size_t)(at - p));
+            buf_puts(&b, "DIR");
+        }
+        snprintf(err, sizeof err, "%s", b.data ? b.data : "");
+        buf_release(&b);
+        return err;
+    }
+    ck_assert_str_eq(err, "");
+    return err;
+}
+
+/* A word-vector file (intents/vectors.c) of two words, "pizza" and "pie", in one direction. */
+static void write_vectors(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    uint32_t n = 2, dim = 4;
+    const int8_t vec[2][4] = {{100, 0, 0, 0}, {90, 10, 0, 0}};
+    const float scale[2] = {0.01f, 0.01f};
+    fwrite("PARLEYV1", 1, 8, f); /* the tests run on little-endian machines */
+    fwrite(&n, 4, 1, f);
+    fwrite(&dim, 4, 1, f);
+    fwrite(vec, 1, sizeof vec, f);
+    fwrite(scale, 4, 2, f);
+    fwrite("\005pizza\003pie", 1, 10, f);
+    fclose(f);
+}
+
+START_TEST(word_vectors_from_the_config)
+{
+    stop_engine();
+    /* a file named by the config must read; the error names the key */
+    ck_assert_str_eq(start_with_intents("{\"wordVectors\":\"vectors/missing.pvec\"}"),
+                     "DIR/parley.json: intents.wordVectors: word vectors "
+                     "DIR/vectors/missing.pvec: No such file or directory");
+    ck_assert_str_eq(start_with_intents("{\"wordVectors\":\"pizza.json\"}"),
+                     "DIR/parley.json: intents.wordVectors: word vectors DIR/pizza.json: not a "
+                     "Parley word-vector file (see docs/intents.md)");
+    ck_assert_str_eq(start_with_intents("{\"wordVectors\":true}"),
+                     "DIR/parley.json: intents.wordVectors: must be the path of a word-vector "
+                     "file or \"none\"");
+    ck_assert_str_eq(start_with_intents("{\"wordVectors\":\"\"}"),
+                     "DIR/parley.json: intents.wordVectors: must be the path of a word-vector "
+                     "file or \"none\"");
+    /* unknown keys are errors, as everywhere in the config */
+    ck_assert_str_eq(start_with_intents("{\"vectors\":\"none\"}"),
+                     "DIR/parley.json: intents.vectors: unknown key (intents has wordVectors)");
+    /* a file relative to the config's folder; then "none"; each bot still converses */
+    write_vectors("tiny.pvec");
+    ck_assert_str_eq(start_with_intents("{\"wordVectors\":\"tiny.pvec\"}"), "");
+    cJSON *o = turn("I want a pizza");
+    ck_assert_str_eq(json_string(o, "intentName"), "OrderPizza");
+    cJSON_Delete(o);
+    stop_engine();
+    ck_assert_str_eq(start_with_intents("{\"wordVectors\":\"none\"}"), "");
+    o = turn_as("user-2", "I want a pizza", 0);
+    ck_assert_str_eq(json_string(o, "intentName"), "OrderPizza");
+    cJSON_Delete(o);
+    /* unset: the build's file if it is there, else none; never an error */
+    stop_engine();
+    ck_assert_str_eq(start_with_intents("{}"), "");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dialog");
@@ -837,6 +927,7 @@ int main(void)
     tcase_add_test(tc, edits_retrain_at_once_and_survive_a_restart);
     tcase_add_test(tc, sessions_get_put_delete);
     tcase_add_test(tc, turn_windows_are_shared_and_follow_the_log);
+    tcase_add_test(tc, word_vectors_from_the_config);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
