@@ -177,7 +177,7 @@ struct svm_job {
  * (training spends most of its time here), in a fixed order. The
  * word-vector block needs no gathers: w[0..D) against the row's tail. */
 static inline __attribute__((always_inline)) double row_dot(const float *w, const struct csr *x,
-                                                          size_t i)
+                                                            size_t i)
 {
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     size_t p = x->ptr[i], end = csr_dense_at(x, i);
@@ -204,7 +204,8 @@ static inline __attribute__((always_inline)) double row_dot(const float *w, cons
 
 /* LIBLINEAR's solve_l2r_l1l2_svc for the L2 loss, with the bias as a feature of value 1.
  * An AVX2 copy where the CPU has it (the word-vector block's loops). */
-__attribute__((target_clones("avx2", "default"))) static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
+__attribute__((target_clones("avx2", "default"))) static void
+svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
 {
     const struct csr *x = j->x;
     float *w = j->w + (size_t)k * j->n_features;

@@ -305,7 +305,8 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
         goto out;
     /* read once per process, as the server does at start: not training time */
     int64_t tv = time_mono_us();
-    if (opts->vectors_path && (rc = intents_vectors_open(opts->vectors_path, &vec, err, sizeof err)) < 0) {
+    if (opts->vectors_path &&
+        (rc = intents_vectors_open(opts->vectors_path, &vec, err, sizeof err)) < 0) {
         fprintf(errout, "parley eval: %s\n", err);
         goto out;
     }

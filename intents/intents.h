@@ -220,9 +220,9 @@ struct intents_eval_opts {
      * below which reject_pct % of its in-scope lines fall. NULL to use
      * `threshold`. */
     const char *val_path;
-    double reject_pct; /* with val_path; e.g. 2.0 */
-    double threshold;  /* used when val_path is NULL; <= 0 = never fall back */
-    bool json;         /* one JSON object instead of the text report */
+    double reject_pct;        /* with val_path; e.g. 2.0 */
+    double threshold;         /* used when val_path is NULL; <= 0 = never fall back */
+    bool json;                /* one JSON object instead of the text report */
     const char *vectors_path; /* word vectors (intents_vectors_open), or NULL for none */
 };
 

@@ -177,7 +177,7 @@ struct classifier {
     float *bias;   /* [n_classes] */
     size_t n_features, n_classes, n_docs;
     size_t n_dense; /* features 0..n_dense-1: the word-vector block */
-    float scale; /* softmax temperature: p = softmax(scale * margin) */
+    float scale;    /* softmax temperature: p = softmax(scale * margin) */
     struct mlp mlp;
 };
 
@@ -353,7 +353,7 @@ struct intents_model {
     struct classifier clf;
     struct tagger tagger;
     double threshold;
-    bool use_types; /* slot-type replacement features enabled */
+    bool use_types;                        /* slot-type replacement features enabled */
     const struct intents_vectors *vectors; /* borrowed from the spec, or NULL */
 };
 

@@ -34,10 +34,10 @@
 
 struct intents_vectors {
     uint32_t n_words, dim;
-    int8_t *vec;     /* [n_words][dim] */
-    float *scale;    /* [n_words] */
-    uint64_t *keys;  /* word table: hash of the word, 0 = empty */
-    uint32_t *ids;   /* the word's rank */
+    int8_t *vec;    /* [n_words][dim] */
+    float *scale;   /* [n_words] */
+    uint64_t *keys; /* word table: hash of the word, 0 = empty */
+    uint32_t *ids;  /* the word's rank */
     size_t mask;
     double sif_c;    /* weight(rank) = rank / (rank + sif_c) */
     uint64_t digest; /* of the whole file */

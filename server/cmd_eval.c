@@ -55,8 +55,10 @@ int cmd_eval(int argc, char **argv)
     if (!vectors) {
         eo.vectors_path = intents_vectors_default_path();
         if (access(eo.vectors_path, R_OK) != 0) {
-            fprintf(stderr, "parley eval: no word vectors at %s (scripts/install-deps.sh vectors "
-                            "writes them); measuring without\n", eo.vectors_path);
+            fprintf(stderr,
+                    "parley eval: no word vectors at %s (scripts/install-deps.sh vectors "
+                    "writes them); measuring without\n",
+                    eo.vectors_path);
             eo.vectors_path = NULL;
         }
     } else if (strcmp(vectors, "none") == 0) {

@@ -603,8 +603,8 @@ static void write_vectors(const char *path, const char *const *words, const int 
     fclose(f);
 }
 
-static const char *const vec_words[] = {"a", "to", "me", "i", "want", "watch", "movie", "film",
-                                        "get", "taxi", "cab", "please", "show", "tonight"};
+static const char *const vec_words[] = {"a",    "to",  "me",   "i",   "want",   "watch", "movie",
+                                        "film", "get", "taxi", "cab", "please", "show",  "tonight"};
 static const int vec_axes[] = {0, 0, 0, 0, 1, 2, 3, 3, 1, 4, 4, 5, 2, 6};
 static const char *const movie_utt[] = {"i want to watch a movie", "show me a movie",
                                         "a movie tonight"};
@@ -687,12 +687,12 @@ START_TEST(test_vectors_bad_files)
         size_t at, len; /* the file cut at len, after byte at is changed to val */
         int val;
     } cuts[] = {
-        {0, n, 'X'},        /* magic */
-        {8, n, 0},          /* no words (low byte of the count) */
-        {9, n, 1},          /* more words than the file holds */
-        {13, n, 2},         /* a dimension of 520 */
-        {0, n - 1, 'P'},    /* the last word cut short */
-        {0, 12, 'P'},       /* the header cut short */
+        {0, n, 'X'},            /* magic */
+        {8, n, 0},              /* no words (low byte of the count) */
+        {9, n, 1},              /* more words than the file holds */
+        {13, n, 2},             /* a dimension of 520 */
+        {0, n - 1, 'P'},        /* the last word cut short */
+        {0, 12, 'P'},           /* the header cut short */
         {16 + 32 + 3, n, 0xff}, /* a scale that is NaN (its high byte 0xff...) */
         {16 + 32 + 16, n, 0},   /* an empty word */
     };
