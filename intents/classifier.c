@@ -665,7 +665,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     for (size_t k = 0; k < n_classes; k++)
         for (size_t f = 0; f < c->n_features; f++)
             w[f * n_classes + k] = wtmp[k * c->n_features + f];
-    c->w = malloc(n_classes * c->n_features + 1);
+    c->w = table_alloc(n_classes * c->n_features + 1, false);
     c->wscale = malloc((c->n_features + 1) * sizeof *c->wscale);
     if (c->w && c->wscale)
         quantize_rows(w, c->n_features, n_classes, c->w, c->wscale);

@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "intents/intents_internal.h"
 #include "common/common.h"
@@ -34,12 +35,26 @@ uint64_t hash_bytes(uint64_t seed, const void *p, size_t n)
     return h ? h : 1;
 }
 
+void *table_alloc(size_t bytes, bool zero)
+{
+    enum { HUGE_PAGE = 2 << 20 };
+    void *p = NULL;
+    if (bytes < HUGE_PAGE)
+        return zero ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+        return NULL;
+    madvise(p, bytes, MADV_HUGEPAGE); /* advice: no huge pages is no error */
+    if (zero)
+        memset(p, 0, bytes);
+    return p;
+}
+
 int fdict_init(struct fdict *d, size_t expect)
 {
     size_t cap = 64;
     while (cap < expect * 2)
         cap *= 2;
-    d->slots = calloc(cap, sizeof *d->slots);
+    d->slots = table_alloc(cap * sizeof *d->slots, true);
     d->mask = cap - 1;
     d->n = 0;
     if (!d->slots) {

@@ -68,6 +68,12 @@ size_t text_fold(const char *s, size_t len, char *out, size_t cap);
 /* ---- hashing and the feature dictionary (features.c) ---- */
 
 uint64_t hash_bytes(uint64_t seed, const void *p, size_t n);
+
+/* Memory for a table read at random while classifying (weights, the
+ * dictionary, word vectors): from 2 MB on, in transparent huge pages where
+ * the kernel gives them, so that reading a row costs a cache miss and not
+ * also a page-table walk. Zeroed when zero is true. Release with free(). */
+void *table_alloc(size_t bytes, bool zero);
 static inline uint64_t hash_mix(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);

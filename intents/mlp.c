@@ -285,7 +285,7 @@ int mlp_join(struct mlp *out, struct mlp *nets, size_t n)
         (struct mlp){I, H, K, n, nets[0].in_map, nets[0].n_map, NULL, NULL, NULL, NULL, NULL, NULL};
     nets[0].in_map = NULL;
     w1 = malloc((I * W + 1) * sizeof *w1);
-    out->w1q = malloc(I * W + 1);
+    out->w1q = table_alloc(I * W + 1, false);
     out->w1s = malloc((I + 1) * sizeof *out->w1s);
     out->b1 = malloc(W * sizeof *out->b1);
     out->w2 = malloc(n * K * H * sizeof *out->w2);

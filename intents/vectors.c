@@ -34,10 +34,12 @@
 
 struct intents_vectors {
     uint32_t n_words, dim;
-    int8_t *vec;    /* [n_words][dim] */
-    float *scale;   /* [n_words] */
-    uint64_t *keys; /* word table: hash of the word, 0 = empty */
-    uint32_t *ids;  /* the word's rank */
+    int8_t *vec;  /* [n_words][dim] */
+    float *scale; /* [n_words] */
+    struct vec_slot {
+        uint64_t key; /* hash of the word, 0 = empty */
+        uint64_t id;  /* its rank: key and rank in one slot, one cache miss */
+    } * slots;
     size_t mask;
     double sif_c;    /* weight(rank) = rank / (rank + sif_c) */
     uint64_t digest; /* of the whole file */
@@ -70,7 +72,7 @@ int intents_vectors_open(const char *path, struct intents_vectors **out, char *e
         why = v ? "cannot read" : "out of memory";
         goto fail;
     }
-    if (!(data = malloc((size_t)size + 1))) {
+    if (!(data = table_alloc((size_t)size + 1, false))) {
         rc = PARLEY_ENOMEM;
         why = "out of memory";
         goto fail;
@@ -98,10 +100,9 @@ int intents_vectors_open(const char *path, struct intents_vectors **out, char *e
     size_t cap = 64;
     while (cap < (size_t)n * 2)
         cap *= 2;
-    v->keys = calloc(cap, sizeof *v->keys);
-    v->ids = malloc(cap * sizeof *v->ids);
+    v->slots = table_alloc(cap * sizeof *v->slots, true);
     v->mask = cap - 1;
-    if (!v->scale || !v->keys || !v->ids) {
+    if (!v->scale || !v->slots) {
         rc = PARLEY_ENOMEM;
         why = "out of memory";
         goto fail;
@@ -116,11 +117,11 @@ int intents_vectors_open(const char *path, struct intents_vectors **out, char *e
         size_t len = data[at];
         uint64_t h = hash_bytes(VEC_SEED, data + at + 1, len);
         size_t j = h & v->mask;
-        while (v->keys[j] && v->keys[j] != h)
+        while (v->slots[j].key && v->slots[j].key != h)
             j = (j + 1) & v->mask;
-        if (!v->keys[j]) { /* a repeated word (or hash) keeps its first, more frequent, rank */
-            v->keys[j] = h;
-            v->ids[j] = i;
+        if (!v->slots[j].key) { /* a repeated word (or hash) keeps its first, more frequent, rank */
+            v->slots[j].key = h;
+            v->slots[j].id = i;
         }
         if (!isfinite(v->scale[i]) || v->scale[i] < 0) {
             why = "a scale is not a finite non-negative number";
@@ -152,8 +153,7 @@ fail:
     free(data);
     if (v) {
         free(v->scale);
-        free(v->keys);
-        free(v->ids);
+        free(v->slots);
         free(v);
     }
     return vec_fail(err, errlen, rc, path, why);
@@ -165,8 +165,7 @@ void intents_vectors_close(struct intents_vectors *v)
         return;
     free(v->data);
     free(v->scale);
-    free(v->keys);
-    free(v->ids);
+    free(v->slots);
     free(v);
 }
 
@@ -190,13 +189,12 @@ uint64_t vectors_digest(const struct intents_vectors *v)
     return v ? v->digest : 0;
 }
 
-/* The rank of a folded word, or -1. */
-static int64_t vec_find(const struct intents_vectors *v, const char *w, size_t len)
+/* The rank of the word of hash h, or -1. */
+static int64_t vec_find(const struct intents_vectors *v, uint64_t h)
 {
-    uint64_t h = hash_bytes(VEC_SEED, w, len);
-    for (size_t j = h & v->mask; v->keys[j]; j = (j + 1) & v->mask)
-        if (v->keys[j] == h)
-            return v->ids[j];
+    for (size_t j = h & v->mask; v->slots[j].key; j = (j + 1) & v->mask)
+        if (v->slots[j].key == h)
+            return (int64_t)v->slots[j].id;
     return -1;
 }
 
@@ -204,17 +202,28 @@ bool vectors_embed(const struct intents_vectors *v, const struct toks *t,
                    const struct typed_span *spans, size_t n_spans, float *out)
 {
     uint32_t D = v->dim;
+    uint64_t h[64];
     int64_t rank[64];
-    size_t n = 0;
-    /* look every word up first: the table is megabytes large */
-    for (size_t i = 0; i < t->n && n < 64; i++) {
-        if (t->v[i].kind == TOK_PUNCT)
-            continue;
-        bool typed = false; /* a recognized slot value stands for its type, not its words */
-        for (size_t s = 0; s < n_spans && !typed; s++)
-            typed = i >= spans[s].t0 && i < spans[s].t1;
-        if (!typed && (rank[n] = vec_find(v, tok_norm(t, i), tok_norm_len(t, i))) >= 0)
-            __builtin_prefetch(v->vec + (size_t)rank[n++] * D);
+    size_t n = 0, i = 0;
+    /* the first 64 words that have a vector. The tables are megabytes
+     * large: ask for a batch of words' slots, then for the vectors found,
+     * before reading any, so the misses overlap */
+    while (n < 64 && i < t->n) {
+        size_t nw = 0;
+        for (; i < t->n && nw < 64; i++) {
+            if (t->v[i].kind == TOK_PUNCT)
+                continue;
+            bool typed = false; /* a recognized slot value stands for its type, not its words */
+            for (size_t s = 0; s < n_spans && !typed; s++)
+                typed = i >= spans[s].t0 && i < spans[s].t1;
+            if (typed)
+                continue;
+            h[nw] = hash_bytes(VEC_SEED, tok_norm(t, i), tok_norm_len(t, i));
+            __builtin_prefetch(&v->slots[h[nw++] & v->mask]);
+        }
+        for (size_t k = 0; k < nw && n < 64; k++)
+            if ((rank[n] = vec_find(v, h[k])) >= 0)
+                __builtin_prefetch(v->vec + (size_t)rank[n++] * D);
     }
     if (n == 0)
         return false;
