@@ -28,6 +28,9 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
+#ifndef INTENTS_VECTORS_DEFAULT /* CMake sets it; a build by hand runs from the repository */
+#define INTENTS_VECTORS_DEFAULT "intents/vectors/glove-100d.pvec"
+#endif
 #define VEC_MAGIC "PARLEYV1"
 #define VEC_SEED 0x766563 /* hash seed of the word table */
 #define VEC_SIF_A 1e-3    /* the smooth-inverse-frequency weight's a */

@@ -2,12 +2,13 @@
  * libFuzzer target for the utterance text path of intents/: tokenizing,
  * classifying with a small bot (full utterance and elicited answer) and
  * resolving every built-in slot type. Any input must give 0 or a clean
- * error, never a crash or a sanitizer report.
+ * error, never a crash or a sanitizer report. The bot uses the word vectors
+ * when scripts/install-deps.sh vectors has written them.
  *
  * Build and run (from the repository root):
  *   clang -std=c11 -D_GNU_SOURCE -DPARLEY_VERSION='"fuzz"' -O1 -g -I. \
  *     -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_intents.c \
- *     intents/[a-z]*.c common/[a-z]*.c -lcjson -lm -lpthread -o fuzz_intents
+ *     intents/[a-z]*.c common/[a-z]*.c -lcjson -lcrypto -lm -lpthread -o fuzz_intents
  *   ./fuzz_intents -max_total_time=60 tests/fuzz/corpus/intents
  */
 #include <stdint.h>
@@ -36,7 +37,7 @@ static const struct intents_intent_spec intents[] = {
     {"BookTrip", city_utt, 3, NULL, 0, city_slots, 3},
     {"OrderPizza", pizza_utt, 3, NULL, 0, pizza_slots, 3},
 };
-static const struct intents_bot_spec bot = {"en-US", 0.4, intents, 2, types, 1, NULL};
+static struct intents_bot_spec bot = {"en-US", 0.4, intents, 2, types, 1, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!model) {
         char err[256];
+        struct intents_vectors *vec = NULL;
+        if (intents_vectors_open(intents_vectors_default_path(), &vec, err, sizeof err) == 0)
+            bot.vectors = vec; /* kept for the process's life, like the model */
+        else
+            fprintf(stderr, "fuzz: without word vectors: %s\n", err);
         if (intents_model_new(&bot, &model, err, sizeof err) != 0) {
             fprintf(stderr, "fuzz: %s\n", err);
             abort();
