@@ -335,11 +335,7 @@ static int open_vectors(struct bot_engine *e, const struct parley_config *cfg, c
 {
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg->doc, "intents");
     const cJSON *wv = NULL;
-    if (sec) {
-        if (!cJSON_IsObject(sec)) {
-            snprintf(err, errlen, "%s: intents: must be an object", cfg->path);
-            return -1;
-        }
+    if (sec) { /* an object: config_load checks the sections' types */
         for (const cJSON *k = sec->child; k; k = k->next) {
             if (strcmp(k->string, "wordVectors") != 0) {
                 snprintf(err, errlen, "%s: intents.%s: unknown key (intents has wordVectors)",
