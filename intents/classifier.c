@@ -47,6 +47,7 @@
 #define SVM_MAX_ITER 60
 #define DEFAULT_SCALE 4.0f
 #define MLP_MIN_CLASSES 16 /* smaller bots: the network did not help on held-out splits */
+#define MLP_WEIGHT 0.5f    /* the networks' exponent in the product of experts */
 
 struct csr {
     size_t n_rows;
@@ -777,8 +778,9 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
     double cover = all > 0 ? known / all : 0;
     if (c->mlp.w1q) {
         /* product of the experts: p_svm * p_mlp^MLP_WEIGHT (p_mlp: the
-         * networks' geometric mean), renormalized onto the mass the SVM gives
-         * the intents (the rest is "none of these") */
+         * networks' geometric mean, exp(mean logits) up to a constant),
+         * renormalized onto the mass the SVM gives the intents (the rest is
+         * "none of these") */
         float pm_s[256];
         float *pm = k <= 256 ? pm_s : malloc(k * sizeof *pm);
         if (!pm || (rc = mlp_predict(&c->mlp, idx, val, n, pm)) < 0) {
@@ -787,10 +789,14 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
                 free(pm);
             goto out;
         }
+        float lmax = pm[0]; /* pm: the networks' mean logits */
+        for (size_t j = 1; j < k; j++)
+            if (pm[j] > lmax)
+                lmax = pm[j];
         double in = 0, zz = 0;
         for (size_t j = 0; j < k; j++) {
             in += probs[j];
-            pm[j] = probs[j] * sqrtf(pm[j]); /* MLP_WEIGHT = 0.5 */
+            pm[j] = probs[j] * expf(MLP_WEIGHT * (pm[j] - lmax));
             zz += pm[j];
         }
         for (size_t j = 0; j < k; j++)

@@ -151,8 +151,10 @@ struct mlp {
     int8_t *w1q; /* [n_in][n_nets * n_hidden] once joined, times w1s[input] */
     float *w1s;  /* [n_in] */
     float *b1;   /* [n_nets * n_hidden] */
-    float *w2;   /* [n_nets][n_out][n_hidden] */
-    float *b2;   /* [n_nets][n_out] */
+    float *w2;   /* [n_out][n_hidden] while training (one network) */
+    float *b2;   /* [n_out] while training */
+    float *wo;   /* [n_nets * n_hidden][n_out] once joined: the output layers over n_nets */
+    float *bo;   /* [n_out] once joined: the mean of the output biases */
 };
 
 /* Trains one network on the CSR rows (ptr[n_rows + 1], idx, val) with labels;
@@ -163,11 +165,14 @@ int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float
               uint64_t seed);
 /* Moves n (>= 1) trained networks of the same shape into one, their first
  * layers side by side in each row, kept at 8 bits a weight with one scale a
- * row; releases them, also on failure. */
+ * row, their output layers averaged into one; releases them, also on
+ * failure. */
 int mlp_join(struct mlp *out, struct mlp *nets, size_t n);
-/* Fills probs[n_out] with the geometric mean of the networks' softmaxes of
- * one sparse vector (not renormalized; one network: its softmax). */
-int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *probs);
+/* Fills logits[n_out] with the mean of the networks' logits for one sparse
+ * vector: the log of the geometric mean of their softmaxes, up to a
+ * constant. */
+int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                float *logits);
 void mlp_release(struct mlp *m);
 uint64_t mlp_digest(const struct mlp *m, uint64_t h);
 

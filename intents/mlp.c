@@ -20,9 +20,12 @@
  * their own) are then joined into one struct mlp: a feature's first-layer
  * weights for all of them side by side in one row, kept at 8 bits a weight
  * (one scale per row), since classifying reads a row per feature present
- * and memory traffic is what that costs; each network keeps its own output
- * layer and softmax, and mlp_predict returns their geometric mean. The
- * joined networks are immutable.
+ * and memory traffic is what that costs. The geometric mean of the
+ * networks' softmaxes is, up to a constant, the exponential of the mean of
+ * their logits, and those are linear in the joined hidden units: the output
+ * layers are averaged into one, and mlp_predict returns those mean logits
+ * (the classifier renormalizes, so the constant never matters). The joined
+ * networks are immutable.
  */
 #include <math.h>
 #include <stdio.h>
@@ -63,6 +66,8 @@ void mlp_release(struct mlp *m)
     free(m->b1);
     free(m->w2);
     free(m->b2);
+    free(m->wo);
+    free(m->bo);
     memset(m, 0, sizeof *m);
 }
 
@@ -121,11 +126,12 @@ mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t 
             hidden[j] = 0;
 }
 
+/* One network's logits while it trains. */
 __attribute__((target_clones("avx2", "default"))) static void
-mlp_logits(const struct mlp *m, size_t net, const float *hidden, float *out)
+mlp_logits(const struct mlp *m, const float *hidden, float *out)
 {
     size_t H = m->n_hidden;
-    const float *w2 = m->w2 + net * m->n_out * H, *b2 = m->b2 + net * m->n_out;
+    const float *w2 = m->w2, *b2 = m->b2;
     for (size_t k = 0; k < m->n_out; k++) {
         const float *row = w2 + k * H;
         float part[8] = {0}; /* eight partial sums: a fixed order the compiler can vectorize */
@@ -138,6 +144,25 @@ mlp_logits(const struct mlp *m, size_t net, const float *hidden, float *out)
         for (size_t u = 0; u < 8; u++)
             s += part[u];
         out[k] = s;
+    }
+}
+
+/* The joined networks' mean logits: a row of the averaged output layer per
+ * hidden unit, added across the classes, an AVX2 copy where the CPU has it
+ * (classifier.c). A unit the ReLU turned off adds nothing and is skipped. */
+__attribute__((target_clones("avx2", "default"))) static void
+mlp_mean_logits(const struct mlp *m, const float *hidden, float *out)
+{
+    size_t W = m->n_nets * m->n_hidden, K = m->n_out;
+    memcpy(out, m->bo, K * sizeof *out);
+    for (size_t j = 0; j < W; j++) {
+        if (hidden[j] == 0)
+            continue;
+        const float *restrict row = m->wo + j * K;
+        float *restrict acc = out;
+        float h = hidden[j];
+        for (size_t k = 0; k < K; k++)
+            acc[k] += h * row[k];
     }
 }
 
@@ -219,7 +244,7 @@ int mlp_train(struct mlp *m, const size_t *ptr, const uint32_t *idx, const float
             const float *xv = val + ptr[i];
             size_t nnz = ptr[i + 1] - ptr[i];
             mlp_hidden(m, xi, xv, nnz, hidden);
-            mlp_logits(m, 0, hidden, out);
+            mlp_logits(m, hidden, out);
             softmax(out, n_classes);
             out[labels[i]] -= 1.0f; /* the gradient of the loss wrt the logits */
             memset(dh, 0, H * sizeof *dh);
@@ -281,16 +306,20 @@ int mlp_join(struct mlp *out, struct mlp *nets, size_t n)
             rc = PARLEY_EINVAL;
             goto out;
         }
-    *out =
-        (struct mlp){I, H, K, n, nets[0].in_map, nets[0].n_map, NULL, NULL, NULL, NULL, NULL, NULL};
+    *out = (struct mlp){.n_in = I,
+                        .n_hidden = H,
+                        .n_out = K,
+                        .n_nets = n,
+                        .in_map = nets[0].in_map,
+                        .n_map = nets[0].n_map};
     nets[0].in_map = NULL;
     w1 = malloc((I * W + 1) * sizeof *w1);
     out->w1q = table_alloc(I * W + 1, false);
     out->w1s = malloc((I + 1) * sizeof *out->w1s);
     out->b1 = malloc(W * sizeof *out->b1);
-    out->w2 = malloc(n * K * H * sizeof *out->w2);
-    out->b2 = malloc(n * K * sizeof *out->b2);
-    if (!w1 || !out->w1q || !out->w1s || !out->b1 || !out->w2 || !out->b2) {
+    out->wo = malloc(W * K * sizeof *out->wo);
+    out->bo = calloc(K, sizeof *out->bo);
+    if (!w1 || !out->w1q || !out->w1s || !out->b1 || !out->wo || !out->bo) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
@@ -298,8 +327,14 @@ int mlp_join(struct mlp *out, struct mlp *nets, size_t n)
         for (size_t r = 0; r < I; r++)
             memcpy(w1 + r * W + t * H, nets[t].w1 + r * H, H * sizeof *w1);
         memcpy(out->b1 + t * H, nets[t].b1, H * sizeof *out->b1);
-        memcpy(out->w2 + t * K * H, nets[t].w2, K * H * sizeof *out->w2);
-        memcpy(out->b2 + t * K, nets[t].b2, K * sizeof *out->b2);
+        /* the mean of the logits: each network's output layer over n,
+         * transposed so that a hidden unit's weights for every class are
+         * one row */
+        for (size_t k = 0; k < K; k++) {
+            for (size_t j = 0; j < H; j++)
+                out->wo[(t * H + j) * K + k] = nets[t].w2[k * H + j] / (float)n;
+            out->bo[k] += nets[t].b2[k] / (float)n;
+        }
     }
     /* 8 bits a weight, one scale per joint row (see classifier.c) */
     quantize_rows(w1, I, W, out->w1q, out->w1s);
@@ -312,39 +347,19 @@ out:
     return rc;
 }
 
-int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *probs)
+int mlp_predict(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *logits)
 {
     enum { STACK = 1024 };
-    float hidden_s[STACK], pt_s[STACK];
-    size_t W = m->n_nets * m->n_hidden, K = m->n_out;
+    float hidden_s[STACK];
+    size_t W = m->n_nets * m->n_hidden;
     float *hidden = W <= STACK ? hidden_s : malloc(W * sizeof *hidden);
-    float *pt = K <= STACK ? pt_s : malloc(K * sizeof *pt);
-    int rc = 0;
-    if (!hidden || !pt) {
-        rc = PARLEY_ENOMEM;
-        goto out;
-    }
+    if (!hidden)
+        return PARLEY_ENOMEM;
     mlp_hidden_q(m, idx, val, n, hidden);
-    mlp_logits(m, 0, hidden, probs);
-    softmax(probs, K);
-    for (size_t t = 1; t < m->n_nets; t++) {
-        mlp_logits(m, t, hidden + t * m->n_hidden, pt);
-        softmax(pt, K);
-        for (size_t k = 0; k < K; k++)
-            probs[k] *= pt[k];
-    }
-    if (m->n_nets == 2)
-        for (size_t k = 0; k < K; k++)
-            probs[k] = sqrtf(probs[k]);
-    else if (m->n_nets > 2)
-        for (size_t k = 0; k < K; k++)
-            probs[k] = powf(probs[k], 1.0f / (float)m->n_nets);
-out:
+    mlp_mean_logits(m, hidden, logits);
     if (hidden != hidden_s)
         free(hidden);
-    if (pt != pt_s)
-        free(pt);
-    return rc;
+    return 0;
 }
 
 uint64_t mlp_digest(const struct mlp *m, uint64_t h)
@@ -361,9 +376,9 @@ uint64_t mlp_digest(const struct mlp *m, uint64_t h)
         h = hash_mix(h, hash_bytes(15, m->w1s, m->n_in * sizeof *m->w1s));
     if (m->b1)
         h = hash_mix(h, hash_bytes(12, m->b1, W * sizeof *m->b1));
-    if (m->w2)
-        h = hash_mix(h, hash_bytes(13, m->w2, N * m->n_out * m->n_hidden * sizeof *m->w2));
-    if (m->b2)
-        h = hash_mix(h, hash_bytes(14, m->b2, N * m->n_out * sizeof *m->b2));
+    if (m->wo)
+        h = hash_mix(h, hash_bytes(13, m->wo, W * m->n_out * sizeof *m->wo));
+    if (m->bo)
+        h = hash_mix(h, hash_bytes(14, m->bo, m->n_out * sizeof *m->bo));
     return h;
 }

@@ -6,6 +6,7 @@
  * together), and bad input.
  */
 #include <check.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,6 +413,52 @@ static struct intents_model *topics_model(void)
     return m;
 }
 
+/* Joined networks answer the mean of their logits: checked against the two
+ * networks computed apart, before joining (in floats; the joined first
+ * layer is at 8 bits, hence the tolerance). */
+START_TEST(test_networks_join)
+{
+    enum { R = 24, F = 6, K = 3, NETS = 2 };
+    size_t ptr[R + 1];
+    uint32_t idx[2 * R], lab[R];
+    float val[2 * R];
+    for (size_t i = 0; i < R; i++) {
+        ptr[i] = 2 * i;
+        idx[2 * i] = (uint32_t)(i % K);         /* the class's own feature */
+        idx[2 * i + 1] = (uint32_t)(K + i % 3); /* and one shared by all */
+        val[2 * i] = val[2 * i + 1] = 0.7071f;
+        lab[i] = (uint32_t)(i % K);
+    }
+    ptr[R] = 2 * R;
+    const uint32_t q_idx[2] = {1, 4};
+    const float q_val[2] = {0.6f, 0.8f};
+    struct mlp nets[NETS], joined;
+    double expect[K] = {0};
+    for (size_t t = 0; t < NETS; t++) {
+        ck_assert_int_eq(mlp_train(&nets[t], ptr, idx, val, lab, R, F, K, 1000 + t), 0);
+        size_t H = nets[t].n_hidden;
+        for (size_t k = 0; k < K; k++) {
+            double logit = nets[t].b2[k];
+            for (size_t j = 0; j < H; j++) {
+                double h = nets[t].b1[j];
+                for (size_t p = 0; p < 2; p++)
+                    h += q_val[p] * nets[t].w1[nets[t].in_map[q_idx[p]] * H + j];
+                logit += nets[t].w2[k * H + j] * (h > 0 ? h : 0);
+            }
+            expect[k] += logit / NETS;
+        }
+    }
+    ck_assert_int_eq(mlp_join(&joined, nets, NETS), 0);
+    float got[K];
+    ck_assert_int_eq(mlp_predict(&joined, q_idx, q_val, 2, got), 0);
+    for (size_t k = 0; k < K; k++)
+        ck_assert_msg(fabs(got[k] - expect[k]) < 0.02 * (1 + fabs(expect[k])),
+                      "class %zu: %f, expected %f", k, got[k], expect[k]);
+    ck_assert(got[1] > got[0] && got[1] > got[2]); /* feature 1 is class 1's */
+    mlp_release(&joined);
+}
+END_TEST
+
 START_TEST(test_many_intents)
 {
     struct intents_model *a = topics_model(), *b = topics_model();
@@ -795,6 +842,7 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_bot_elicit);
     tcase_add_test(tc, test_fallback_threshold);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_networks_join);
     tcase_add_test(tc, test_many_intents);
     tcase_add_test(tc, test_concurrent_readers);
     tcase_add_test(tc, test_vectors_synonyms);
