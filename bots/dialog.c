@@ -117,6 +117,25 @@ static void set_slot(struct turn *t, const char *name, const char *value, const 
     }
 }
 
+/* Sets a slot from what the model read. An ambiguous value (a time like
+ * "10 o'clock") leaves the slot unset and lists its readings in the slot's
+ * details, as Lex does: a dialog code hook may pick one, or the slot is
+ * elicited again. */
+static void set_slot_match(struct turn *t, const char *name, const struct intents_slot_match *m)
+{
+    set_slot(t, name, intents_slot_value(m), m->original, m->resolved);
+    if (intents_slot_value(m) || !m->n_readings)
+        return;
+    cJSON *d = cJSON_AddObjectToObject(t->s->slot_details, name);
+    cJSON *res = cJSON_AddArrayToObject(d, "resolutions");
+    for (unsigned k = 0; k < m->n_readings; k++) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "value", m->readings[k]);
+        cJSON_AddItemToArray(res, r);
+    }
+    cJSON_AddStringToObject(d, "originalValue", m->original);
+}
+
 static const char *slot_value(struct turn *t, const char *name)
 {
     return json_string(t->s->slots, name);
@@ -154,7 +173,8 @@ static void take_nlu_slots(struct turn *t, const char *elicited)
         for (size_t i = 0; i < t->nlu.n_slots; i++) {
             const struct intents_slot_match *m = &t->nlu.slots[i];
             bool is_elicited = elicited && strcmp(m->name, elicited) == 0;
-            if (taken[i] || !intents_slot_value(m) || !bot_intent_slot(t->intent, m->name) ||
+            if (taken[i] || (!intents_slot_value(m) && !m->n_readings) ||
+                !bot_intent_slot(t->intent, m->name) ||
                 (pass == 0) != is_elicited)
                 continue;
             bool clash = false;
@@ -163,7 +183,7 @@ static void take_nlu_slots(struct turn *t, const char *elicited)
             if (clash)
                 continue;
             taken[i] = true;
-            set_slot(t, m->name, intents_slot_value(m), m->original, m->resolved);
+            set_slot_match(t, m->name, m);
         }
     }
 }
@@ -656,8 +676,8 @@ static int answer_slot(struct turn *t)
         struct intents_slot_match m;
         if (intents_slot_resolve(t->env->def->model, sl->slot_type, t->env->text,
                                  strlen(t->env->text), &ctx, &m) == 0 &&
-            intents_slot_value(&m))
-            set_slot(t, sl->name, intents_slot_value(&m), m.original, m.resolved);
+            (intents_slot_value(&m) || m.n_readings))
+            set_slot_match(t, sl->name, &m);
     }
     if (slot_value(t, sl->name)) {
         t->s->attempts = 0;

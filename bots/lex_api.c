@@ -236,16 +236,21 @@ static cJSON *v2_slots(const cJSON *slots, const cJSON *details)
     const cJSON *s;
     cJSON_ArrayForEach(s, slots)
     {
-        if (!cJSON_IsString(s)) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(details, s->string);
+        const char *orig = json_string(d, "originalValue");
+        if (!cJSON_IsString(s) && !orig) {
             cJSON_AddNullToObject(out, s->string);
             continue;
         }
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(details, s->string);
-        const char *orig = json_string(d, "originalValue");
+        /* a slot with details but no value is ambiguous ("10 o'clock"):
+         * Lex V2 gives it no interpretedValue and lists its readings */
         cJSON *slot = cJSON_AddObjectToObject(out, s->string);
         cJSON *v = cJSON_AddObjectToObject(slot, "value");
         cJSON_AddStringToObject(v, "originalValue", orig ? orig : s->valuestring);
-        cJSON_AddStringToObject(v, "interpretedValue", s->valuestring);
+        if (cJSON_IsString(s))
+            cJSON_AddStringToObject(v, "interpretedValue", s->valuestring);
+        else
+            cJSON_AddNullToObject(v, "interpretedValue");
         cJSON *rv = cJSON_AddArrayToObject(v, "resolvedValues");
         const cJSON *r;
         cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(d, "resolutions"))

@@ -13,8 +13,8 @@
  * March", "March 17, 2027", ISO "2027-03-17" and US "3/17/2027". A month
  * and day without a year is the next such date on or after today. Times
  * read "3pm", "3:30 pm", "15:45", "noon", "midnight" and the parts of the
- * day (MO, AF, EV, NI, like Lex); a bare "10 o'clock" is ambiguous and
- * resolves to nothing. Durations read "2 hours 30 minutes", "an hour",
+ * day (MO, AF, EV, NI, like Lex); "10 o'clock" is ambiguous: it has two
+ * readings, 10:00 and 22:00, and no single value. Durations read "2 hours 30 minutes", "an hour",
  * "half an hour" into ISO-8601 ("PT2H30M").
  */
 #include <math.h>
@@ -571,7 +571,7 @@ int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t ca
         else if (ampm == 2 && h < 12)
             h += 12;
     } else if (oclock && !has_min && h >= 1 && h <= 12) {
-        out[0] = '\0'; /* ambiguous: 10:00 or 22:00 */
+        snprintf(out, cap, "%c%02ld:00", TIME_AMBIGUOUS, h); /* 10:00 or 22:00 */
         return 0;
     } else if (!has_min && !oclock) {
         return PARLEY_ENOTFOUND; /* a bare number is not a time */

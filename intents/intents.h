@@ -149,6 +149,11 @@ struct intents_slot_match {
      * TOP_RESOLUTION types, the original text for ORIGINAL_VALUE types. */
     enum intents_value_from value_from;
     struct intents_span span;
+    /* An ambiguous value, AMAZON.TIME's "10 o'clock": resolved is "", the
+     * slot is unset (INTENTS_VALUE_NONE), and these are its readings in the
+     * order Lex lists them ("10:00", "22:00"). */
+    unsigned n_readings;
+    char readings[2][8];
 };
 
 /* The slot's value as Lex reports it (points into m), or NULL when unset. */

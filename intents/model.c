@@ -20,6 +20,7 @@
  * The model is never written after building, so classification is safe
  * from many threads; per-call memory is the caller's result plus scratch.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -953,6 +954,20 @@ static void copy_text(char *dst, const char *src, size_t n)
     dst[n] = '\0';
 }
 
+/* An ambiguous time from times_parse ("~10:00") becomes the slot's two
+ * readings, AM first, and leaves the slot unset, as Lex does. */
+static void readings_take(struct intents_slot_match *sm)
+{
+    if (sm->resolved[0] != TIME_AMBIGUOUS)
+        return;
+    int h = (int)strtol(sm->resolved + 1, NULL, 10);
+    snprintf(sm->readings[0], sizeof sm->readings[0], "%02d:00", h);
+    snprintf(sm->readings[1], sizeof sm->readings[1], "%02d:00", (h + 12) % 24);
+    sm->n_readings = 2;
+    sm->resolved[0] = '\0';
+    sm->value_from = INTENTS_VALUE_NONE;
+}
+
 static void fill_match(const struct intents_model *m, const char *text, const struct toks *t,
                        size_t t0, size_t t1, int type, const struct intents_context *ctx,
                        const char *preresolved, struct intents_slot_match *sm)
@@ -965,6 +980,7 @@ static void fill_match(const struct intents_model *m, const char *text, const st
     sm->resolved[0] = '\0';
     sm->value_from = INTENTS_VALUE_ORIGINAL;
     sm->slot_type = NULL;
+    sm->n_readings = 0;
     if (type < 0)
         return;
     const struct slot_type *st = &m->types[type];
@@ -988,6 +1004,7 @@ static void fill_match(const struct intents_model *m, const char *text, const st
     } else if (st->selection == INTENTS_TOP_RESOLUTION) {
         sm->value_from = sm->resolved[0] ? INTENTS_VALUE_RESOLVED : INTENTS_VALUE_NONE;
     }
+    readings_take(sm);
 }
 
 static bool span_free(const struct intents_result *r, const struct toks *t, size_t t0, size_t t1)
@@ -1031,11 +1048,27 @@ static int extract_slots(const struct intents_model *m, const char *text, const 
                     dup = true;
             if (dup)
                 break;
+            int type = mi->slots[s].type;
             struct intents_slot_match *sm = &r->slots[r->n_slots];
             memset(sm, 0, sizeof *sm);
             sm->name = mi->slots[s].name;
-            fill_match(m, text, t, i, j, mi->slots[s].type, ctx, NULL, sm);
+            fill_match(m, text, t, i, j, type, ctx, NULL, sm);
             r->n_slots++;
+            /* a span its type cannot read that overlaps a value the type
+             * recognizes takes that value's bounds: the tagger may cut "10
+             * o'clock" at "10 o'" */
+            size_t best = 0, z = j;
+            for (size_t k = 0; type >= 0 && !sm->resolved[0] && !sm->n_readings && k < n_tm;
+                 k++) {
+                size_t lo = tm[k].t0 > i ? tm[k].t0 : i, hi = tm[k].t1 < j ? tm[k].t1 : j;
+                if ((int)tm[k].cls == type && hi > lo && hi - lo > best) {
+                    best = hi - lo;
+                    z = tm[k].t1;
+                    fill_match(m, text, t, tm[k].t0, tm[k].t1, type, ctx, tm_res[k], sm);
+                }
+            }
+            if (z > j)
+                j = z;
             break;
         }
         i = j;
@@ -1214,6 +1247,28 @@ out:
     return rc;
 }
 
+/* The answer to "what time?" may be an hour alone: "ten", "at 7", "around
+ * 18". Inside a longer utterance a bare number is not a time ("a table for
+ * 4"), so only a whole answer is read this way; 1-12 are ambiguous. */
+static size_t bare_hour(const struct toks *t, struct bi_match *bm)
+{
+    size_t i = 0;
+    static const char *const before[] = {"at", "around", "about", "by"};
+    for (size_t k = 0; t->n == 2 && k < sizeof before / sizeof before[0]; k++)
+        if (strcmp(tok_norm(t, 0), before[k]) == 0)
+            i = 1;
+    double v;
+    if (i + 1 != t->n || numbers_parse(t, i, i + 1, &v) < 0 || v != floor(v) || v < 0 || v > 23)
+        return 0;
+    int h = (int)v;
+    bm[0] = (struct bi_match){(uint32_t)i, (uint32_t)i + 1, ""};
+    if (h >= 1 && h <= 12)
+        snprintf(bm[0].resolved, sizeof bm[0].resolved, "%c%02d:00", TIME_AMBIGUOUS, h);
+    else
+        snprintf(bm[0].resolved, sizeof bm[0].resolved, "%02d:00", h);
+    return 1;
+}
+
 int intents_slot_resolve(const struct intents_model *m, const char *slot_type, const char *text,
                          size_t len, const struct intents_context *ctx,
                          struct intents_slot_match *out)
@@ -1256,6 +1311,8 @@ int intents_slot_resolve(const struct intents_model *m, const char *slot_type, c
         if (b == BI_NONE)
             b = m->types[type].builtin;
         got = builtin_scan(b, text, &t, &c, bm, 4);
+        if (got == 0 && b == BI_TIME)
+            got = bare_hour(&t, bm);
     }
     if (got == 0) {
         rc = PARLEY_ENOTFOUND;
@@ -1278,6 +1335,7 @@ int intents_slot_resolve(const struct intents_model *m, const char *slot_type, c
     if (type >= 0 && m->types[type].builtin == BI_NONE &&
         m->types[type].selection == INTENTS_ORIGINAL_VALUE)
         out->value_from = INTENTS_VALUE_ORIGINAL;
+    readings_take(out);
 out:
     toks_release(&t);
     return rc;

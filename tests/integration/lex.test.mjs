@@ -214,6 +214,39 @@ test('V2 errors: unknown bot, wrong locale, empty text', async () => {
   assert.equal(r.sessionState.dialogAction.slotToElicit, 'Destination');
 });
 
+test('an ambiguous time: V1 leaves the slot null and lists both readings in slotDetails, V2 in resolvedValues', async () => {
+  // V1: the hook-less bot elicits PickupTime again; its details carry the readings
+  const user = 'ambiguous-user';
+  const say = (inputText) => v1.send(new PostTextCommand({ botName: 'FlowerShop', botAlias: '$LATEST', userId: user, inputText }));
+  let r = await say('I would like to order some roses');
+  r = await say('tomorrow');
+  assert.equal(r.slotToElicit, 'PickupTime');
+  r = await say("10 o'clock");
+  assert.equal(r.slotToElicit, 'PickupTime');
+  assert.equal(r.slots.PickupTime, null);
+  const s1 = await v1.send(new GetSessionCommand({ botName: 'FlowerShop', botAlias: '$LATEST', userId: user }));
+  assert.equal(s1.dialogAction.slotToElicit, 'PickupTime');
+  r = await say('10 am');
+  assert.equal(r.slots.PickupTime, '10:00');
+
+  // V2: one utterance; the slot has no interpretedValue and both readings
+  const ids = { botId: 'FlowerShop', botAliasId: 'TSTALIASID', localeId: 'en_US', sessionId: 'v2-ambiguous' };
+  const v = await v2.send(new RecognizeTextCommand({ ...ids, text: "order roses for tomorrow at 7 o'clock" }));
+  const slots = v.sessionState.intent.slots;
+  assert.equal(v.sessionState.intent.name, 'OrderFlowers');
+  assert.equal(slots.FlowerType.value.interpretedValue, 'roses');
+  assert.equal(slots.PickupDate.value.interpretedValue, isoDate(1));
+  assert.equal(slots.PickupTime.value.originalValue, "7 o'clock");
+  assert.equal(slots.PickupTime.value.interpretedValue, undefined);
+  assert.deepEqual(slots.PickupTime.value.resolvedValues, ['07:00', '19:00']);
+  assert.equal(v.sessionState.dialogAction.slotToElicit, 'PickupTime');
+  // an hour alone, as the answer to "what time?", is ambiguous too
+  const w = await v2.send(new RecognizeTextCommand({ ...ids, text: 'seven' }));
+  assert.deepEqual(w.sessionState.intent.slots.PickupTime.value.resolvedValues, ['07:00', '19:00']);
+  const x = await v2.send(new RecognizeTextCommand({ ...ids, text: '7 pm' }));
+  assert.equal(x.sessionState.intent.slots.PickupTime.value.interpretedValue, '19:00');
+});
+
 test('an OrderFlowers export written from the Lex documentation imports and converses', async () => {
   const user = 'flowers-user';
   const say = (inputText) => v1.send(new PostTextCommand({ botName: 'OrderFlowersBot', botAlias: '$LATEST', userId: user, inputText }));

@@ -81,14 +81,16 @@ static const char *pizza_bot =
     "up.\"}]},"
     "\"intents\":[{\"name\":\"OrderPizza\",\"sampleUtterances\":[\"I want a pizza\",\"order a "
     "pizza\",\"I would like to order a pizza\",\"get me a {Size} pizza\",\"order a {Size} "
-    "pizza\",\"pizza please\"],"
+    "pizza\",\"pizza please\",\"order a {Size} pizza for {Time}\"],"
     "\"slots\":[{\"name\":\"Size\",\"slotConstraint\":\"Required\",\"slotType\":\"PizzaSize\","
     "\"priority\":1,\"valueElicitationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\","
     "\"content\":\"What size, [name]?\",\"groupNumber\":1},{\"contentType\":\"PlainText\","
     "\"content\":\"Which size, [name]?\",\"groupNumber\":1}],\"maxAttempts\":2}},"
     "{\"name\":\"Count\",\"slotConstraint\":\"Required\",\"slotType\":\"AMAZON.NUMBER\","
     "\"priority\":2,\"valueElicitationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\","
-    "\"content\":\"How many {Size} pizzas ((channel))?\"}],\"maxAttempts\":2}}],"
+    "\"content\":\"How many {Size} pizzas ((channel))?\"}],\"maxAttempts\":2}},"
+    "{\"name\":\"Time\",\"slotConstraint\":\"Optional\",\"slotType\":\"AMAZON.TIME\","
+    "\"priority\":3}],"
     "\"confirmationPrompt\":{\"messages\":[{\"contentType\":\"PlainText\",\"content\":\"{Count} "
     "{Size}, right?\"}],\"maxAttempts\":2},"
     "\"rejectionStatement\":{\"messages\":[{\"contentType\":\"PlainText\",\"content\":\"Not "
@@ -241,6 +243,25 @@ START_TEST(full_order_with_hooks_and_event_shape)
     ck_assert_str_eq(json_string(cJSON_GetArrayItem(recent, 0), "fulfillmentState"), "Fulfilled");
     /* session attributes a hook set are kept when the next hook omits them */
     ck_assert_str_eq(json_string(cJSON_GetObjectItem(o, "sessionAttributes"), "ordered"), "large");
+    cJSON_Delete(o);
+}
+END_TEST
+
+/* An ambiguous time reaches the hook as Lex V1 sends it: the slot null, its
+ * two readings in slotDetails. */
+START_TEST(ambiguous_time_reaches_the_hook_with_its_readings)
+{
+    cJSON *o = turn("order a large pizza for 7 o'clock");
+    ck_assert_str_eq(json_string(o, "slotToElicit"), "Count");
+    const cJSON *ci = cJSON_GetObjectItem(last_event, "currentIntent");
+    ck_assert_str_eq(json_string(cJSON_GetObjectItem(ci, "slots"), "Size"), "large");
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(ci, "slots"), "Time")));
+    const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(ci, "slotDetails"), "Time");
+    ck_assert_str_eq(json_string(d, "originalValue"), "7 o'clock");
+    const cJSON *res = cJSON_GetObjectItem(d, "resolutions");
+    ck_assert_int_eq(cJSON_GetArraySize(res), 2);
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(res, 0), "value"), "07:00");
+    ck_assert_str_eq(json_string(cJSON_GetArrayItem(res, 1), "value"), "19:00");
     cJSON_Delete(o);
 }
 END_TEST
@@ -910,6 +931,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, full_order_with_hooks_and_event_shape);
+    tcase_add_test(tc, ambiguous_time_reaches_the_hook_with_its_readings);
     tcase_add_test(tc, hook_elicit_slot_and_confirm_intent);
     tcase_add_test(tc, hook_elicit_intent_and_close_failed);
     tcase_add_test(tc, bad_hook_replies_are_dependency_failures);

@@ -74,7 +74,7 @@ END_TEST
 /* ---- built-ins ---- */
 
 struct bi_case {
-    const char *type, *text, *want; /* want "" = found, resolves to nothing (ambiguous) */
+    const char *type, *text, *want; /* "A|B": ambiguous, unset, with readings A and B */
 };
 
 static const struct bi_case bi_cases[] = {
@@ -103,7 +103,10 @@ static const struct bi_case bi_cases[] = {
     {"AMAZON.TIME", "noon", "12:00"},
     {"AMAZON.TIME", "midnight", "00:00"},
     {"AMAZON.TIME", "in the morning", "MO"},
-    {"AMAZON.TIME", "10 o'clock", ""},
+    {"AMAZON.TIME", "10 o'clock", "10:00|22:00"},
+    {"AMAZON.TIME", "seven", "07:00|19:00"}, /* a whole answer: an hour alone */
+    {"AMAZON.TIME", "at 12", "12:00|00:00"},
+    {"AMAZON.TIME", "around 18", "18:00"},
     {"AMAZON.NUMBER", "42", "42"},
     {"AMAZON.NUMBER", "one hundred twenty three point four five", "123.45"},
     {"AMAZON.NUMBER", "three thousand two hundred", "3200"},
@@ -135,8 +138,17 @@ START_TEST(test_builtin_table)
     struct intents_slot_match m;
     int rc = intents_slot_resolve(NULL, c->type, c->text, strlen(c->text), &ctx, &m);
     ck_assert_msg(rc == 0, "%s \"%s\": rc %d", c->type, c->text, rc);
-    ck_assert_msg(strcmp(m.resolved, c->want) == 0, "%s \"%s\": got \"%s\", want \"%s\"", c->type,
-                  c->text, m.resolved, c->want);
+    char got[2 * INTENTS_MAX_VALUE];
+    if (m.n_readings) {
+        ck_assert_uint_eq(m.n_readings, 2);
+        ck_assert_str_eq(m.resolved, "");
+        ck_assert_ptr_null(intents_slot_value(&m));
+        snprintf(got, sizeof got, "%s|%s", m.readings[0], m.readings[1]);
+    } else {
+        snprintf(got, sizeof got, "%s", m.resolved);
+    }
+    ck_assert_msg(strcmp(got, c->want) == 0, "%s \"%s\": got \"%s\", want \"%s\"", c->type,
+                  c->text, got, c->want);
 }
 END_TEST
 
@@ -144,7 +156,7 @@ START_TEST(test_builtin_not_found)
 {
     struct intents_context ctx = {NOW, 0, NULL, NULL};
     struct intents_slot_match m;
-    const char *none[][2] = {{"AMAZON.DATE", "banana"},     {"AMAZON.TIME", "seven"},
+    const char *none[][2] = {{"AMAZON.DATE", "banana"},     {"AMAZON.TIME", "in seven"},
                              {"AMAZON.NUMBER", "lots"},     {"AMAZON.EmailAddress", "a@b"},
                              {"AMAZON.PhoneNumber", "12"},  {"AMAZON.US_CITY", "Atlantis"},
                              {"AMAZON.DATE", "February 30"}};
@@ -262,6 +274,18 @@ START_TEST(test_bot_full_utterance)
     ck_assert_str_eq(dt->original, "Tuesday");
     ck_assert_uint_eq(d->span.cp_start, 30);
     ck_assert_uint_eq(d->span.cp_end, 37);
+    /* an ambiguous time in a full utterance: found, unset, two readings */
+    text = "order roses to pick up at 10 o'clock on Friday";
+    ck_assert_int_eq(intents_classify(m, text, strlen(text), &ctx, &r), 0);
+    ck_assert_str_eq(r.intent, "OrderFlowers");
+    const struct intents_slot_match *tm = slot(&r, "PickupTime");
+    ck_assert_ptr_nonnull(tm);
+    ck_assert_str_eq(tm->original, "10 o'clock");
+    ck_assert_ptr_null(intents_slot_value(tm));
+    ck_assert_uint_eq(tm->n_readings, 2);
+    ck_assert_str_eq(tm->readings[0], "10:00");
+    ck_assert_str_eq(tm->readings[1], "22:00");
+    ck_assert_uint_eq(slot(&r, "PickupDate")->n_readings, 0);
     intents_model_free(m);
 }
 END_TEST
