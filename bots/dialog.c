@@ -174,8 +174,7 @@ static void take_nlu_slots(struct turn *t, const char *elicited)
             const struct intents_slot_match *m = &t->nlu.slots[i];
             bool is_elicited = elicited && strcmp(m->name, elicited) == 0;
             if (taken[i] || (!intents_slot_value(m) && !m->n_readings) ||
-                !bot_intent_slot(t->intent, m->name) ||
-                (pass == 0) != is_elicited)
+                !bot_intent_slot(t->intent, m->name) || (pass == 0) != is_elicited)
                 continue;
             bool clash = false;
             for (size_t k = 0; k < t->nlu.n_slots && !clash; k++)

@@ -270,7 +270,7 @@ int builtin_parse(enum builtin_type b, const char *text, const struct toks *t, s
 /* Words that may start a value, with the types they may start (bit 1 << type),
  * in a small hash set built once (pthread_once: safe from many threads). */
 static const char *const starter_words[] = {
-    /* numbers (NUMBER, TIME, DURATION) */
+    /* numbers (NUMBER, TIME, DURATION, DATE) */
     "zero",
     "one",
     "two",
@@ -301,6 +301,8 @@ static const char *const starter_words[] = {
     "ninety",
     NULL,
     /* dates */
+    "now",
+    "a",
     "today",
     "tonight",
     "tomorrow",
@@ -390,6 +392,9 @@ static const char *const starter_words[] = {
     "tonight",
     "the",
     "this",
+    "quarter",
+    "half",
+    "a",
     NULL,
     /* durations */
     "a",
@@ -423,9 +428,9 @@ static void starters_add(const char *w, unsigned mask)
 
 static void starters_build(void)
 {
-    const unsigned group_mask[] = {1u << BI_NUMBER | 1u << BI_TIME | 1u << BI_DURATION,
-                                   1u << BI_DATE, 1u << BI_TIME, 1u << BI_DURATION,
-                                   1u << BI_NUMBER};
+    const unsigned group_mask[] = {
+        1u << BI_NUMBER | 1u << BI_TIME | 1u << BI_DURATION | 1u << BI_DATE, /* "two weeks ago" */
+        1u << BI_DATE, 1u << BI_TIME, 1u << BI_DURATION, 1u << BI_NUMBER};
     size_t g = 0;
     for (size_t i = 0; i < sizeof starter_words / sizeof starter_words[0]; i++) {
         if (!starter_words[i]) {

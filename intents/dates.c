@@ -9,12 +9,15 @@
  * caller's UTC offset, with plain integer calendar arithmetic (no libc time
  * zone state, so it is thread-safe): today, tomorrow, yesterday, weekday
  * names (on or after today; "next Friday" = the Friday of next week),
- * "next week" (that Monday), "in 3 days", "March 17th", "the 17th of
- * March", "March 17, 2027", ISO "2027-03-17" and US "3/17/2027". A month
- * and day without a year is the next such date on or after today. Times
- * read "3pm", "3:30 pm", "15:45", "noon", "midnight" and the parts of the
- * day (MO, AF, EV, NI, like Lex); "10 o'clock" is ambiguous: it has two
- * readings, 10:00 and 22:00, and no single value. Durations read "2 hours 30 minutes", "an hour",
+ * "next week" (that Monday), "next month" and "last year" (Lex's rule: the
+ * last day of a future month or year, the first of a present or past one),
+ * "in 3 days", "two weeks ago", "March 17th", "the 17th of March", "March
+ * 17, 2027", ISO "2027-03-17" and US "3/17/2027". A month and day without a
+ * year is the next such date on or after today. Times read "3pm", "3:30
+ * pm", "15:45", "noon", "midnight", "quarter past three", "ten to six" and
+ * the parts of the day (MO, AF, EV, NI, like Lex); "10 o'clock" is
+ * ambiguous: it has two readings, 10:00 and 22:00, and no single value.
+ * Durations read "2 hours 30 minutes", "an hour",
  * "half an hour" into ISO-8601 ("PT2H30M").
  */
 #include <math.h>
@@ -219,6 +222,38 @@ static void format_day(int64_t days, char *out, size_t cap)
     snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
+/* The year and month `months` months after today's, as Lex resolves a
+ * month or a year without a day: the first day of the present or a past
+ * one, the last day of a future one. */
+static void format_month(int64_t today, int months, bool whole_year, char *out, size_t cap)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(today, &y, &m, &d);
+    int64_t k = y * 12 + (m - 1) + months;
+    y = k >= 0 ? k / 12 : -((-k + 11) / 12);
+    m = (unsigned)(k - y * 12) + 1;
+    if (whole_year)
+        m = months > 0 ? 12 : 1;
+    d = months > 0 ? days_in_month(y, m) : 1;
+    snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+/* The same day `months` months later (or earlier), the last of the month
+ * when it is shorter. */
+static void format_months_later(int64_t today, int64_t months, char *out, size_t cap)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(today, &y, &m, &d);
+    int64_t k = y * 12 + (m - 1) + months;
+    y = k >= 0 ? k / 12 : -((-k + 11) / 12);
+    m = (unsigned)(k - y * 12) + 1;
+    if (d > days_in_month(y, m))
+        d = days_in_month(y, m);
+    snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
 static const char *const weekdays[] = {"monday", "tuesday",  "wednesday", "thursday",
                                        "friday", "saturday", "sunday"};
 static const char *const weekdays3[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -350,7 +385,7 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
     const char *w0 = tok_norm(t, t0);
     if (n == 1) {
         int64_t d = INT64_MIN;
-        if (strcmp(w0, "today") == 0 || strcmp(w0, "tonight") == 0)
+        if (strcmp(w0, "today") == 0 || strcmp(w0, "tonight") == 0 || strcmp(w0, "now") == 0)
             d = today;
         else if (strcmp(w0, "tomorrow") == 0 || strcmp(w0, "tmrw") == 0)
             d = today + 1;
@@ -401,25 +436,39 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
             format_day(today - tw + (rel > 0 ? 7 : rel < 0 ? -7 : 0), out, cap);
             return 0;
         }
+        if ((tok_is(t, i, "month") || tok_is(t, i, "year")) &&
+            (rel != 0 || tok_is(t, t0, "this"))) {
+            bool year = tok_is(t, i, "year");
+            format_month(today, year ? 12 * rel : rel, year, out, cap);
+            return 0;
+        }
         if (tok_is(t, i, "weekend") && rel >= 0) {
             int tw = weekday_of(today);
             format_day(today - tw + 5 + (rel > 0 ? 7 : 0), out, cap);
             return 0;
         }
     }
-    /* in N days / weeks */
-    if (tok_is(t, t0, "in") && n >= 3) {
+    /* in N days / weeks / months / years, and N of them ago */
+    bool in = tok_is(t, t0, "in"), ago = tok_is(t, t1 - 1, "ago");
+    if ((in || ago) && n >= 3) {
         double v;
-        const char *u = tok_norm(t, t1 - 1);
-        if (numbers_parse(t, t0 + 1, t1 - 1, &v) == 0 ||
-            (t1 - t0 == 3 && tok_is(t, t0 + 1, "a") && (v = 1) > 0)) {
-            int64_t k = (int64_t)v;
+        size_t a = in ? t0 + 1 : t0, z = in ? t1 - 1 : t1 - 2;
+        const char *u = tok_norm(t, z);
+        if (numbers_parse(t, a, z, &v) == 0 || (z - a == 1 && tok_is(t, a, "a") && (v = 1) > 0)) {
+            int64_t k = (int64_t)v * (ago ? -1 : 1);
+            if (v != floor(v) || v < 0 || v > 10000)
+                return PARLEY_ENOTFOUND;
             if (strcmp(u, "day") == 0 || strcmp(u, "days") == 0) {
                 format_day(today + k, out, cap);
                 return 0;
             }
             if (strcmp(u, "week") == 0 || strcmp(u, "weeks") == 0) {
                 format_day(today + 7 * k, out, cap);
+                return 0;
+            }
+            if (strcmp(u, "month") == 0 || strcmp(u, "months") == 0 || strcmp(u, "year") == 0 ||
+                strcmp(u, "years") == 0) {
+                format_months_later(today, u[0] == 'y' ? 12 * k : k, out, cap);
                 return 0;
             }
         }
@@ -484,6 +533,85 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
 
 /* ---- times ---- */
 
+/* "am", "pm", "a.m.", "p.m." at token i: how many tokens, *ampm 1 (am) or
+ * 2 (pm); 0 when there is none. */
+static size_t ampm_at(const struct toks *t, size_t i, size_t t1, int *ampm)
+{
+    *ampm = 0;
+    if (i >= t1)
+        return 0;
+    const char *x = tok_norm(t, i);
+    if (strcmp(x, "am") == 0 || strcmp(x, "pm") == 0) {
+        *ampm = x[0] == 'a' ? 1 : 2;
+        return 1;
+    }
+    if ((strcmp(x, "a") == 0 || strcmp(x, "p") == 0) && tok_is(t, i + 1, ".") &&
+        tok_is(t, i + 2, "m") && i + 2 < t1) {
+        *ampm = x[0] == 'a' ? 1 : 2;
+        return tok_is(t, i + 3, ".") && i + 3 < t1 ? 4 : 3;
+    }
+    return 0;
+}
+
+/* Writes hour h (0-23, or 1-12 with ampm) and minutes; a 1-12 hour without
+ * am or pm is ambiguous. */
+static int time_out(long h, long mi, int ampm, bool ambiguous, char *out, size_t cap)
+{
+    if (ampm) {
+        if (h < 1 || h > 12)
+            return PARLEY_ENOTFOUND;
+        if (ampm == 1 && h == 12)
+            h = 0;
+        else if (ampm == 2 && h < 12)
+            h += 12;
+        ambiguous = false;
+    }
+    if (ambiguous)
+        snprintf(out, cap, "%c%02ld:%02ld", TIME_AMBIGUOUS, h, mi);
+    else
+        snprintf(out, cap, "%02ld:%02ld", h, mi);
+    return 0;
+}
+
+/* "quarter past three", "half past 7 pm", "ten to six", "20 minutes after 4" */
+static int times_parse_past_to(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap)
+{
+    size_t k = t0;
+    long mins = -1;
+    double v;
+    if (tok_is(t, k, "a") && tok_is(t, k + 1, "quarter"))
+        k++;
+    if (tok_is(t, k, "quarter"))
+        mins = 15;
+    else if (tok_is(t, k, "half"))
+        mins = 30;
+    else if (k < t1 && numbers_parse(t, k, k + 1, &v) == 0 && v == floor(v) && v >= 1 && v < 60)
+        mins = (long)v;
+    if (mins < 0 || ++k >= t1)
+        return PARLEY_ENOTFOUND;
+    if (tok_is(t, k, "minutes") || tok_is(t, k, "minute") || tok_is(t, k, "mins"))
+        k++;
+    int dir = tok_is(t, k, "past") || tok_is(t, k, "after")                         ? 1
+              : tok_is(t, k, "to") || tok_is(t, k, "before") || tok_is(t, k, "til") ? -1
+                                                                                    : 0;
+    if (!dir || (mins == 30 && dir < 0) || ++k >= t1 || numbers_parse(t, k, k + 1, &v) < 0 ||
+        v != floor(v) || v < 0 || v > 23)
+        return PARLEY_ENOTFOUND;
+    long h = (long)v;
+    int ampm;
+    k++;
+    k += ampm_at(t, k, t1, &ampm);
+    if (k != t1)
+        return PARLEY_ENOTFOUND;
+    if (ampm && (h < 1 || h > 12))
+        return PARLEY_ENOTFOUND;
+    bool ambiguous = !ampm && h >= 1 && h <= 12;
+    if (ampm)
+        h = ampm == 1 ? h % 12 : h % 12 + 12;
+    long total = (h * 60 + dir * mins + 1440) % 1440;
+    return time_out(total / 60, total % 60, 0, ambiguous, out, cap);
+}
+
 int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap)
 {
     size_t n = t1 - t0;
@@ -510,6 +638,8 @@ int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t ca
             return 0;
         }
     }
+    if (times_parse_past_to(t, t0, t1, out, cap) == 0)
+        return 0;
     /* H[:MM][am|pm] | H o'clock */
     size_t i = t0;
     char *e;
@@ -541,18 +671,9 @@ int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t ca
             return PARLEY_ENOTFOUND;
     } else if (i < t1) {
         const char *x = tok_norm(t, i);
-        if (strcmp(x, "am") == 0) {
-            ampm = 1;
-            i++;
-        } else if (strcmp(x, "pm") == 0) {
-            ampm = 2;
-            i++;
-        } else if ((strcmp(x, "a") == 0 || strcmp(x, "p") == 0) && tok_is(t, i + 1, ".") &&
-                   tok_is(t, i + 2, "m")) {
-            ampm = x[0] == 'a' ? 1 : 2;
-            i += 3;
-            if (tok_is(t, i, ".") && i < t1)
-                i++;
+        size_t used = ampm_at(t, i, t1, &ampm);
+        if (used) {
+            i += used;
         } else if (strcmp(x, "o") == 0 && tok_is(t, i + 1, "'") && tok_is(t, i + 2, "clock")) {
             oclock = true;
             i += 3;
@@ -563,21 +684,10 @@ int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t ca
     }
     if (i != t1)
         return PARLEY_ENOTFOUND;
-    if (ampm) {
-        if (h < 1 || h > 12)
-            return PARLEY_ENOTFOUND;
-        if (ampm == 1 && h == 12)
-            h = 0;
-        else if (ampm == 2 && h < 12)
-            h += 12;
-    } else if (oclock && !has_min && h >= 1 && h <= 12) {
-        snprintf(out, cap, "%c%02ld:00", TIME_AMBIGUOUS, h); /* 10:00 or 22:00 */
-        return 0;
-    } else if (!has_min && !oclock) {
+    if (!ampm && !has_min && !oclock)
         return PARLEY_ENOTFOUND; /* a bare number is not a time */
-    }
-    snprintf(out, cap, "%02ld:%02ld", h, mi);
-    return 0;
+    /* "10 o'clock" is 10:00 or 22:00; "10:30" reads as a 24-hour time */
+    return time_out(h, mi, ampm, oclock && !has_min && h >= 1 && h <= 12, out, cap);
 }
 
 /* ---- durations ---- */

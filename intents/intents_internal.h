@@ -277,8 +277,9 @@ const char *const *builtin_samples(enum builtin_type b, size_t *n);
 /* dates.c */
 int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents_context *ctx,
                 char *out, size_t cap);
-/* An ambiguous hour ("10 o'clock") is written "~HH:00" with HH in 1..12:
- * the caller turns it into the slot's two readings (readings_take). */
+/* An ambiguous time ("10 o'clock", "quarter past three") is written
+ * "~HH:MM": the caller turns it into the slot's two readings, HH:MM and
+ * twelve hours later (readings_take in model.c). */
 int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap);
 #define TIME_AMBIGUOUS '~'
 int durations_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap);

@@ -955,14 +955,16 @@ static void copy_text(char *dst, const char *src, size_t n)
 }
 
 /* An ambiguous time from times_parse ("~10:00") becomes the slot's two
- * readings, AM first, and leaves the slot unset, as Lex does. */
+ * readings, morning first ("12:15" before "00:15": noon's hour reads as
+ * noon), and leaves the slot unset, as Lex does. */
 static void readings_take(struct intents_slot_match *sm)
 {
     if (sm->resolved[0] != TIME_AMBIGUOUS)
         return;
-    int h = (int)strtol(sm->resolved + 1, NULL, 10);
-    snprintf(sm->readings[0], sizeof sm->readings[0], "%02d:00", h);
-    snprintf(sm->readings[1], sizeof sm->readings[1], "%02d:00", (h + 12) % 24);
+    int h = (int)strtol(sm->resolved + 1, NULL, 10) % 12;
+    int mi = (int)strtol(sm->resolved + 4, NULL, 10) % 60;
+    snprintf(sm->readings[0], sizeof sm->readings[0], "%02d:%02d", h == 0 ? 12 : h, mi);
+    snprintf(sm->readings[1], sizeof sm->readings[1], "%02d:%02d", h == 0 ? 0 : h + 12, mi);
     sm->n_readings = 2;
     sm->resolved[0] = '\0';
     sm->value_from = INTENTS_VALUE_NONE;
@@ -1058,8 +1060,7 @@ static int extract_slots(const struct intents_model *m, const char *text, const 
              * recognizes takes that value's bounds: the tagger may cut "10
              * o'clock" at "10 o'" */
             size_t best = 0, z = j;
-            for (size_t k = 0; type >= 0 && !sm->resolved[0] && !sm->n_readings && k < n_tm;
-                 k++) {
+            for (size_t k = 0; type >= 0 && !sm->resolved[0] && !sm->n_readings && k < n_tm; k++) {
                 size_t lo = tm[k].t0 > i ? tm[k].t0 : i, hi = tm[k].t1 < j ? tm[k].t1 : j;
                 if ((int)tm[k].cls == type && hi > lo && hi - lo > best) {
                     best = hi - lo;

@@ -88,6 +88,21 @@ static const struct bi_case bi_cases[] = {
     {"AMAZON.DATE", "next Friday", "2026-12-04"},
     {"AMAZON.DATE", "next week", "2026-11-30"},
     {"AMAZON.DATE", "in 3 days", "2026-11-29"},
+    {"AMAZON.DATE", "two weeks ago", "2026-11-12"},
+    {"AMAZON.DATE", "in a month", "2026-12-26"},
+    {"AMAZON.DATE", "in 3 months", "2027-02-26"},
+    {"AMAZON.DATE", "a year ago", "2025-11-26"},
+    {"AMAZON.DATE", "this week", "2026-11-23"},
+    {"AMAZON.DATE", "last week", "2026-11-16"},
+    /* a month or a year without a day, as Lex: the first day of the
+     * present or a past one, the last day of a future one */
+    {"AMAZON.DATE", "this month", "2026-11-01"},
+    {"AMAZON.DATE", "last month", "2026-10-01"},
+    {"AMAZON.DATE", "next month", "2026-12-31"},
+    {"AMAZON.DATE", "this year", "2026-01-01"},
+    {"AMAZON.DATE", "next year", "2027-12-31"},
+    {"AMAZON.DATE", "last year", "2025-01-01"},
+    {"AMAZON.DATE", "now", "2026-11-26"},
     {"AMAZON.DATE", "March 17th", "2027-03-17"},
     {"AMAZON.DATE", "the 3rd of June", "2027-06-03"},
     {"AMAZON.DATE", "December 1", "2026-12-01"},
@@ -107,6 +122,12 @@ static const struct bi_case bi_cases[] = {
     {"AMAZON.TIME", "seven", "07:00|19:00"}, /* a whole answer: an hour alone */
     {"AMAZON.TIME", "at 12", "12:00|00:00"},
     {"AMAZON.TIME", "around 18", "18:00"},
+    {"AMAZON.TIME", "quarter past three", "03:15|15:15"},
+    {"AMAZON.TIME", "half past 7 pm", "19:30"},
+    {"AMAZON.TIME", "a quarter to twelve", "11:45|23:45"},
+    {"AMAZON.TIME", "ten to one", "12:50|00:50"},
+    {"AMAZON.TIME", "20 minutes after 16", "16:20"},
+    {"AMAZON.TIME", "quarter to 12 a.m.", "23:45"},
     {"AMAZON.NUMBER", "42", "42"},
     {"AMAZON.NUMBER", "one hundred twenty three point four five", "123.45"},
     {"AMAZON.NUMBER", "three thousand two hundred", "3200"},
@@ -147,8 +168,8 @@ START_TEST(test_builtin_table)
     } else {
         snprintf(got, sizeof got, "%s", m.resolved);
     }
-    ck_assert_msg(strcmp(got, c->want) == 0, "%s \"%s\": got \"%s\", want \"%s\"", c->type,
-                  c->text, got, c->want);
+    ck_assert_msg(strcmp(got, c->want) == 0, "%s \"%s\": got \"%s\", want \"%s\"", c->type, c->text,
+                  got, c->want);
 }
 END_TEST
 
