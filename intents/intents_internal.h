@@ -228,6 +228,8 @@ struct tagger {
     uint16_t **allowed;
     size_t *n_allowed;
     size_t n_intents;
+    /* lt[intent]: its allowed labels' transitions, as Viterbi reads them */
+    float **lt;
 };
 
 /* Labels: 0 = O, 1 + 2s = B-slot s, 2 + 2s = I-slot s. */

@@ -105,8 +105,7 @@ static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
 /* Viterbi over the allowed labels al[0..na); emit is [n][na]; lt is scratch of
  * (na + 1) * na transition scores, BIO violations excluded, stored by target
  * label: lt[a * (na + 1) + b] scores b -> a (b = na: the start). */
-static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
-                    const float *emit, float *dp, uint16_t *bp, float *lt, uint16_t *out)
+static void transitions(const struct tagger *tg, const uint16_t *al, size_t na, float *lt)
 {
     size_t L = tg->n_labels, stride = na + 1;
     for (size_t b = 0; b <= na; b++) {
@@ -114,6 +113,13 @@ static void viterbi(const struct tagger *tg, size_t n, const uint16_t *al, size_
         for (size_t a = 0; a < na; a++)
             lt[a * stride + b] = bio_ok(prev, al[a], L) ? tg->trans[prev * L + al[a]] : -1e30f;
     }
+}
+
+/* lt: the transitions of the allowed labels (transitions()). */
+static void viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, float *dp,
+                    uint16_t *bp, const float *lt, uint16_t *out)
+{
+    size_t stride = na + 1;
     for (size_t a = 0; a < na; a++) {
         dp[a] = emit[a] + lt[a * stride + na];
         bp[a] = 0;
@@ -238,8 +244,51 @@ static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_
     return n;
 }
 
+/* Emission scores of the allowed labels, token by token. A feature's labels
+ * are adjacent in the table, so unless the intent's labels are few and
+ * spread wide, the scores of every label up to its highest are added as one
+ * run (vectorized; an AVX2 copy where the CPU has it, as in classifier.c),
+ * then the allowed ones picked out: the same additions in the same order as
+ * label by label. */
+__attribute__((target_clones("avx2", "default"))) static void
+emissions(const struct tagger *tg, size_t n, const uint16_t *al, size_t na, const uint64_t *feats,
+          const uint32_t *off, float *emit)
+{
+    enum { RUN_MAX = 256 };
+    float run[RUN_MAX];
+    size_t span = 0; /* the labels 0 .. span - 1 hold the allowed ones */
+    for (size_t a = 0; a < na; a++)
+        if ((size_t)al[a] + 1 > span)
+            span = (size_t)al[a] + 1;
+    for (size_t i = 0; i < n; i++) {
+        float *e = emit + i * na;
+        if (span > RUN_MAX || span > 4 * na) { /* few labels spread wide: one by one */
+            for (size_t a = 0; a < na; a++)
+                e[a] = 0;
+            for (uint32_t k = off[i]; k < off[i + 1]; k++)
+                for (size_t a = 0; a < na; a++)
+                    e[a] += tg->w[widx(tg, feats[k], al[a])];
+            continue;
+        }
+        memset(run, 0, span * sizeof *run);
+        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
+            size_t base = widx(tg, feats[k], 0);
+            const float *restrict row = tg->w + base;
+            if (base + span <= tg->mask + 1)
+                for (size_t l = 0; l < span; l++)
+                    run[l] += row[l];
+            else /* the run wraps around the table's end */
+                for (size_t l = 0; l < span; l++)
+                    run[l] += tg->w[widx(tg, feats[k], l)];
+        }
+        for (size_t a = 0; a < na; a++)
+            e[a] = run[al[a]];
+    }
+}
+
+/* lt: the intent's transitions, or NULL while training (they change). */
 static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uint64_t *feats,
-                   const uint32_t *off, struct tag_scratch *s)
+                   const uint32_t *off, const float *lt, struct tag_scratch *s)
 {
     const uint16_t *al = tg->allowed[intent];
     size_t na = tg->n_allowed[intent];
@@ -250,17 +299,12 @@ static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uin
         __builtin_prefetch(&tg->w[(base + al[0]) & tg->mask]);
         __builtin_prefetch(&tg->w[(base + al[na - 1]) & tg->mask]);
     }
-    for (size_t i = 0; i < n; i++) {
-        float *e = s->emit + i * na;
-        for (size_t a = 0; a < na; a++)
-            e[a] = 0;
-        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
-            size_t base = (size_t)feats[k];
-            for (size_t a = 0; a < na; a++)
-                e[a] += tg->w[(base + al[a]) & tg->mask];
-        }
+    emissions(tg, n, al, na, feats, off, s->emit);
+    if (!lt) {
+        transitions(tg, al, na, s->lt);
+        lt = s->lt;
     }
-    viterbi(tg, n, al, na, s->emit, s->dp, s->bp, s->lt, s->pred);
+    viterbi(n, al, na, s->emit, s->dp, s->bp, lt, s->pred);
 }
 
 int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, size_t n_slots,
@@ -349,7 +393,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
                 goto out;
             const uint64_t *f = feats + doc_feat[di];
             const uint32_t *fo = off + doc_off[di];
-            decode(tg, t->n, doc->intent, f, fo, &s);
+            decode(tg, t->n, doc->intent, f, fo, NULL, &s);
             bool same = true;
             for (size_t i = 0; i < t->n; i++)
                 if (s.pred[i] != doc->gold[i])
@@ -382,6 +426,22 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
         tg->w[i] -= u[i] / c;
     for (size_t i = 0; i < (L + 1) * L; i++)
         tg->trans[i] -= ut[i] / c;
+    /* each intent's transitions, once: tagging reads them */
+    tg->lt = calloc(n_intents, sizeof *tg->lt);
+    if (!tg->lt) {
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < n_intents; k++) {
+        size_t na = tg->n_allowed[k];
+        if (na <= 1)
+            continue;
+        if (!(tg->lt[k] = malloc((na + 1) * na * sizeof **tg->lt))) {
+            rc = PARLEY_ENOMEM;
+            goto out;
+        }
+        transitions(tg, tg->allowed[k], na, tg->lt[k]);
+    }
 out:
     scratch_release(&s);
     free(u);
@@ -400,10 +460,14 @@ void tagger_release(struct tagger *tg)
 {
     free(tg->w);
     free(tg->trans);
-    if (tg->allowed)
-        for (size_t k = 0; k < tg->n_intents; k++)
+    for (size_t k = 0; k < tg->n_intents; k++) {
+        if (tg->allowed)
             free(tg->allowed[k]);
+        if (tg->lt)
+            free(tg->lt[k]);
+    }
     free(tg->allowed);
+    free(tg->lt);
     free(tg->n_allowed);
     memset(tg, 0, sizeof *tg);
 }
@@ -426,7 +490,7 @@ int tagger_tag(const struct tagger *tg, const struct toks *t, uint32_t intent,
         goto out;
     }
     featurize(t, intent, gaz, n_gaz, feats, off);
-    decode(tg, t->n, intent, feats, off, &s);
+    decode(tg, t->n, intent, feats, off, tg->lt ? tg->lt[intent] : NULL, &s);
     memcpy(labels, s.pred, t->n * sizeof *labels);
 out:
     free(feats);

@@ -347,6 +347,50 @@ START_TEST(test_bot_synonyms_typos)
 }
 END_TEST
 
+/* Intents that share slots in another order: the second one's labels are
+ * not in increasing order (Item is slot 0, Person slot 1), which the
+ * tagger's emission run must cover. */
+START_TEST(test_shared_slots_in_another_order)
+{
+    static const struct intents_value_spec items[] = {
+        {"book", NULL, 0}, {"lamp", NULL, 0}, {"chair", NULL, 0}, {"kettle", NULL, 0}};
+    static const struct intents_value_spec people[] = {
+        {"anna", NULL, 0}, {"bob", NULL, 0}, {"carl", NULL, 0}, {"dora", NULL, 0}};
+    static const struct intents_slot_type_spec types[] = {
+        {"ItemType", items, 4, INTENTS_TOP_RESOLUTION, NULL},
+        {"PersonType", people, 4, INTENTS_TOP_RESOLUTION, NULL}};
+    static const char *const give_utt[] = {"give {Item} to {Person}",
+                                           "hand the {Item} to {Person}"};
+    static const char *const ask_utt[] = {"did {Person} send the {Item}",
+                                          "has {Person} sent me a {Item}", "what did {Person} send",
+                                          "any {Item} from {Person}"};
+    static const struct intents_slot_spec give_slots[] = {{"Item", "ItemType"},
+                                                          {"Person", "PersonType"}};
+    static const struct intents_slot_spec ask_slots[] = {{"Person", "PersonType"},
+                                                         {"Item", "ItemType"}};
+    static const struct intents_intent_spec in[] = {{"Give", give_utt, 2, NULL, 0, give_slots, 2},
+                                                    {"Ask", ask_utt, 4, NULL, 0, ask_slots, 2}};
+    struct intents_bot_spec spec = {"en-US", 0.0, in, 2, types, 2, NULL};
+    struct intents_model *m;
+    char err[256];
+    ck_assert_int_eq(intents_model_new(&spec, &m, err, sizeof err), 0);
+    const char *texts[] = {"did dora send the kettle", "has bob sent me a chair",
+                           "did carl send the book"};
+    const char *want[][2] = {{"dora", "kettle"}, {"bob", "chair"}, {"carl", "book"}};
+    for (size_t i = 0; i < 3; i++) {
+        struct intents_result r;
+        ck_assert_int_eq(intents_classify(m, texts[i], strlen(texts[i]), NULL, &r), 0);
+        ck_assert_str_eq(r.intent, "Ask");
+        const struct intents_slot_match *p = slot(&r, "Person"), *it = slot(&r, "Item");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_ptr_nonnull(it);
+        ck_assert_str_eq(p->original, want[i][0]);
+        ck_assert_str_eq(it->original, want[i][1]);
+    }
+    intents_model_free(m);
+}
+END_TEST
+
 START_TEST(test_bot_elicit)
 {
     struct intents_model *m = bot_model();
@@ -885,6 +929,7 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_bot_full_utterance);
     tcase_add_test(tc, test_bot_synonyms_typos);
     tcase_add_test(tc, test_bot_elicit);
+    tcase_add_test(tc, test_shared_slots_in_another_order);
     tcase_add_test(tc, test_fallback_threshold);
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_networks_join);
