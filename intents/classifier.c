@@ -47,6 +47,7 @@
 #define SVM_MAX_ITER 60
 #define DEFAULT_SCALE 4.0f
 #define MLP_MIN_CLASSES 16 /* smaller bots: the network did not help on held-out splits */
+#define ROW_SLACK 8        /* bytes readable past the last weight row (svm_margins_avx2) */
 #define MLP_WEIGHT 0.5f    /* the networks' exponent in the product of experts */
 
 struct csr {
@@ -666,11 +667,12 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     for (size_t k = 0; k < n_classes; k++)
         for (size_t f = 0; f < c->n_features; f++)
             w[f * n_classes + k] = wtmp[k * c->n_features + f];
-    c->w = table_alloc(n_classes * c->n_features + 1, false);
+    c->w = table_alloc(n_classes * c->n_features + ROW_SLACK, false);
     c->wscale = malloc((c->n_features + 1) * sizeof *c->wscale);
-    if (c->w && c->wscale)
+    if (c->w && c->wscale) {
         quantize_rows(w, c->n_features, n_classes, c->w, c->wscale);
-    else
+        memset(c->w + n_classes * c->n_features, 0, ROW_SLACK);
+    } else
         rc = PARLEY_ENOMEM;
     if (w != margins)
         free(w);
@@ -707,11 +709,9 @@ void classifier_release(struct classifier *c)
 }
 
 /* margins[k] = bias + sum_p val[p] * w[idx[p]]: a row of 8-bit weights per
- * feature present. Where the CPU has AVX2 (chosen when the program loads),
- * a copy compiled for it converts and multiplies 8 weights at a time. */
-__attribute__((target_clones("avx2", "default"))) static void
-svm_margins(const struct classifier *c, const uint32_t *idx, const float *val, size_t n,
-            float *margins)
+ * feature present. */
+static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, const float *val,
+                              size_t n, float *margins)
 {
     size_t k = c->n_classes;
     for (size_t j = 0; j < k; j++)
@@ -730,6 +730,61 @@ svm_margins(const struct classifier *c, const uint32_t *idx, const float *val, s
         for (size_t j = 0; j < k; j++)
             acc[j] += v * (float)row[j];
     }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* The same with AVX2, eight weights at a time and no scalar tail: a row's
+ * last vector reads up to 7 bytes of the next row (ROW_SLACK covers the
+ * last one) into lanes past k, which acc[] has room for and nobody reads.
+ * Chosen at run time (svm_margins): the CPU may not have AVX2.
+ * Each sum is acc + v * w, multiplied then added as in the plain copy, so
+ * the answers are the same bit for bit. */
+__attribute__((target("avx2"))) static void svm_margins_avx2(const struct classifier *c,
+                                                             const uint32_t *idx, const float *val,
+                                                             size_t n, float *acc)
+{
+    size_t k = c->n_classes;
+    memcpy(acc, c->bias, k * sizeof *acc);
+    for (size_t p = 0; p < n && p < 8; p++)
+        __builtin_prefetch(c->w + (size_t)idx[p] * k);
+    for (size_t p = 0; p < n; p++) {
+        if (p + 8 < n) {
+            for (size_t j = 0; j < k; j += 64)
+                __builtin_prefetch(c->w + (size_t)idx[p + 8] * k + j);
+            __builtin_prefetch(&c->wscale[idx[p + 8]]);
+        }
+        const int8_t *row = c->w + (size_t)idx[p] * k;
+        __m256 v = _mm256_set1_ps(val[p] * c->wscale[idx[p]]);
+        for (size_t j = 0; j < k; j += 8) {
+            __m128i q = _mm_loadl_epi64((const __m128i *)(const void *)(row + j));
+            __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+            _mm256_storeu_ps(acc + j, _mm256_add_ps(_mm256_loadu_ps(acc + j), _mm256_mul_ps(v, x)));
+        }
+    }
+}
+#endif
+
+static void svm_margins(const struct classifier *c, const uint32_t *idx, const float *val, size_t n,
+                        float *margins)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) {
+        float acc_s[256];
+        size_t cap = (c->n_classes + 7) & ~(size_t)7; /* whole vectors */
+        float *acc = cap <= 256 ? acc_s : malloc(cap * sizeof *acc);
+        if (acc) {
+            memset(acc + c->n_classes, 0, (cap - c->n_classes) * sizeof *acc);
+            svm_margins_avx2(c, idx, val, n, acc);
+            memcpy(margins, acc, c->n_classes * sizeof *margins);
+            if (acc != acc_s)
+                free(acc);
+            return;
+        }
+    }
+#endif
+    svm_margins_plain(c, idx, val, n, margins);
 }
 
 int classifier_predict(const struct classifier *c, const struct fraw *raw, float *probs)
