@@ -99,22 +99,34 @@ static void replace_or_add(cJSON *obj, const char *name, cJSON *item)
         cJSON_AddItemToObject(obj, name, item);
 }
 
+/* A slot's entry in slotDetails: what the user said and the resolutions
+ * (the resolved value, or an ambiguous value's readings). */
+static void add_detail(cJSON *details, const char *name, const char *original, const char *resolved,
+                       const struct intents_slot_match *readings)
+{
+    cJSON *d = cJSON_AddObjectToObject(details, name);
+    cJSON *res = cJSON_AddArrayToObject(d, "resolutions");
+    for (unsigned k = 0; readings && k < readings->n_readings; k++) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "value", readings->readings[k]);
+        cJSON_AddItemToArray(res, r);
+    }
+    if (resolved && *resolved) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "value", resolved);
+        cJSON_AddItemToArray(res, r);
+    }
+    cJSON_AddStringToObject(d, "originalValue", original);
+}
+
 /* Sets (value) or clears (NULL) a slot, keeping the map's order. */
 static void set_slot(struct turn *t, const char *name, const char *value, const char *original,
                      const char *resolved)
 {
     replace_or_add(t->s->slots, name, value ? cJSON_CreateString(value) : cJSON_CreateNull());
     cJSON_DeleteItemFromObjectCaseSensitive(t->s->slot_details, name);
-    if (value) {
-        cJSON *d = cJSON_AddObjectToObject(t->s->slot_details, name);
-        cJSON *res = cJSON_AddArrayToObject(d, "resolutions");
-        if (resolved && *resolved) {
-            cJSON *r = cJSON_CreateObject();
-            cJSON_AddStringToObject(r, "value", resolved);
-            cJSON_AddItemToArray(res, r);
-        }
-        cJSON_AddStringToObject(d, "originalValue", original ? original : value);
-    }
+    if (value)
+        add_detail(t->s->slot_details, name, original ? original : value, resolved, NULL);
 }
 
 /* Sets a slot from what the model read. An ambiguous value (a time like
@@ -124,16 +136,30 @@ static void set_slot(struct turn *t, const char *name, const char *value, const 
 static void set_slot_match(struct turn *t, const char *name, const struct intents_slot_match *m)
 {
     set_slot(t, name, intents_slot_value(m), m->original, m->resolved);
-    if (intents_slot_value(m) || !m->n_readings)
+    if (!intents_slot_value(m) && m->n_readings)
+        add_detail(t->s->slot_details, name, m->original, NULL, m);
+}
+
+/* An alternative intent's slots as Lex reports them: each of the intent's
+ * slots, null when the text holds no value for it, and their details. */
+static void alternative_slots(const struct turn *t, const char *name, cJSON *slots, cJSON *details)
+{
+    const struct bot_intent *in = bot_def_intent(t->env->def, name);
+    for (size_t i = 0; in && i < in->n_slots; i++)
+        cJSON_AddNullToObject(slots, in->slots[i].name);
+    struct intents_slot_match m[INTENTS_MAX_SLOTS];
+    struct intents_context ctx = {.now = t->env->now_ms / 1000};
+    size_t n = 0;
+    if (!in || intents_slots_of(t->env->def->model, t->env->text, strlen(t->env->text), &ctx, name,
+                                m, INTENTS_MAX_SLOTS, &n) < 0)
         return;
-    cJSON *d = cJSON_AddObjectToObject(t->s->slot_details, name);
-    cJSON *res = cJSON_AddArrayToObject(d, "resolutions");
-    for (unsigned k = 0; k < m->n_readings; k++) {
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "value", m->readings[k]);
-        cJSON_AddItemToArray(res, r);
+    for (size_t k = 0; k < n; k++) {
+        const char *v = intents_slot_value(&m[k]);
+        if ((!v && !m[k].n_readings) || !bot_intent_slot(in, m[k].name))
+            continue;
+        replace_or_add(slots, m[k].name, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+        add_detail(details, m[k].name, m[k].original, m[k].resolved, &m[k]);
     }
-    cJSON_AddStringToObject(d, "originalValue", m->original);
 }
 
 static const char *slot_value(struct turn *t, const char *name)
@@ -298,7 +324,9 @@ static cJSON *hook_event(struct turn *t, const char *source)
         cJSON *a = cJSON_CreateObject();
         cJSON_AddStringToObject(a, "name", t->nlu.ranked[i].name);
         cJSON_AddNumberToObject(a, "nluIntentConfidenceScore", t->nlu.ranked[i].score);
-        cJSON_AddItemToObject(a, "slots", cJSON_CreateObject());
+        alternative_slots(t, t->nlu.ranked[i].name, cJSON_AddObjectToObject(a, "slots"),
+                          cJSON_AddObjectToObject(a, "slotDetails"));
+        cJSON_AddStringToObject(a, "confirmationStatus", "None");
         cJSON_AddItemToArray(alts, a);
     }
     cJSON *bot = cJSON_AddObjectToObject(ev, "bot");
@@ -767,8 +795,11 @@ static cJSON *outcome(const struct bot_def *def, const struct bot_session *s, co
         cJSON *c = cJSON_AddObjectToObject(o, "nluIntentConfidence");
         cJSON_AddNumberToObject(c, "score", t->nlu.score);
     }
+    /* the alternatives' slot details go to the V2 API only, index by index */
+    cJSON *alt_details = NULL;
     if (t && t->have_nlu) {
         cJSON *alts = cJSON_AddArrayToObject(o, "alternativeIntents");
+        alt_details = cJSON_CreateArray();
         for (size_t i = 0; i < t->nlu.n_ranked && cJSON_GetArraySize(alts) < 4; i++) {
             if (s->intent && strcmp(t->nlu.ranked[i].name, s->intent) == 0)
                 continue;
@@ -776,14 +807,17 @@ static cJSON *outcome(const struct bot_def *def, const struct bot_session *s, co
             cJSON_AddStringToObject(a, "intentName", t->nlu.ranked[i].name);
             cJSON *c = cJSON_AddObjectToObject(a, "nluIntentConfidence");
             cJSON_AddNumberToObject(c, "score", t->nlu.ranked[i].score);
-            cJSON_AddItemToObject(a, "slots", cJSON_CreateObject());
+            cJSON *d = cJSON_CreateObject();
+            alternative_slots(t, t->nlu.ranked[i].name, cJSON_AddObjectToObject(a, "slots"), d);
             cJSON_AddItemToArray(alts, a);
+            cJSON_AddItemToArray(alt_details, d);
         }
         if (!t->nlu.fallback && cJSON_GetArraySize(alts) < 4) {
             cJSON *a = cJSON_CreateObject();
             cJSON_AddStringToObject(a, "intentName", INTENTS_FALLBACK);
             cJSON_AddItemToObject(a, "slots", cJSON_CreateObject());
             cJSON_AddItemToArray(alts, a);
+            cJSON_AddItemToArray(alt_details, cJSON_CreateObject());
         }
     }
     if (s->intent)
@@ -811,6 +845,8 @@ static cJSON *outcome(const struct bot_def *def, const struct bot_session *s, co
     if (t && t->missed)
         cJSON_AddTrueToObject(v2, "missed");
     cJSON_AddItemToObject(v2, "slotDetails", cJSON_Duplicate(s->slot_details, true));
+    if (alt_details)
+        cJSON_AddItemToObject(v2, "alternativeSlotDetails", alt_details);
     cJSON_AddStringToObject(v2, "confirmationStatus", s->confirmation ? s->confirmation : "None");
     if (t && t->fulfillment_state)
         cJSON_AddStringToObject(v2, "fulfillmentState", t->fulfillment_state);

@@ -354,6 +354,9 @@ static cJSON *v2_interpretations(const cJSON *o, const cJSON *session_state)
         cJSON_AddItemToArray(out, i);
     }
     const cJSON *a;
+    const cJSON *details = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(o, "_v2"), "alternativeSlotDetails");
+    int k = 0;
     cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(o, "alternativeIntents"))
     {
         cJSON *i = cJSON_CreateObject();
@@ -365,7 +368,9 @@ static cJSON *v2_interpretations(const cJSON *o, const cJSON *session_state)
         }
         cJSON *intent = cJSON_AddObjectToObject(i, "intent");
         cJSON_AddStringToObject(intent, "name", or_empty(json_string(a, "intentName")));
-        cJSON_AddItemToObject(intent, "slots", cJSON_CreateObject());
+        cJSON_AddItemToObject(intent, "slots",
+                              v2_slots(cJSON_GetObjectItemCaseSensitive(a, "slots"),
+                                       cJSON_GetArrayItem(details, k++)));
         cJSON_AddItemToArray(out, i);
     }
     return out;

@@ -207,6 +207,16 @@ int intents_classify(const struct intents_model *model, const char *text, size_t
                      const struct intents_context *ctx, struct intents_result *out);
 
 /*
+ * The slots text holds for a given intent (one the classifier did not
+ * choose: Lex reports the alternatives' slots too): up to max of them into
+ * slots[], *n set. Returns 0, PARLEY_EINVAL for an unknown intent or bad
+ * text, PARLEY_ENOMEM.
+ */
+int intents_slots_of(const struct intents_model *model, const char *text, size_t len,
+                     const struct intents_context *ctx, const char *intent,
+                     struct intents_slot_match *slots, size_t max, size_t *n);
+
+/*
  * Finds a value of slot_type in text (a custom type of the model or a built-in
  * "AMAZON.*"; model may be NULL for built-ins) and fills *out (name = NULL).
  * Used for elicitation answers. Returns 0, PARLEY_ENOTFOUND when the text holds

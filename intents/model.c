@@ -1135,18 +1135,65 @@ static int find_intent(const struct intents_model *m, const char *name)
     return -1;
 }
 
+/* What classifying and tagging both read off a text: its tokens, the
+ * values its slot types recognize, and the known values it holds. */
+struct reading {
+    struct toks t;
+    struct intents_context ctx; /* the caller's, "now" filled in */
+    struct gaz_match tm[MAX_TYPE_MATCHES];
+    char (*tm_res)[INTENTS_MAX_VALUE];
+    size_t n_tm;
+    struct gaz_match *gaz;
+    size_t n_gaz, gaz_cap;
+};
+
+static void reading_release(struct reading *r)
+{
+    free(r->tm_res);
+    free(r->gaz);
+    toks_release(&r->t);
+}
+
+static int reading_init(const struct intents_model *m, const char *text, size_t len,
+                        const struct intents_context *ctx, struct reading *r)
+{
+    int rc;
+    memset(r, 0, offsetof(struct reading, tm));
+    r->tm_res = NULL;
+    r->n_tm = 0;
+    r->gaz = NULL;
+    r->n_gaz = r->gaz_cap = 0;
+    if (ctx)
+        r->ctx = *ctx;
+    if (r->ctx.now == 0)
+        r->ctx.now = (int64_t)time(NULL);
+    if ((rc = check_text(text, len)) < 0 || (rc = toks_init(&r->t, text, len)) < 0)
+        return rc;
+    if (m->use_types) {
+        if (!(r->tm_res = malloc(MAX_TYPE_MATCHES * sizeof *r->tm_res)))
+            return PARLEY_ENOMEM;
+        r->n_tm = type_scan(m, text, &r->t, &r->ctx, r->tm, MAX_TYPE_MATCHES, r->tm_res);
+    }
+    for (size_t k = 0; k < r->n_tm; k++)
+        if ((rc = gm_push(&r->gaz, &r->n_gaz, &r->gaz_cap, r->tm[k])) < 0)
+            return rc;
+    return gaz_scan(m, &r->t, NULL, 0, &r->gaz, &r->n_gaz, &r->gaz_cap);
+}
+
+static int reading_slots(const struct intents_model *m, const char *text, struct reading *r,
+                         uint32_t intent, struct intents_result *out)
+{
+    return extract_slots(m, text, &r->t, intent, r->gaz, r->n_gaz, r->tm, r->tm_res, r->n_tm,
+                         &r->ctx, out);
+}
+
 int intents_classify(const struct intents_model *m, const char *text, size_t len,
                      const struct intents_context *ctx, struct intents_result *out)
 {
-    struct toks t = {0};
+    struct reading rd;
     struct fraw raw = {0};
-    struct gaz_match tm[MAX_TYPE_MATCHES];
-    char(*tm_res)[INTENTS_MAX_VALUE] = NULL;
-    struct gaz_match *gaz = NULL;
-    size_t n_gaz = 0, gaz_cap = 0;
     float probs_s[256];
     float *probs = probs_s;
-    struct intents_context now_ctx = {0};
     int rc;
     /* the slots are 8 KB: each is cleared when it is filled, not here */
     memset(out, 0, offsetof(struct intents_result, slots));
@@ -1155,33 +1202,13 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
     out->fallback = true;
     if (!m)
         return PARLEY_EINVAL;
-    if ((rc = check_text(text, len)) < 0)
-        return rc;
-    if (ctx)
-        now_ctx = *ctx;
-    if (now_ctx.now == 0)
-        now_ctx.now = (int64_t)time(NULL);
-    if ((rc = toks_init(&t, text, len)) < 0)
-        return rc;
+    if ((rc = reading_init(m, text, len, ctx, &rd)) < 0)
+        goto out;
     if (m->n_intents > 256 && !(probs = malloc(m->n_intents * sizeof *probs))) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    size_t n_tm = 0;
-    if (m->use_types) {
-        tm_res = malloc(MAX_TYPE_MATCHES * sizeof *tm_res);
-        if (!tm_res) {
-            rc = PARLEY_ENOMEM;
-            goto out;
-        }
-        n_tm = type_scan(m, text, &t, &now_ctx, tm, MAX_TYPE_MATCHES, tm_res);
-    }
-    for (size_t k = 0; k < n_tm; k++)
-        if ((rc = gm_push(&gaz, &n_gaz, &gaz_cap, tm[k])) < 0)
-            goto out;
-    if ((rc = gaz_scan(m, &t, NULL, 0, &gaz, &n_gaz, &gaz_cap)) < 0)
-        goto out;
-    if ((rc = model_features(m, &t, tm, n_tm, gaz, n_gaz, &raw)) < 0 ||
+    if ((rc = model_features(m, &rd.t, rd.tm, rd.n_tm, rd.gaz, rd.n_gaz, &raw)) < 0 ||
         (rc = classifier_predict(&m->clf, &raw, probs)) < 0)
         goto out;
     /* top intents */
@@ -1203,29 +1230,28 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
     out->score = out->ranked[0].score;
 
     /* a bare answer to an elicited slot */
-    int ei = find_intent(m, now_ctx.elicit_intent);
-    if (ei >= 0 && now_ctx.elicit_slot) {
+    int ei = find_intent(m, rd.ctx.elicit_intent);
+    if (ei >= 0 && rd.ctx.elicit_slot) {
         const struct model_intent *mi = &m->intents[ei];
         for (size_t s = 0; s < mi->n_slots; s++) {
-            if (strcmp(mi->slots[s].name, now_ctx.elicit_slot) != 0)
+            if (strcmp(mi->slots[s].name, rd.ctx.elicit_slot) != 0)
                 continue;
             struct intents_slot_match sm;
             int type = mi->slots[s].type;
             int found = PARLEY_ENOTFOUND;
             if (type >= 0) {
-                found = intents_slot_resolve(m, m->types[type].name, text, len, &now_ctx, &sm);
-            } else if (t.n > 0) {
-                fill_match(m, text, &t, 0, t.n, -1, &now_ctx, NULL, &sm);
+                found = intents_slot_resolve(m, m->types[type].name, text, len, &rd.ctx, &sm);
+            } else if (rd.t.n > 0) {
+                fill_match(m, text, &rd.t, 0, rd.t.n, -1, &rd.ctx, NULL, &sm);
                 found = 0;
             }
-            if (found == 0 && (top == ei || out->score < 0.8 || t.n <= 3)) {
+            if (found == 0 && (top == ei || out->score < 0.8 || rd.t.n <= 3)) {
                 sm.name = mi->slots[s].name;
                 out->intent = mi->name;
                 out->score = 1.0;
                 out->fallback = false;
                 out->slots[out->n_slots++] = sm;
-                rc = extract_slots(m, text, &t, (uint32_t)ei, gaz, n_gaz, tm, tm_res, n_tm,
-                                   &now_ctx, out);
+                rc = reading_slots(m, text, &rd, (uint32_t)ei, out);
                 goto out;
             }
         }
@@ -1237,14 +1263,35 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
     }
     out->intent = m->intents[top].name;
     out->fallback = false;
-    rc = extract_slots(m, text, &t, (uint32_t)top, gaz, n_gaz, tm, tm_res, n_tm, &now_ctx, out);
+    rc = reading_slots(m, text, &rd, (uint32_t)top, out);
 out:
     if (probs != probs_s)
         free(probs);
-    free(tm_res);
-    free(gaz);
     fraw_release(&raw);
-    toks_release(&t);
+    reading_release(&rd);
+    return rc;
+}
+
+int intents_slots_of(const struct intents_model *m, const char *text, size_t len,
+                     const struct intents_context *ctx, const char *intent,
+                     struct intents_slot_match *slots, size_t max, size_t *n)
+{
+    struct reading rd;
+    int rc, k;
+    *n = 0;
+    if (!m || (k = find_intent(m, intent)) < 0)
+        return PARLEY_EINVAL;
+    struct intents_result *r = malloc(sizeof *r);
+    if (!r)
+        return PARLEY_ENOMEM;
+    r->n_slots = 0;
+    if ((rc = reading_init(m, text, len, ctx, &rd)) == 0 &&
+        (rc = reading_slots(m, text, &rd, (uint32_t)k, r)) == 0) {
+        *n = r->n_slots < max ? r->n_slots : max;
+        memcpy(slots, r->slots, *n * sizeof *slots);
+    }
+    reading_release(&rd);
+    free(r);
     return rc;
 }
 

@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the utterance text path of intents/: tokenizing,
- * classifying with a small bot (full utterance and elicited answer) and
- * resolving every built-in slot type. Any input must give 0 or a clean
- * error, never a crash or a sanitizer report. The bot uses the word vectors
- * when scripts/install-deps.sh vectors has written them.
+ * classifying with a small bot (full utterance and elicited answer), the
+ * slots of each intent, and resolving every built-in slot type. Any input
+ * must give 0 or a clean error, never a crash or a sanitizer report. The
+ * bot uses the word vectors when scripts/install-deps.sh vectors has
+ * written them.
  *
  * Build and run (from the repository root):
  *   clang -std=c11 -D_GNU_SOURCE -DPARLEY_VERSION='"fuzz"' -O1 -g -I. \
@@ -75,6 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         intents_slot_resolve(model, builtins[i], text, size, &ctx, &m);
     intents_slot_resolve(model, "Size", text, size, &ctx, &m);
+    struct intents_slot_match alt[INTENTS_MAX_SLOTS];
+    size_t n_alt;
+    for (size_t i = 0; i < 2; i++)
+        if (intents_slots_of(model, text, size, &ctx, intents[i].name, alt, INTENTS_MAX_SLOTS,
+                             &n_alt) == 0)
+            for (size_t k = 0; k < n_alt; k++)
+                if (alt[k].span.byte_end > size)
+                    abort();
     char folded[128];
     if (size <= INTENTS_MAX_TEXT)
         text_fold(text, size, folded, sizeof folded);

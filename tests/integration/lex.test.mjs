@@ -247,6 +247,23 @@ test('an ambiguous time: V1 leaves the slot null and lists both readings in slot
   assert.equal(x.sessionState.intent.slots.PickupTime.value.interpretedValue, '19:00');
 });
 
+test("alternative intents carry the slots the text holds for them (V1 alternativeIntents, V2 interpretations)", async () => {
+  const text = 'cancel my booking to Chicago';
+  const ids = { botId: 'AmazonianAirways', botAliasId: 'prod', localeId: 'en_US', sessionId: 'alt-user' };
+  const r = await v2.send(new RecognizeTextCommand({ ...ids, text }));
+  assert.equal(r.interpretations[0].intent.name, 'CancelBooking');
+  const book = r.interpretations.find((i) => i.intent.name === 'BookFlight');
+  assert.ok(book, 'BookFlight is among the interpretations');
+  assert.equal(book.intent.slots.Destination.value.interpretedValue, 'Chicago');
+  assert.equal(book.intent.slots.Destination.value.originalValue, 'Chicago');
+  assert.deepEqual(book.intent.slots.Destination.value.resolvedValues, ['Chicago']);
+  assert.equal(book.intent.slots.Origin, null); // the text names no origin
+  const v = await post('alt-user-v1', text);
+  assert.equal(v.intentName, 'CancelBooking');
+  const alt = v.alternativeIntents.find((a) => a.intentName === 'BookFlight');
+  assert.deepEqual(alt.slots, { Destination: 'Chicago', Origin: null, Date: null });
+});
+
 test('an OrderFlowers export written from the Lex documentation imports and converses', async () => {
   const user = 'flowers-user';
   const say = (inputText) => v1.send(new PostTextCommand({ botName: 'OrderFlowersBot', botAlias: '$LATEST', userId: user, inputText }));

@@ -311,6 +311,45 @@ START_TEST(test_bot_full_utterance)
 }
 END_TEST
 
+/* The slots a text holds for an intent the classifier did not choose. */
+START_TEST(test_slots_of_an_alternative)
+{
+    struct intents_model *m = bot_model();
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    const char *text = "order roses for a trip to Denver on Tuesday";
+    struct intents_slot_match sm[INTENTS_MAX_SLOTS];
+    size_t n = 0;
+    ck_assert_int_eq(
+        intents_slots_of(m, text, strlen(text), &ctx, "BookTrip", sm, INTENTS_MAX_SLOTS, &n), 0);
+    const struct intents_slot_match *d = NULL, *dt = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(sm[i].name, "Destination") == 0)
+            d = &sm[i];
+        if (strcmp(sm[i].name, "Date") == 0)
+            dt = &sm[i];
+    }
+    ck_assert_ptr_nonnull(d);
+    ck_assert_ptr_nonnull(dt);
+    ck_assert_str_eq(intents_slot_value(d), "Denver");
+    ck_assert_str_eq(intents_slot_value(dt), "2026-12-01");
+    /* and the same text's slots for the flower order */
+    ck_assert_int_eq(
+        intents_slots_of(m, text, strlen(text), &ctx, "OrderFlowers", sm, INTENTS_MAX_SLOTS, &n),
+        0);
+    bool flower = false;
+    for (size_t i = 0; i < n; i++)
+        flower |= strcmp(sm[i].name, "FlowerType") == 0 &&
+                  strcmp(intents_slot_value(&sm[i]), "roses") == 0;
+    ck_assert(flower);
+    ck_assert_int_eq(
+        intents_slots_of(m, text, strlen(text), &ctx, "NoSuchIntent", sm, INTENTS_MAX_SLOTS, &n),
+        PARLEY_EINVAL);
+    ck_assert_int_eq(intents_slots_of(m, "", 0, &ctx, "BookTrip", sm, INTENTS_MAX_SLOTS, &n),
+                     PARLEY_EINVAL);
+    intents_model_free(m);
+}
+END_TEST
+
 START_TEST(test_bot_synonyms_typos)
 {
     struct intents_model *m = bot_model();
@@ -927,6 +966,7 @@ static Suite *intents_suite(void)
     tc = tcase_create("bot");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bot_full_utterance);
+    tcase_add_test(tc, test_slots_of_an_alternative);
     tcase_add_test(tc, test_bot_synonyms_typos);
     tcase_add_test(tc, test_bot_elicit);
     tcase_add_test(tc, test_shared_slots_in_another_order);
