@@ -708,6 +708,17 @@ void classifier_release(struct classifier *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Asks for the weight row (and its scale) of the feature at position p,
+ * if there is one, a few features ahead of the one being added. */
+static inline void prefetch_row(const struct classifier *c, const uint32_t *idx, size_t n, size_t p)
+{
+    if (p >= n)
+        return;
+    for (size_t j = 0; j < c->n_classes; j += 64)
+        __builtin_prefetch(c->w + (size_t)idx[p] * c->n_classes + j);
+    __builtin_prefetch(&c->wscale[idx[p]]);
+}
+
 /* margins[k] = bias + sum_p val[p] * w[idx[p]]: a row of 8-bit weights per
  * feature present. */
 static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, const float *val,
@@ -719,11 +730,7 @@ static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, c
     for (size_t p = 0; p < n && p < 8; p++)
         __builtin_prefetch(c->w + (size_t)idx[p] * k);
     for (size_t p = 0; p < n; p++) {
-        if (p + 8 < n) {
-            for (size_t j = 0; j < k; j += 64)
-                __builtin_prefetch(c->w + (size_t)idx[p + 8] * k + j);
-            __builtin_prefetch(&c->wscale[idx[p + 8]]);
-        }
+        prefetch_row(c, idx, n, p + 8);
         const int8_t *restrict row = c->w + (size_t)idx[p] * k;
         float *restrict acc = margins;
         float v = val[p] * c->wscale[idx[p]];
@@ -750,11 +757,7 @@ __attribute__((target("avx2"))) static void svm_margins_avx2(const struct classi
     for (size_t p = 0; p < n && p < 8; p++)
         __builtin_prefetch(c->w + (size_t)idx[p] * k);
     for (size_t p = 0; p < n; p++) {
-        if (p + 8 < n) {
-            for (size_t j = 0; j < k; j += 64)
-                __builtin_prefetch(c->w + (size_t)idx[p + 8] * k + j);
-            __builtin_prefetch(&c->wscale[idx[p + 8]]);
-        }
+        prefetch_row(c, idx, n, p + 8);
         const int8_t *row = c->w + (size_t)idx[p] * k;
         __m256 v = _mm256_set1_ps(val[p] * c->wscale[idx[p]]);
         for (size_t j = 0; j < k; j += 8) {

@@ -222,34 +222,20 @@ static void format_day(int64_t days, char *out, size_t cap)
     snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
-/* The year and month `months` months after today's, as Lex resolves a
- * month or a year without a day: the first day of the present or a past
- * one, the last day of a future one. */
-static void format_month(int64_t today, int months, bool whole_year, char *out, size_t cap)
+/* A date `months` months from today's (its day kept, the last of the
+ * month when that is shorter); mode 1: the first day of its month, mode 2:
+ * the last day, mode 3: the first day of its year, mode 4: the last. */
+static void format_months_away(int64_t today, int64_t months, int mode, char *out, size_t cap)
 {
     int64_t y;
     unsigned m, d;
     civil_from_days(today, &y, &m, &d);
     int64_t k = y * 12 + (m - 1) + months;
     y = k >= 0 ? k / 12 : -((-k + 11) / 12);
-    m = (unsigned)(k - y * 12) + 1;
-    if (whole_year)
-        m = months > 0 ? 12 : 1;
-    d = months > 0 ? days_in_month(y, m) : 1;
-    snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
-}
-
-/* The same day `months` months later (or earlier), the last of the month
- * when it is shorter. */
-static void format_months_later(int64_t today, int64_t months, char *out, size_t cap)
-{
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(today, &y, &m, &d);
-    int64_t k = y * 12 + (m - 1) + months;
-    y = k >= 0 ? k / 12 : -((-k + 11) / 12);
-    m = (unsigned)(k - y * 12) + 1;
-    if (d > days_in_month(y, m))
+    m = mode == 3 ? 1 : mode == 4 ? 12 : (unsigned)(k - y * 12) + 1;
+    if (mode == 1 || mode == 3)
+        d = 1;
+    else if (mode != 0 || d > days_in_month(y, m))
         d = days_in_month(y, m);
     snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
 }
@@ -438,8 +424,10 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
         }
         if ((tok_is(t, i, "month") || tok_is(t, i, "year")) &&
             (rel != 0 || tok_is(t, t0, "this"))) {
+            /* as Lex: the first day of a present or past month or year, the
+             * last day of a future one */
             bool year = tok_is(t, i, "year");
-            format_month(today, year ? 12 * rel : rel, year, out, cap);
+            format_months_away(today, year ? 12 * rel : rel, (year ? 3 : 1) + (rel > 0), out, cap);
             return 0;
         }
         if (tok_is(t, i, "weekend") && rel >= 0) {
@@ -468,7 +456,7 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
             }
             if (strcmp(u, "month") == 0 || strcmp(u, "months") == 0 || strcmp(u, "year") == 0 ||
                 strcmp(u, "years") == 0) {
-                format_months_later(today, u[0] == 'y' ? 12 * k : k, out, cap);
+                format_months_away(today, u[0] == 'y' ? 12 * k : k, 0, out, cap);
                 return 0;
             }
         }
