@@ -78,22 +78,44 @@ static void csr_release(struct csr *x)
 
 static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val);
 
-static size_t vectorize(const struct fdict *dict, const float *idf, const struct fraw *raw,
-                        uint32_t *keys, uint32_t *idx, float *val)
+/* The sparse vector of a text's raw features, and (cover) the idf-weighted
+ * share of its words the model knows, unknown words weighing the most an
+ * idf can. An unknown word followed by its neighbours (FRAW_NEIGHBOUR) is
+ * replaced by the first of them the model knows, which then counts as known
+ * in its place: "film" reads as "movie" in a bot whose samples say "movie". */
+static size_t vectorize(const struct classifier *c, const struct fraw *raw, uint32_t *keys,
+                        uint32_t *idx, float *val, double *cover)
 {
+    const struct fdict *dict = &c->dict;
     size_t m = 0;
+    double known = 0, all = 0, unk = log(1.0 + (double)c->n_docs) + 1.0;
+    bool open = false; /* the last word was unknown and nothing stands in for it yet */
     /* the dictionary is megabytes large: fetch every feature's slot at once */
     for (size_t i = 0; i < raw->n; i++) {
         uint64_t h = raw->h[i] ? raw->h[i] : 1;
-        __builtin_prefetch(&dict->slots[h & dict->mask]);
+        if (!(raw->block[i] & FRAW_NEIGHBOUR)) /* few are read */
+            __builtin_prefetch(&dict->slots[h & dict->mask]);
     }
     for (size_t i = 0; i < raw->n; i++) {
+        bool neighbour = raw->block[i] & FRAW_NEIGHBOUR;
+        if (neighbour && !open)
+            continue;
         int64_t id = fdict_get(dict, raw->h[i]);
+        if (raw->block[i] & FRAW_UNIGRAM) {
+            all += id >= 0 ? c->idf[id] : unk;
+            known += id >= 0 ? c->idf[id] : 0;
+            open = id < 0;
+        } else if (neighbour && id >= 0) {
+            all += c->idf[id];
+            known += c->idf[id];
+            open = false;
+        }
         if (id < 0)
             continue;
         keys[m++] = (uint32_t)id | ((uint32_t)(raw->block[i] & FBLOCK_MASK) << 30);
     }
-    return aggregate(idf, keys, m, idx, val);
+    *cover = all > 0 ? known / all : 0;
+    return aggregate(c->idf, keys, m, idx, val);
 }
 
 /* keys: feature ids with the block in the top bit; counted and weighted here.
@@ -807,7 +829,8 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
             goto out;
         }
     }
-    size_t n = vectorize(&c->dict, c->idf, raw, keys, idx, val);
+    double cover;
+    size_t n = vectorize(c, raw, keys, idx, val, &cover);
     n += append_dense(c, raw, idx + n, val + n);
     size_t k = c->n_classes;
     svm_margins(c, idx, val, n, probs);
@@ -821,19 +844,7 @@ int classifier_predict(const struct classifier *c, const struct fraw *raw, float
         z += probs[j];
     }
     /* words the model never saw make every intent less likely: scale by the
-     * idf-weighted share of the words that are known (unknown words weigh the
-     * most an idf can) */
-    double known = 0, all = 0, unk = log(1.0 + (double)c->n_docs) + 1.0;
-    for (size_t i = 0; i < raw->n; i++) {
-        if (!(raw->block[i] & FRAW_UNIGRAM))
-            continue;
-        int64_t id = fdict_get(&c->dict, raw->h[i]);
-        double v = id >= 0 ? c->idf[id] : unk;
-        all += v;
-        if (id >= 0)
-            known += v;
-    }
-    double cover = all > 0 ? known / all : 0;
+     * share of the words that are known (cover, from vectorize) */
     if (c->mlp.w1q) {
         /* product of the experts: p_svm * p_mlp^MLP_WEIGHT (p_mlp: the
          * networks' geometric mean, exp(mean logits) up to a constant),

@@ -152,8 +152,14 @@ int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
 enum { SEED_UNI = 1, SEED_BI = 2, SEED_CHAR = 3, SEED_TYPE = 4 };
 #define PAIR_MAX_WORDS 32
 
+uint64_t features_word_hash(const char *w, size_t len)
+{
+    return hash_bytes(SEED_UNI, w, len);
+}
+
 int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
-                     const struct intents_vectors *vectors, struct fraw *out)
+                     const struct intents_vectors *vectors, const struct fdict *known,
+                     struct fraw *out)
 {
     int rc = 0;
     uint64_t prev = 0;
@@ -183,6 +189,13 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
         if (w) {
             if ((rc = fraw_push(out, w, FBLOCK_WORD | FRAW_UNIGRAM)) < 0)
                 return rc;
+            uint64_t nb[VECTORS_MAX_NEIGHBOURS];
+            uint32_t n_nb = known && !sp && fdict_get(known, w) < 0
+                                ? vectors_neighbours(vectors, tok_norm(t, i), tok_norm_len(t, i), nb)
+                                : 0;
+            for (uint32_t k = 0; k < n_nb; k++)
+                if ((rc = fraw_push(out, nb[k], FBLOCK_WORD | FRAW_NEIGHBOUR)) < 0)
+                    return rc;
             if (prev && (rc = fraw_push(out, hash_mix(prev, w) ^ SEED_BI, FBLOCK_WORD)) < 0)
                 return rc;
             prev = w;

@@ -103,6 +103,9 @@ int64_t fdict_get(const struct fdict *d, uint64_t h);
 enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_PAIR = 2, FBLOCK_N = 3 };
 #define FBLOCK_MASK 3
 #define FRAW_UNIGRAM 4 /* flag on a word unigram (for vocabulary coverage) */
+/* flag on a neighbour of the unigram before it (vectors_neighbours): the
+ * classifier takes the first one it knows in place of an unknown word */
+#define FRAW_NEIGHBOUR 8
 struct fraw {
     uint64_t *h;
     uint8_t *block;
@@ -117,8 +120,15 @@ struct typed_span {
     uint32_t t0, t1; /* token span, end exclusive */
     const char *type;
 };
+/* known: when classifying, the words the model knows (its dictionary): a
+ * word it does not know is followed by its neighbours' unigrams, for the
+ * classifier to pick one. NULL while learning from samples. */
+struct fdict;
 int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
-                     const struct intents_vectors *vectors, struct fraw *out);
+                     const struct intents_vectors *vectors, const struct fdict *known,
+                     struct fraw *out);
+/* The unigram feature of a folded word. */
+uint64_t features_word_hash(const char *w, size_t len);
 
 /* ---- vectors.c: pretrained word vectors ---- */
 
@@ -127,6 +137,12 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
 bool vectors_embed(const struct intents_vectors *v, const struct toks *t,
                    const struct typed_span *spans, size_t n_spans, float *out);
 uint64_t vectors_digest(const struct intents_vectors *v);
+/* The unigram features of a folded word's nearest neighbours, closest
+ * first, into features[VECTORS_MAX_NEIGHBOURS]; how many (0 without the
+ * file's neighbours section or for a word outside it). */
+#define VECTORS_MAX_NEIGHBOURS 64
+uint32_t vectors_neighbours(const struct intents_vectors *v, const char *word, size_t len,
+                            uint64_t *features);
 
 /* A sparse vector of dictionary ids. */
 struct fvec {

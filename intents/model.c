@@ -207,14 +207,16 @@ static size_t type_scan(const struct intents_model *m, const char *text, const s
 }
 
 static int model_typed_features(const struct intents_model *m, const struct toks *t,
-                                const struct gaz_match *tm, size_t n_tm, struct fraw *out);
+                                const struct gaz_match *tm, size_t n_tm, bool classifying,
+                                struct fraw *out);
 
 /* Classifier features of t with recognized values replaced by their types. */
+/* classifying: a text to classify (not a sample to learn from) */
 static int model_features(const struct intents_model *m, const struct toks *t,
                           const struct gaz_match *tm, size_t n_tm, const struct gaz_match *gz,
-                          size_t n_gz, struct fraw *out)
+                          size_t n_gz, bool classifying, struct fraw *out)
 {
-    int rc = model_typed_features(m, t, tm, n_tm, out);
+    int rc = model_typed_features(m, t, tm, n_tm, classifying, out);
     if (rc < 0)
         return rc;
     /* known slot values (from annotated examples) add their slot name as a word */
@@ -234,7 +236,8 @@ static int model_features(const struct intents_model *m, const struct toks *t,
 }
 
 static int model_typed_features(const struct intents_model *m, const struct toks *t,
-                                const struct gaz_match *tm, size_t n_tm, struct fraw *out)
+                                const struct gaz_match *tm, size_t n_tm, bool classifying,
+                                struct fraw *out)
 {
     struct typed_span ts[MAX_TYPE_MATCHES];
     size_t n = 0;
@@ -251,7 +254,7 @@ static int model_typed_features(const struct intents_model *m, const struct toks
         if (!clash)
             ts[n++] = (struct typed_span){tm[i].t0, tm[i].t1, m->types[tm[i].cls].name};
     }
-    return features_extract(t, ts, n, m->vectors, out);
+    return features_extract(t, ts, n, m->vectors, classifying ? &m->clf.dict : NULL, out);
 }
 
 /* ---- building ---- */
@@ -694,7 +697,7 @@ static int featurize_example(const struct intents_model *m, struct example *e,
     if ((rc = gaz_scan(m, &e->t, e->annotated ? self : NULL, e->annotated ? n_self : 0, &e->gaz,
                        &e->n_gaz, &cap)) < 0)
         return rc;
-    if ((rc = model_features(m, &e->t, tm, n_tm, e->gaz, e->n_gaz, &doc->raw)) < 0)
+    if ((rc = model_features(m, &e->t, tm, n_tm, e->gaz, e->n_gaz, false, &doc->raw)) < 0)
         return rc;
     doc->label = e->intent;
     *tdoc = (struct tag_doc){&e->t, e->intent, e->gold, e->gaz, e->n_gaz};
@@ -1208,7 +1211,7 @@ int intents_classify(const struct intents_model *m, const char *text, size_t len
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    if ((rc = model_features(m, &rd.t, rd.tm, rd.n_tm, rd.gaz, rd.n_gaz, &raw)) < 0 ||
+    if ((rc = model_features(m, &rd.t, rd.tm, rd.n_tm, rd.gaz, rd.n_gaz, true, &raw)) < 0 ||
         (rc = classifier_predict(&m->clf, &raw, probs)) < 0)
         goto out;
     /* top intents */

@@ -32,6 +32,7 @@
 #define INTENTS_VECTORS_DEFAULT "intents/vectors/glove-100d.pvec"
 #endif
 #define VEC_MAGIC "PARLEYV1"
+#define VEC_NB_MAGIC "NEIGHBRS"
 #define VEC_SEED 0x766563 /* hash seed of the word table */
 #define VEC_SIF_A 1e-3    /* the smooth-inverse-frequency weight's a */
 
@@ -47,6 +48,11 @@ struct intents_vectors {
     double sif_c;    /* weight(rank) = rank / (rank + sif_c) */
     uint64_t digest; /* of the whole file */
     void *data;      /* the file's bytes */
+    /* the optional neighbours section: the first nb_words words' nb_k
+     * nearest others, closest first, UINT32_MAX past the last */
+    uint32_t nb_words, nb_k;
+    uint32_t *nb;
+    uint64_t *word_feature; /* [nb_words]: each word's unigram feature hash */
 };
 
 static int vec_fail(char *err, size_t errlen, int rc, const char *path, const char *why)
@@ -132,9 +138,39 @@ int intents_vectors_open(const char *path, struct intents_vectors **out, char *e
         }
         at += 1 + len;
     }
+    /* after the words, an optional neighbours section (neighbours.c) */
     if (at != (size_t)size) {
-        why = "bytes after the word list";
-        goto fail;
+        uint32_t nw, k;
+        if ((size_t)size - at < 16 || memcmp(data + at, VEC_NB_MAGIC, 8) != 0) {
+            why = "bytes after the word list that are not a neighbours section";
+            goto fail;
+        }
+        memcpy(&nw, data + at + 8, 4);
+        memcpy(&k, data + at + 12, 4);
+        if (nw > n || k == 0 || k > 64 || (size_t)size - at - 16 != (uint64_t)nw * k * 4) {
+            why = "a neighbours section whose size does not match its header";
+            goto fail;
+        }
+        v->nb = malloc((size_t)nw * k * sizeof *v->nb + 1);
+        v->word_feature = malloc(((size_t)nw + 1) * sizeof *v->word_feature);
+        if (!v->nb || !v->word_feature) {
+            rc = PARLEY_ENOMEM;
+            why = "out of memory";
+            goto fail;
+        }
+        memcpy(v->nb, data + at + 16, (size_t)nw * k * sizeof *v->nb);
+        v->nb_words = nw;
+        v->nb_k = k;
+        for (size_t i = 0; i < (size_t)nw * k; i++)
+            if (v->nb[i] >= nw && v->nb[i] != UINT32_MAX) {
+                why = "a neighbour that is not one of the section's words";
+                goto fail;
+            }
+        size_t w = (size_t)fixed;
+        for (uint32_t i = 0; i < nw; i++) {
+            v->word_feature[i] = features_word_hash((const char *)data + w + 1, data[w]);
+            w += 1 + data[w];
+        }
     }
     v->sif_c = 1.0 / (VEC_SIF_A * (log((double)n) + 0.5772156649));
     /* the file's digest, eight bytes at a time (a byte-wise hash of 36 MB
@@ -157,6 +193,8 @@ fail:
     if (v) {
         free(v->scale);
         free(v->slots);
+        free(v->nb);
+        free(v->word_feature);
         free(v);
     }
     return vec_fail(err, errlen, rc, path, why);
@@ -169,6 +207,8 @@ void intents_vectors_close(struct intents_vectors *v)
     free(v->data);
     free(v->scale);
     free(v->slots);
+    free(v->nb);
+    free(v->word_feature);
     free(v);
 }
 
@@ -247,4 +287,21 @@ bool vectors_embed(const struct intents_vectors *v, const struct toks *t,
     for (uint32_t d = 0; d < D; d++)
         out[d] *= k;
     return true;
+}
+
+uint32_t vectors_neighbours(const struct intents_vectors *v, const char *word, size_t len,
+                            uint64_t *features)
+{
+    if (!v || !v->nb)
+        return 0;
+    int64_t r = vec_find(v, hash_bytes(VEC_SEED, word, len));
+    if (r < 0 || (uint64_t)r >= v->nb_words)
+        return 0;
+    const uint32_t *nb = v->nb + (size_t)r * v->nb_k;
+    uint32_t n = 0;
+    while (n < v->nb_k && nb[n] != UINT32_MAX) {
+        features[n] = v->word_feature[nb[n]];
+        n++;
+    }
+    return n;
 }

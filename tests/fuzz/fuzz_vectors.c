@@ -2,7 +2,7 @@
  * libFuzzer target for the word-vector file reader (intents/vectors.c): any
  * bytes must be read or refused with PARLEY_EINVAL and a sentence, never a
  * crash, a read past the end or a sanitizer report; a file that reads must
- * then embed a text without one.
+ * then embed a text, and give its words' neighbours, without one.
  *
  * Build and run (from the repository root):
  *   clang -std=c11 -D_GNU_SOURCE -DPARLEY_VERSION='"fuzz"' -O1 -g -I. \
@@ -45,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (toks_init(&t, text, sizeof text - 1) == 0) {
         float out[INTENTS_VECTORS_MAX_DIM];
         vectors_embed(v, &t, NULL, 0, out);
+        uint64_t nb[VECTORS_MAX_NEIGHBOURS];
+        for (size_t i = 0; i < t.n; i++)
+            if (vectors_neighbours(v, tok_norm(&t, i), tok_norm_len(&t, i), nb) >
+                VECTORS_MAX_NEIGHBOURS)
+                abort();
         toks_release(&t);
     }
     intents_vectors_close(v);

@@ -837,6 +837,67 @@ START_TEST(test_vectors_synonyms)
 }
 END_TEST
 
+static void append_neighbours(const char *path, uint32_t nw, uint32_t k, const uint32_t *ranks)
+{
+    FILE *f = fopen(path, "ab");
+    ck_assert_ptr_nonnull(f);
+    uint32_t hdr[2] = {nw, k};
+    fwrite("NEIGHBRS", 1, 8, f);
+    fwrite(hdr, 4, 2, f);
+    fwrite(ranks, 4, (size_t)nw * k, f);
+    fclose(f);
+}
+
+/* A word no sample uses stands for its nearest neighbour that one does:
+ * "film please" is about a movie, and not a text of unknown words. */
+START_TEST(test_vectors_neighbours)
+{
+    enum { N = sizeof vec_words / sizeof vec_words[0] };
+    char plain_path[] = "/tmp/parley-vec-XXXXXX", nb_path[] = "/tmp/parley-vec-XXXXXX";
+    close(mkstemp(plain_path));
+    close(mkstemp(nb_path));
+    write_vectors(plain_path, vec_words, vec_axes, N, 8);
+    write_vectors(nb_path, vec_words, vec_axes, N, 8);
+    uint32_t ranks[N * 2];
+    for (size_t i = 0; i < N * 2; i++)
+        ranks[i] = UINT32_MAX;
+    ranks[7 * 2] = 6;  /* film: movie */
+    ranks[10 * 2] = 9; /* cab: taxi */
+    append_neighbours(nb_path, N, 2, ranks);
+    struct intents_vectors *v0 = NULL, *v1 = NULL;
+    char err[256];
+    ck_assert_int_eq(intents_vectors_open(plain_path, &v0, err, sizeof err), 0);
+    ck_assert_int_eq(intents_vectors_open(nb_path, &v1, err, sizeof err), 0);
+    struct intents_bot_spec spec = {"en-US", 0.0, vec_intents, 2, NULL, 0, v0};
+    struct intents_model *m0 = NULL, *m1 = NULL;
+    ck_assert_int_eq(intents_model_new(&spec, &m0, err, sizeof err), 0);
+    spec.vectors = v1;
+    ck_assert_int_eq(intents_model_new(&spec, &m1, err, sizeof err), 0);
+    const char *cases[][2] = {{"film please", "WatchMovie"}, {"cab please", "BookTaxi"}};
+    for (size_t i = 0; i < 2; i++) {
+        struct intents_result r0, r1;
+        ck_assert_int_eq(intents_classify(m0, cases[i][0], strlen(cases[i][0]), NULL, &r0), 0);
+        ck_assert_int_eq(intents_classify(m1, cases[i][0], strlen(cases[i][0]), NULL, &r1), 0);
+        /* without neighbours every word is unknown: nothing is likely */
+        ck_assert_msg(r0.score < 0.05, "%s: %.3f", cases[i][0], r0.score);
+        ck_assert_str_eq(r1.ranked[0].name, cases[i][1]);
+        ck_assert_msg(r1.score > 0.05 && r1.score > 4 * r0.score, "%s: %.3f (%.3f without)",
+                      cases[i][0], r1.score, r0.score);
+    }
+    /* a known word keeps its own meaning: the same answers as without */
+    struct intents_result r0, r1;
+    ck_assert_int_eq(intents_classify(m0, "a taxi tonight", 14, NULL, &r0), 0);
+    ck_assert_int_eq(intents_classify(m1, "a taxi tonight", 14, NULL, &r1), 0);
+    ck_assert(r0.score == r1.score);
+    intents_model_free(m0);
+    intents_model_free(m1);
+    intents_vectors_close(v0);
+    intents_vectors_close(v1);
+    unlink(plain_path);
+    unlink(nb_path);
+}
+END_TEST
+
 START_TEST(test_vectors_bad_files)
 {
     struct intents_vectors *v = (struct intents_vectors *)1;
@@ -893,6 +954,39 @@ START_TEST(test_vectors_bad_files)
     fputc('x', f);
     fclose(f);
     ck_assert_int_eq(intents_vectors_open(path, &v, err, sizeof err), PARLEY_EINVAL);
+    /* a neighbours section: one that fits loads; a neighbour past the
+     * section's words, a short section or a count over the file's are not */
+    const uint32_t ok[4] = {1, UINT32_MAX, 0, UINT32_MAX}, far[4] = {1, 2, 0, UINT32_MAX};
+    struct {
+        uint32_t nw, k;
+        const uint32_t *ranks;
+        size_t cut; /* bytes left out at the end */
+        int rc;
+    } sections[] = {{2, 2, ok, 0, 0},
+                    {2, 2, far, 0, PARLEY_EINVAL},
+                    {2, 2, ok, 1, PARLEY_EINVAL},
+                    {5, 1, ok, 1, PARLEY_EINVAL},
+                    {2, 0, ok, 0, PARLEY_EINVAL}};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        f = fopen(path, "wb");
+        fwrite(good, 1, n, f);
+        fclose(f);
+        append_neighbours(path, sections[i].nw, sections[i].k, sections[i].ranks);
+        if (sections[i].cut) {
+            FILE *g = fopen(path, "rb");
+            unsigned char buf[1024];
+            size_t m = fread(buf, 1, sizeof buf, g);
+            fclose(g);
+            g = fopen(path, "wb");
+            fwrite(buf, 1, m - sections[i].cut, g);
+            fclose(g);
+        }
+        err[0] = 0;
+        ck_assert_msg(intents_vectors_open(path, &v, err, sizeof err) == sections[i].rc,
+                      "section %zu: %s", i, err);
+        intents_vectors_close(v);
+        v = NULL;
+    }
     unlink(path);
 }
 END_TEST
@@ -982,6 +1076,7 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_bad_text);
     tcase_add_test(tc, test_bad_bots);
     tcase_add_test(tc, test_vectors_bad_files);
+    tcase_add_test(tc, test_vectors_neighbours);
     tcase_add_test(tc, test_eval_json);
     suite_add_tcase(s, tc);
     return s;
