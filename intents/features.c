@@ -190,9 +190,10 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
             if ((rc = fraw_push(out, w, FBLOCK_WORD | FRAW_UNIGRAM)) < 0)
                 return rc;
             uint64_t nb[VECTORS_MAX_NEIGHBOURS];
-            uint32_t n_nb = known && !sp && fdict_get(known, w) < 0
-                                ? vectors_neighbours(vectors, tok_norm(t, i), tok_norm_len(t, i), nb)
-                                : 0;
+            uint32_t n_nb =
+                known && !sp && fdict_get(known, w) < 0
+                    ? vectors_neighbours(vectors, tok_norm(t, i), tok_norm_len(t, i), nb)
+                    : 0;
             for (uint32_t k = 0; k < n_nb; k++)
                 if ((rc = fraw_push(out, nb[k], FBLOCK_WORD | FRAW_NEIGHBOUR)) < 0)
                     return rc;

@@ -25,8 +25,8 @@
 #define NB_MIN_COS 0.5f
 #define NB_THREADS 2
 
-static float *vec;           /* [q][dim], each row of length 1 */
-static uint32_t *nb;         /* [q][NB_K], UINT32_MAX = none */
+static float *vec;   /* [q][dim], each row of length 1 */
+static uint32_t *nb; /* [q][NB_K], UINT32_MAX = none */
 static uint32_t q_words, dim;
 
 /* Queries go in blocks of NB_BLOCK (their rows stay in cache while every
