@@ -956,7 +956,7 @@ START_TEST(test_vectors_bad_files)
     ck_assert_int_eq(intents_vectors_open(path, &v, err, sizeof err), PARLEY_EINVAL);
     /* a neighbours section: one that fits loads; a neighbour past the
      * section's words, a short section or a count over the file's are not */
-    const uint32_t ok[4] = {1, UINT32_MAX, 0, UINT32_MAX}, far[4] = {1, 2, 0, UINT32_MAX};
+    const uint32_t ok[8] = {1, UINT32_MAX, 0, UINT32_MAX}, far[8] = {1, 2, 0, UINT32_MAX};
     struct {
         uint32_t nw, k;
         const uint32_t *ranks;
