@@ -14,7 +14,10 @@
  * docs/intents.md): the magic "PARLEYV1", the word count and the dimension
  * (two little-endian uint32), the vectors at 8 bits (int8, word after word),
  * one float scale per word, then the words (a length byte and UTF-8 bytes,
- * folded as text.c folds, most frequent first). It is read once, into one
+ * folded as text.c folds, most frequent first), and optionally, written by
+ * intents/vectors/neighbours.c, each frequent word's nearest others: when
+ * classifying, a word the model does not know stands for the first of them
+ * it knows (vectors_neighbours, classifier.c). It is read once, into one
  * block of memory, and never changed: any number of models and threads may
  * share it; it must outlive them. A word is found by an open-addressed table
  * of its hash, built when the file is read.
