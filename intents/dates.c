@@ -222,20 +222,23 @@ static void format_day(int64_t days, char *out, size_t cap)
     snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
-/* A date `months` months from today's (its day kept, the last of the
- * month when that is shorter); mode 1: the first day of its month, mode 2:
- * the last day, mode 3: the first day of its year, mode 4: the last. */
-static void format_months_away(int64_t today, int64_t months, int mode, char *out, size_t cap)
+/* Which day format_months_away gives. */
+enum months_day { SAME_DAY, MONTH_FIRST, MONTH_LAST, YEAR_FIRST, YEAR_LAST };
+
+/* A date `months` months from today's: the same day (the last of the month
+ * when that is shorter), or the first or last day of its month or year. */
+static void format_months_away(int64_t today, int64_t months, enum months_day day, char *out,
+                               size_t cap)
 {
     int64_t y;
     unsigned m, d;
     civil_from_days(today, &y, &m, &d);
     int64_t k = y * 12 + (m - 1) + months;
     y = k >= 0 ? k / 12 : -((-k + 11) / 12);
-    m = mode == 3 ? 1 : mode == 4 ? 12 : (unsigned)(k - y * 12) + 1;
-    if (mode == 1 || mode == 3)
+    m = day == YEAR_FIRST ? 1 : day == YEAR_LAST ? 12 : (unsigned)(k - y * 12) + 1;
+    if (day == MONTH_FIRST || day == YEAR_FIRST)
         d = 1;
-    else if (mode != 0 || d > days_in_month(y, m))
+    else if (day != SAME_DAY || d > days_in_month(y, m))
         d = days_in_month(y, m);
     snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
 }
@@ -427,7 +430,9 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
             /* as Lex: the first day of a present or past month or year, the
              * last day of a future one */
             bool year = tok_is(t, i, "year");
-            format_months_away(today, year ? 12 * rel : rel, (year ? 3 : 1) + (rel > 0), out, cap);
+            enum months_day day =
+                year ? (rel > 0 ? YEAR_LAST : YEAR_FIRST) : (rel > 0 ? MONTH_LAST : MONTH_FIRST);
+            format_months_away(today, year ? 12 * rel : rel, day, out, cap);
             return 0;
         }
         if (tok_is(t, i, "weekend") && rel >= 0) {
@@ -456,7 +461,7 @@ int dates_parse(const struct toks *t, size_t t0, size_t t1, const struct intents
             }
             if (strcmp(u, "month") == 0 || strcmp(u, "months") == 0 || strcmp(u, "year") == 0 ||
                 strcmp(u, "years") == 0) {
-                format_months_away(today, u[0] == 'y' ? 12 * k : k, 0, out, cap);
+                format_months_away(today, u[0] == 'y' ? 12 * k : k, SAME_DAY, out, cap);
                 return 0;
             }
         }
@@ -541,19 +546,20 @@ static size_t ampm_at(const struct toks *t, size_t i, size_t t1, int *ampm)
     return 0;
 }
 
-/* Writes hour h (0-23, or 1-12 with ampm) and minutes; a 1-12 hour without
- * am or pm is ambiguous. */
-static int time_out(long h, long mi, int ampm, bool ambiguous, char *out, size_t cap)
+/* Hour h read with am (1), pm (2) or neither (0), on the 24-hour clock; -1
+ * for an am or pm hour outside 1-12. */
+static long hour_24(long h, int ampm)
 {
-    if (ampm) {
-        if (h < 1 || h > 12)
-            return PARLEY_ENOTFOUND;
-        if (ampm == 1 && h == 12)
-            h = 0;
-        else if (ampm == 2 && h < 12)
-            h += 12;
-        ambiguous = false;
-    }
+    if (!ampm)
+        return h;
+    if (h < 1 || h > 12)
+        return -1;
+    return ampm == 1 ? h % 12 : h % 12 + 12;
+}
+
+/* Writes HH:MM, or "~HH:MM" for an ambiguous time (TIME_AMBIGUOUS). */
+static int time_out(long h, long mi, bool ambiguous, char *out, size_t cap)
+{
     if (ambiguous)
         snprintf(out, cap, "%c%02ld:%02ld", TIME_AMBIGUOUS, h, mi);
     else
@@ -589,15 +595,11 @@ static int times_parse_past_to(const struct toks *t, size_t t0, size_t t1, char 
     int ampm;
     k++;
     k += ampm_at(t, k, t1, &ampm);
-    if (k != t1)
-        return PARLEY_ENOTFOUND;
-    if (ampm && (h < 1 || h > 12))
-        return PARLEY_ENOTFOUND;
     bool ambiguous = !ampm && h >= 1 && h <= 12;
-    if (ampm)
-        h = ampm == 1 ? h % 12 : h % 12 + 12;
+    if (k != t1 || (h = hour_24(h, ampm)) < 0)
+        return PARLEY_ENOTFOUND;
     long total = (h * 60 + dir * mins + 1440) % 1440;
-    return time_out(total / 60, total % 60, 0, ambiguous, out, cap);
+    return time_out(total / 60, total % 60, ambiguous, out, cap);
 }
 
 int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t cap)
@@ -675,7 +677,10 @@ int times_parse(const struct toks *t, size_t t0, size_t t1, char *out, size_t ca
     if (!ampm && !has_min && !oclock)
         return PARLEY_ENOTFOUND; /* a bare number is not a time */
     /* "10 o'clock" is 10:00 or 22:00; "10:30" reads as a 24-hour time */
-    return time_out(h, mi, ampm, oclock && !has_min && h >= 1 && h <= 12, out, cap);
+    bool ambiguous = !ampm && oclock && !has_min && h >= 1 && h <= 12;
+    if ((h = hour_24(h, ampm)) < 0)
+        return PARLEY_ENOTFOUND;
+    return time_out(h, mi, ambiguous, out, cap);
 }
 
 /* ---- durations ---- */
