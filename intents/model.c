@@ -1059,18 +1059,15 @@ static int extract_slots(const struct intents_model *m, const char *text, const 
             sm->name = mi->slots[s].name;
             fill_match(m, text, t, i, j, type, ctx, NULL, sm);
             r->n_slots++;
-            /* a span its type cannot read that overlaps a value the type
-             * recognizes takes that value's bounds: the tagger may cut "10
+            /* a span its type cannot read takes the bounds of the first
+             * overlapping value the type recognizes: the tagger may cut "10
              * o'clock" at "10 o'" */
-            size_t best = 0, z = j;
-            for (size_t k = 0; type >= 0 && !sm->resolved[0] && !sm->n_readings && k < n_tm; k++) {
-                size_t lo = tm[k].t0 > i ? tm[k].t0 : i, hi = tm[k].t1 < j ? tm[k].t1 : j;
-                if ((int)tm[k].cls == type && hi > lo && hi - lo > best) {
-                    best = hi - lo;
+            size_t z = j;
+            for (size_t k = 0; type >= 0 && !sm->resolved[0] && !sm->n_readings && k < n_tm; k++)
+                if ((int)tm[k].cls == type && tm[k].t0 < j && i < tm[k].t1) {
                     z = tm[k].t1;
                     fill_match(m, text, t, tm[k].t0, tm[k].t1, type, ctx, tm_res[k], sm);
                 }
-            }
             if (z > j)
                 j = z;
             break;
