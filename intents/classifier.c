@@ -749,8 +749,8 @@ static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, c
     size_t k = c->n_classes;
     for (size_t j = 0; j < k; j++)
         margins[j] = c->bias[j];
-    for (size_t p = 0; p < n && p < 8; p++)
-        __builtin_prefetch(c->w + (size_t)idx[p] * k);
+    for (size_t p = 0; p < 8; p++)
+        prefetch_row(c, idx, n, p);
     for (size_t p = 0; p < n; p++) {
         prefetch_row(c, idx, n, p + 8);
         const int8_t *restrict row = c->w + (size_t)idx[p] * k;
@@ -776,8 +776,8 @@ __attribute__((target("avx2"))) static void svm_margins_avx2(const struct classi
 {
     size_t k = c->n_classes;
     memcpy(acc, c->bias, k * sizeof *acc);
-    for (size_t p = 0; p < n && p < 8; p++)
-        __builtin_prefetch(c->w + (size_t)idx[p] * k);
+    for (size_t p = 0; p < 8; p++)
+        prefetch_row(c, idx, n, p);
     for (size_t p = 0; p < n; p++) {
         prefetch_row(c, idx, n, p + 8);
         const int8_t *row = c->w + (size_t)idx[p] * k;

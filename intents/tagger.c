@@ -102,9 +102,9 @@ static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
     return prev != n_labels && prev != 0 && (prev + 1) / 2 == cur / 2;
 }
 
-/* Viterbi over the allowed labels al[0..na); emit is [n][na]; lt is scratch of
- * (na + 1) * na transition scores, BIO violations excluded, stored by target
- * label: lt[a * (na + 1) + b] scores b -> a (b = na: the start). */
+/* The transition scores among an intent's allowed labels al[0..na), BIO
+ * violations excluded, stored by target label: lt[a * (na + 1) + b] scores
+ * b -> a (b = na: the start). */
 static void transitions(const struct tagger *tg, const uint16_t *al, size_t na, float *lt)
 {
     size_t L = tg->n_labels, stride = na + 1;
@@ -115,7 +115,8 @@ static void transitions(const struct tagger *tg, const uint16_t *al, size_t na, 
     }
 }
 
-/* lt: the transitions of the allowed labels (transitions()). */
+/* Viterbi over the allowed labels al[0..na): emit is [n][na], lt their
+ * transitions (transitions()). */
 static void viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, float *dp,
                     uint16_t *bp, const float *lt, uint16_t *out)
 {

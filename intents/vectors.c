@@ -150,7 +150,8 @@ int intents_vectors_open(const char *path, struct intents_vectors **out, char *e
         }
         memcpy(&nw, data + at + 8, 4);
         memcpy(&k, data + at + 12, 4);
-        if (nw > n || k == 0 || k > 64 || (size_t)size - at - 16 != (uint64_t)nw * k * 4) {
+        if (nw > n || k == 0 || k > VECTORS_MAX_NEIGHBOURS ||
+            (size_t)size - at - 16 != (uint64_t)nw * k * 4) {
             why = "a neighbours section whose size does not match its header";
             goto fail;
         }
