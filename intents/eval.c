@@ -320,6 +320,10 @@ int intents_eval_run(const struct intents_eval_opts *opts, FILE *out, FILE *erro
         fprintf(errout, "parley eval: cannot train: %s\n", err);
         goto out;
     }
+    /* after the timing: hashing the model is not training */
+    if (getenv("PARLEY_INTENTS_DEBUG"))
+        fprintf(stderr, "intents: model digest %016llx\n",
+                (unsigned long long)intents_model_digest(m));
     struct intents_context ctx = {1795000000, 0, NULL, NULL}; /* fixed now: Nov 2026 */
     double threshold = opts->threshold;
     if (opts->val_path)
