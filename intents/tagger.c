@@ -178,31 +178,26 @@ static void viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, 
 }
 
 struct tag_scratch {
-    float *emit, *dp, *lt;
+    float *emit, *dp;
     uint16_t *bp, *pred;
-    size_t cap, na_cap;
+    size_t cap;
 };
 
 static int scratch_fit(struct tag_scratch *s, size_t n, size_t na)
 {
-    if (n * na <= s->cap && n <= s->cap && na <= s->na_cap)
+    if (n * na <= s->cap && n <= s->cap)
         return 0;
-    if (na < s->na_cap)
-        na = s->na_cap;
     size_t cap = n * (na > 1 ? na : 1) + 64;
     free(s->emit);
-    free(s->lt);
     free(s->dp);
     free(s->bp);
     free(s->pred);
     s->emit = malloc(cap * sizeof *s->emit);
-    s->lt = malloc((na + 1) * na * sizeof *s->lt + 4);
-    s->na_cap = na;
     s->dp = malloc(cap * sizeof *s->dp);
     s->bp = malloc(cap * sizeof *s->bp);
     s->pred = malloc(cap * sizeof *s->pred);
     s->cap = cap;
-    if (!s->emit || !s->lt || !s->dp || !s->bp || !s->pred) {
+    if (!s->emit || !s->dp || !s->bp || !s->pred) {
         s->cap = 0;
         return PARLEY_ENOMEM;
     }
@@ -212,7 +207,6 @@ static int scratch_fit(struct tag_scratch *s, size_t n, size_t na)
 static void scratch_release(struct tag_scratch *s)
 {
     free(s->emit);
-    free(s->lt);
     free(s->dp);
     free(s->bp);
     free(s->pred);
@@ -287,7 +281,7 @@ emissions(const struct tagger *tg, size_t n, const uint16_t *al, size_t na, cons
     }
 }
 
-/* lt: the intent's transitions, or NULL while training (they change). */
+/* lt: the intent's transitions (transitions()). */
 static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uint64_t *feats,
                    const uint32_t *off, const float *lt, struct tag_scratch *s)
 {
@@ -301,10 +295,6 @@ static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uin
         __builtin_prefetch(&tg->w[(base + al[na - 1]) & tg->mask]);
     }
     emissions(tg, n, al, na, feats, off, s->emit);
-    if (!lt) {
-        transitions(tg, al, na, s->lt);
-        lt = s->lt;
-    }
     viterbi(n, al, na, s->emit, s->dp, s->bp, lt, s->pred);
 }
 
@@ -316,6 +306,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     struct tag_scratch s = {0};
     float *u = NULL, *ut = NULL;
     size_t *order = NULL, *doc_feat = NULL, *doc_off = NULL;
+    uint64_t *lt_at = NULL;
     uint64_t *feats = NULL;
     uint32_t *off = NULL;
     memset(tg, 0, sizeof *tg);
@@ -361,10 +352,23 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     off = malloc((n_tok + n_docs + 1) * sizeof *off);
     doc_feat = malloc((n_docs + 1) * sizeof *doc_feat);
     doc_off = malloc((n_docs + 1) * sizeof *doc_off);
-    if (!feats || !off || !doc_feat || !doc_off) {
+    /* each intent's transitions, as Viterbi reads them: recomputed only
+     * when a mistake has changed the scores since (trans_at counts the
+     * changes, lt_at[k] the count intent k's were computed at) */
+    tg->lt = calloc(n_intents, sizeof *tg->lt);
+    lt_at = calloc(n_intents, sizeof *lt_at);
+    if (!feats || !off || !doc_feat || !doc_off || !tg->lt || !lt_at) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
+    for (size_t k = 0; k < n_intents; k++) {
+        size_t na = tg->n_allowed[k];
+        if (na > 1 && !(tg->lt[k] = malloc((na + 1) * na * sizeof **tg->lt))) {
+            rc = PARLEY_ENOMEM;
+            goto out;
+        }
+    }
+    uint64_t trans_at = 1;
     size_t nfeat = 0, noff = 0;
     for (size_t d = 0; d < n_docs; d++) {
         doc_feat[d] = nfeat;
@@ -394,12 +398,18 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
                 goto out;
             const uint64_t *f = feats + doc_feat[di];
             const uint32_t *fo = off + doc_off[di];
-            decode(tg, t->n, doc->intent, f, fo, NULL, &s);
+            if (lt_at[doc->intent] != trans_at) {
+                transitions(tg, tg->allowed[doc->intent], tg->n_allowed[doc->intent],
+                            tg->lt[doc->intent]);
+                lt_at[doc->intent] = trans_at;
+            }
+            decode(tg, t->n, doc->intent, f, fo, tg->lt[doc->intent], &s);
             bool same = true;
             for (size_t i = 0; i < t->n; i++)
                 if (s.pred[i] != doc->gold[i])
                     same = false;
             if (!same) {
+                trans_at++;
                 for (size_t i = 0; i < t->n; i++) {
                     size_t g = doc->gold[i], p = s.pred[i];
                     size_t gp = i ? doc->gold[i - 1] : L, pp = i ? s.pred[i - 1] : L;
@@ -427,22 +437,10 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
         tg->w[i] -= u[i] / c;
     for (size_t i = 0; i < (L + 1) * L; i++)
         tg->trans[i] -= ut[i] / c;
-    /* each intent's transitions, once: tagging reads them */
-    tg->lt = calloc(n_intents, sizeof *tg->lt);
-    if (!tg->lt) {
-        rc = PARLEY_ENOMEM;
-        goto out;
-    }
-    for (size_t k = 0; k < n_intents; k++) {
-        size_t na = tg->n_allowed[k];
-        if (na <= 1)
-            continue;
-        if (!(tg->lt[k] = malloc((na + 1) * na * sizeof **tg->lt))) {
-            rc = PARLEY_ENOMEM;
-            goto out;
-        }
-        transitions(tg, tg->allowed[k], na, tg->lt[k]);
-    }
+    /* each intent's averaged transitions, once: tagging reads them */
+    for (size_t k = 0; k < n_intents; k++)
+        if (tg->n_allowed[k] > 1)
+            transitions(tg, tg->allowed[k], tg->n_allowed[k], tg->lt[k]);
 out:
     scratch_release(&s);
     free(u);
@@ -452,6 +450,7 @@ out:
     free(off);
     free(doc_feat);
     free(doc_off);
+    free(lt_at);
     if (rc < 0)
         tagger_release(tg);
     return rc;
@@ -491,7 +490,7 @@ int tagger_tag(const struct tagger *tg, const struct toks *t, uint32_t intent,
         goto out;
     }
     featurize(t, intent, gaz, n_gaz, feats, off);
-    decode(tg, t->n, intent, feats, off, tg->lt ? tg->lt[intent] : NULL, &s);
+    decode(tg, t->n, intent, feats, off, tg->lt[intent], &s);
     memcpy(labels, s.pred, t->n * sizeof *labels);
 out:
     free(feats);
