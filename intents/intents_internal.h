@@ -238,7 +238,7 @@ struct tag_doc {
 struct tagger {
     float *w; /* hashed (feature, label) weights */
     size_t mask;
-    float *trans; /* [(n_labels + 1) * n_labels], row n_labels = start */
+    float *trans; /* [(n_labels + 1) * n_labels], row n_labels = start; then -1e30 */
     size_t n_labels;
     /* allowed[intent] = label ids allowed for that intent (O always first) */
     uint16_t **allowed;

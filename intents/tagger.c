@@ -102,102 +102,156 @@ static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
     return prev != n_labels && prev != 0 && (prev + 1) / 2 == cur / 2;
 }
 
-/* The transition scores among an intent's allowed labels al[0..na), BIO
- * violations excluded, stored by target label: lt[a * (na + 1) + b] scores
- * b -> a (b = na: the start). */
-static void transitions(const struct tagger *tg, const uint16_t *al, size_t na, float *lt)
+/* Any label may precede O or B-x; I-x follows only B-x or I-x. */
+static inline bool any_before(const uint16_t *al, size_t a)
 {
-    size_t L = tg->n_labels, stride = na + 1;
+    return a == 0 || (al[a] & 1);
+}
+
+/* The targets any label may precede, rounded up to whole vectors of eight. */
+static size_t open_width(const uint16_t *al, size_t na)
+{
+    size_t m = 0;
+    for (size_t a = 0; a < na; a++)
+        m += any_before(al, a);
+    return (m + 7) & ~(size_t)7;
+}
+
+/* How many floats an intent's transitions take (transitions()). */
+static size_t transitions_size(const uint16_t *al, size_t na)
+{
+    return (na + 1) * na + na * open_width(al, na);
+}
+
+/* Where each of an intent's transition scores is read from in tg->trans
+ * (a BIO violation: from its last entry, -1e30), in the order transitions()
+ * writes them: by source label, ix[b * na + a] for b -> a (b = na: the
+ * start); then, for Viterbi, the same rows restricted to the targets any
+ * label may precede (O and B-x, in their order), each padded to whole
+ * vectors: ix[(na + 1) * na + b * mw + j], mw = open_width(). */
+static void transition_index(const struct tagger *tg, const uint16_t *al, size_t na, uint32_t *ix)
+{
+    size_t L = tg->n_labels, mw = open_width(al, na);
+    uint32_t *open = ix + (na + 1) * na, none = (uint32_t)((L + 1) * L);
     for (size_t b = 0; b <= na; b++) {
         size_t prev = b < na ? al[b] : L;
         for (size_t a = 0; a < na; a++)
-            lt[a * stride + b] = bio_ok(prev, al[a], L) ? tg->trans[prev * L + al[a]] : -1e30f;
+            ix[b * na + a] = bio_ok(prev, al[a], L) ? (uint32_t)(prev * L + al[a]) : none;
+    }
+    for (size_t b = 0; b < na; b++) {
+        size_t j = 0;
+        for (size_t a = 0; a < na; a++)
+            if (any_before(al, a))
+                open[b * mw + j++] = ix[b * na + a];
+        for (; j < mw; j++)
+            open[b * mw + j] = none;
     }
 }
 
-/* Viterbi over the allowed labels al[0..na): emit is [n][na], lt their
- * transitions (transitions()). */
-static void viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, float *dp,
-                    uint16_t *bp, const float *lt, uint16_t *out)
+/* An intent's transition scores lt[size] as Viterbi reads them, from its
+ * index ix (transition_index()). */
+static void transitions(const struct tagger *tg, const uint32_t *ix, size_t size, float *lt)
 {
-    size_t stride = na + 1;
+    for (size_t e = 0; e < size; e++)
+        lt[e] = tg->trans[ix[e]];
+}
+
+/* best[j], arg[j]: source b's score pb + row[j] where it beats best[j]; mw
+ * a multiple of eight (vectorized: the targets are independent). */
+static inline void relax(size_t mw, float pb, int32_t b, const float *restrict row,
+                         float *restrict best, int32_t *restrict arg)
+{
+    for (size_t j = 0; j < mw; j += 8)
+        for (size_t u = 0; u < 8; u++) {
+            float v = pb + row[j + u], old = best[j + u];
+            int32_t gt = -(int32_t)(v > old); /* all ones or zero: no branch */
+            best[j + u] = v > old ? v : old;
+            arg[j + u] = (b & gt) | (arg[j + u] & ~gt);
+        }
+}
+
+/* Viterbi over the allowed labels al[0..na): emit is [n][na], lt their
+ * transitions (transitions()), best and arg room for open_width() entries.
+ * The targets any label may precede take their best scores source by
+ * source, all at once: each keeps the first source that reaches its
+ * maximum, as a search for the maximum and then for the first source at
+ * it would. An AVX2 copy where the CPU has it, as in emissions(). */
+__attribute__((target_clones("avx2", "default"))) static void
+viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, float *dp, uint16_t *bp,
+        float *restrict best, int32_t *restrict arg, const float *lt, uint16_t *out)
+{
+    size_t mw = open_width(al, na);
+    const float *open = lt + (na + 1) * na;
     for (size_t a = 0; a < na; a++) {
-        dp[a] = emit[a] + lt[a * stride + na];
+        dp[a] = emit[a] + lt[na * na + a];
         bp[a] = 0;
     }
     for (size_t i = 1; i < n; i++) {
-        const float *restrict prev = dp + (i - 1) * na;
-        for (size_t a = 0; a < na; a++) {
-            const float *restrict col = lt + a * stride;
-            float best = -3e30f;
-            uint16_t arg = 0;
-            if (a > 0 && !(al[a] & 1)) {
-                /* I-x follows only B-x (a - 1) or I-x (a): allowed lists pair them */
-                for (size_t b = a - 1; b <= a; b++) {
-                    float v = prev[b] + col[b];
-                    if (v > best) {
-                        best = v;
-                        arg = (uint16_t)b;
-                    }
-                }
+        const float *prev = dp + (i - 1) * na;
+        for (size_t j = 0; j < mw; j++) {
+            best[j] = -3e30f;
+            arg[j] = 0;
+        }
+        for (size_t b = 0; b < na; b++)
+            relax(mw, prev[b], (int32_t)b, open + b * mw, best, arg);
+        for (size_t a = 0, j = 0; a < na; a++) {
+            float top = best[j];
+            int32_t from = arg[j];
+            if (any_before(al, a)) {
+                j++;
             } else {
-                /* any label may precede O or B-x: the maximum in eight lanes
-                 * (vectorized), then the first label that reaches it */
-                float part[8] = {-3e30f, -3e30f, -3e30f, -3e30f, -3e30f, -3e30f, -3e30f, -3e30f};
-                size_t b = 0;
-                for (; b + 8 <= na; b += 8)
-                    for (size_t u = 0; u < 8; u++) {
-                        float v = prev[b + u] + col[b + u];
-                        part[u] = v > part[u] ? v : part[u];
+                /* I-x follows only B-x (a - 1) or I-x (a): allowed lists pair them */
+                top = -3e30f;
+                from = 0;
+                for (size_t b = a - 1; b <= a; b++) {
+                    float v = prev[b] + lt[b * na + a];
+                    if (v > top) {
+                        top = v;
+                        from = (int32_t)b;
                     }
-                for (; b < na; b++) {
-                    float v = prev[b] + col[b];
-                    best = v > best ? v : best;
                 }
-                for (size_t u = 0; u < 8; u++)
-                    best = part[u] > best ? part[u] : best;
-                if (best > -3e30f)
-                    for (b = 0; b < na; b++)
-                        if (prev[b] + col[b] == best) {
-                            arg = (uint16_t)b;
-                            break;
-                        }
             }
-            dp[i * na + a] = best + emit[i * na + a];
-            bp[i * na + a] = arg;
+            dp[i * na + a] = top + emit[i * na + a];
+            bp[i * na + a] = (uint16_t)from;
         }
     }
-    size_t best = 0;
+    size_t best_last = 0;
     for (size_t a = 1; a < na; a++)
-        if (dp[(n - 1) * na + a] > dp[(n - 1) * na + best])
-            best = a;
+        if (dp[(n - 1) * na + a] > dp[(n - 1) * na + best_last])
+            best_last = a;
     for (size_t i = n; i-- > 0;) {
-        out[i] = al[best];
-        best = bp[i * na + best];
+        out[i] = al[best_last];
+        best_last = bp[i * na + best_last];
     }
 }
 
 struct tag_scratch {
-    float *emit, *dp;
+    float *emit, *dp, *best;
+    int32_t *arg;
     uint16_t *bp, *pred;
     size_t cap;
 };
 
 static int scratch_fit(struct tag_scratch *s, size_t n, size_t na)
 {
-    if (n * na <= s->cap && n <= s->cap)
+    /* best and arg hold open_width() <= na + 7 entries */
+    if (n * na <= s->cap && n <= s->cap && na + 8 <= s->cap)
         return 0;
-    size_t cap = n * (na > 1 ? na : 1) + 64;
+    size_t cap = n * (na > 1 ? na : 1) + na + 64;
     free(s->emit);
     free(s->dp);
+    free(s->best);
+    free(s->arg);
     free(s->bp);
     free(s->pred);
     s->emit = malloc(cap * sizeof *s->emit);
     s->dp = malloc(cap * sizeof *s->dp);
+    s->best = malloc(cap * sizeof *s->best);
+    s->arg = malloc(cap * sizeof *s->arg);
     s->bp = malloc(cap * sizeof *s->bp);
     s->pred = malloc(cap * sizeof *s->pred);
     s->cap = cap;
-    if (!s->emit || !s->dp || !s->bp || !s->pred) {
+    if (!s->emit || !s->dp || !s->best || !s->arg || !s->bp || !s->pred) {
         s->cap = 0;
         return PARLEY_ENOMEM;
     }
@@ -208,6 +262,8 @@ static void scratch_release(struct tag_scratch *s)
 {
     free(s->emit);
     free(s->dp);
+    free(s->best);
+    free(s->arg);
     free(s->bp);
     free(s->pred);
     memset(s, 0, sizeof *s);
@@ -295,8 +351,16 @@ static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uin
         __builtin_prefetch(&tg->w[(base + al[na - 1]) & tg->mask]);
     }
     emissions(tg, n, al, na, feats, off, s->emit);
-    viterbi(n, al, na, s->emit, s->dp, s->bp, lt, s->pred);
+    viterbi(n, al, na, s->emit, s->dp, s->bp, s->best, s->arg, lt, s->pred);
 }
+
+/* An intent's transitions while training: where they are read from in
+ * tg->trans (transition_index()), and when they were last computed. */
+struct lt_state {
+    uint32_t *ix;
+    size_t size;
+    uint64_t at;
+};
 
 int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, size_t n_slots,
                  size_t n_intents, uint16_t *const *allowed, const size_t *n_allowed,
@@ -306,7 +370,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     struct tag_scratch s = {0};
     float *u = NULL, *ut = NULL;
     size_t *order = NULL, *doc_feat = NULL, *doc_off = NULL;
-    uint64_t *lt_at = NULL;
+    struct lt_state *lts = NULL;
     uint64_t *feats = NULL;
     uint32_t *off = NULL;
     memset(tg, 0, sizeof *tg);
@@ -323,7 +387,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     size_t L = tg->n_labels;
     tg->w = calloc(size, sizeof *tg->w);
     u = calloc(size, sizeof *u);
-    tg->trans = calloc((L + 1) * L, sizeof *tg->trans);
+    tg->trans = calloc((L + 1) * L + 1, sizeof *tg->trans); /* + the violations' score */
     ut = calloc((L + 1) * L, sizeof *ut);
     tg->allowed = calloc(n_intents, sizeof *tg->allowed);
     tg->n_allowed = calloc(n_intents, sizeof *tg->n_allowed);
@@ -332,6 +396,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
         rc = PARLEY_ENOMEM;
         goto out;
     }
+    tg->trans[(L + 1) * L] = -1e30f;
     for (size_t k = 0; k < n_intents; k++) {
         tg->allowed[k] = malloc((n_allowed[k] + 1) * sizeof **tg->allowed);
         if (!tg->allowed[k]) {
@@ -354,19 +419,25 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     doc_off = malloc((n_docs + 1) * sizeof *doc_off);
     /* each intent's transitions, as Viterbi reads them: recomputed only
      * when a mistake has changed the scores since (trans_at counts the
-     * changes, lt_at[k] the count intent k's were computed at) */
+     * changes, lts[k].at the count intent k's were computed at) */
     tg->lt = calloc(n_intents, sizeof *tg->lt);
-    lt_at = calloc(n_intents, sizeof *lt_at);
-    if (!feats || !off || !doc_feat || !doc_off || !tg->lt || !lt_at) {
+    lts = calloc(n_intents, sizeof *lts);
+    if (!feats || !off || !doc_feat || !doc_off || !tg->lt || !lts) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
     for (size_t k = 0; k < n_intents; k++) {
         size_t na = tg->n_allowed[k];
-        if (na > 1 && !(tg->lt[k] = malloc((na + 1) * na * sizeof **tg->lt))) {
+        if (na <= 1)
+            continue;
+        lts[k].size = transitions_size(tg->allowed[k], na);
+        tg->lt[k] = malloc(lts[k].size * sizeof **tg->lt);
+        lts[k].ix = malloc(lts[k].size * sizeof *lts[k].ix);
+        if (!tg->lt[k] || !lts[k].ix) {
             rc = PARLEY_ENOMEM;
             goto out;
         }
+        transition_index(tg, tg->allowed[k], na, lts[k].ix);
     }
     uint64_t trans_at = 1;
     size_t nfeat = 0, noff = 0;
@@ -398,10 +469,10 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
                 goto out;
             const uint64_t *f = feats + doc_feat[di];
             const uint32_t *fo = off + doc_off[di];
-            if (lt_at[doc->intent] != trans_at) {
-                transitions(tg, tg->allowed[doc->intent], tg->n_allowed[doc->intent],
-                            tg->lt[doc->intent]);
-                lt_at[doc->intent] = trans_at;
+            struct lt_state *lk = &lts[doc->intent];
+            if (lk->at != trans_at) {
+                transitions(tg, lk->ix, lk->size, tg->lt[doc->intent]);
+                lk->at = trans_at;
             }
             decode(tg, t->n, doc->intent, f, fo, tg->lt[doc->intent], &s);
             bool same = true;
@@ -440,7 +511,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     /* each intent's averaged transitions, once: tagging reads them */
     for (size_t k = 0; k < n_intents; k++)
         if (tg->n_allowed[k] > 1)
-            transitions(tg, tg->allowed[k], tg->n_allowed[k], tg->lt[k]);
+            transitions(tg, lts[k].ix, lts[k].size, tg->lt[k]);
 out:
     scratch_release(&s);
     free(u);
@@ -450,7 +521,9 @@ out:
     free(off);
     free(doc_feat);
     free(doc_off);
-    free(lt_at);
+    for (size_t k = 0; lts && k < n_intents; k++)
+        free(lts[k].ix);
+    free(lts);
     if (rc < 0)
         tagger_release(tg);
     return rc;
