@@ -41,6 +41,11 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_COPIES 1 /* functions in AVX2 copies, chosen at run time */
+#endif
+
 #define SVM_C 0.5
 #define PAIR_WEIGHT 0.8 /* the word-pair block's norm (the others have 1) */
 #define SVM_EPS 0.1
@@ -226,10 +231,100 @@ static inline __attribute__((always_inline)) double row_dot(const float *w, cons
     return (s0 + s1) + (s2 + s3);
 }
 
+/* w += d * x_i, each increment rounded to a float as it is added. */
+static inline __attribute__((always_inline)) void row_axpy(float *w, const struct csr *x, size_t i,
+                                                           double d)
+{
+    size_t p = x->ptr[i], dense = csr_dense_at(x, i);
+    for (; p < dense; p++)
+        w[x->idx[p]] += (float)(d * x->val[p]);
+    for (size_t e = 0; p < x->ptr[i + 1]; p++, e++)
+        w[e] += (float)(d * x->val[p]); /* the word-vector block */
+}
+
+#ifdef HAVE_AVX2_COPIES
+/* row_dot with AVX2: the four partial sums are the lanes of one vector,
+ * each product converted, multiplied and added as there (the same sums bit
+ * for bit); a sparse feature's weight is gathered. */
+__attribute__((target("avx2"))) static double row_dot_avx2(const float *w, const struct csr *x,
+                                                           size_t i)
+{
+    size_t p = x->ptr[i], end = csr_dense_at(x, i);
+    __m256d acc = _mm256_setzero_pd();
+    for (; p + 4 <= end; p += 4) {
+        __m128i ix = _mm_loadu_si128((const __m128i *)(const void *)(x->idx + p));
+        __m256d wv = _mm256_cvtps_pd(_mm_i32gather_ps(w, ix, 4));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(wv, _mm256_cvtps_pd(_mm_loadu_ps(x->val + p))));
+    }
+    double s[4];
+    _mm256_storeu_pd(s, acc);
+    for (; p < end; p++)
+        s[0] += (double)w[x->idx[p]] * x->val[p];
+    acc = _mm256_loadu_pd(s);
+    const float *dv = x->val + end;
+    size_t D = x->ptr[i + 1] - end, d = 0;
+    for (; d + 4 <= D; d += 4) {
+        __m256d wv = _mm256_cvtps_pd(_mm_loadu_ps(w + d));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(wv, _mm256_cvtps_pd(_mm_loadu_ps(dv + d))));
+    }
+    _mm256_storeu_pd(s, acc);
+    for (; d < D; d++)
+        s[0] += (double)w[d] * dv[d];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* row_axpy with AVX2: the increments four at a time, rounded as there. */
+__attribute__((target("avx2"))) static void row_axpy_avx2(float *w, const struct csr *x, size_t i,
+                                                          double d)
+{
+    size_t p = x->ptr[i], dense = csr_dense_at(x, i), end = x->ptr[i + 1];
+    __m256d dd = _mm256_set1_pd(d);
+    for (; p + 4 <= dense; p += 4) {
+        float inc[4];
+        _mm_storeu_ps(
+            inc, _mm256_cvtpd_ps(_mm256_mul_pd(dd, _mm256_cvtps_pd(_mm_loadu_ps(x->val + p)))));
+        for (size_t u = 0; u < 4; u++)
+            w[x->idx[p + u]] += inc[u];
+    }
+    for (; p < dense; p++)
+        w[x->idx[p]] += (float)(d * x->val[p]);
+    size_t e = 0;
+    for (; p + 4 <= end; p += 4, e += 4) {
+        __m128 inc = _mm256_cvtpd_ps(_mm256_mul_pd(dd, _mm256_cvtps_pd(_mm_loadu_ps(x->val + p))));
+        _mm_storeu_ps(w + e, _mm_add_ps(_mm_loadu_ps(w + e), inc));
+    }
+    for (; p < end; p++, e++)
+        w[e] += (float)(d * x->val[p]);
+}
+#endif
+
+/* row_dot and row_axpy, or their AVX2 copies (avx2: the caller is one) */
+static inline __attribute__((always_inline)) double svm_dot(const float *w, const struct csr *x,
+                                                            size_t i, bool avx2)
+{
+#ifdef HAVE_AVX2_COPIES
+    if (avx2)
+        return row_dot_avx2(w, x, i);
+#endif
+    return row_dot(w, x, i);
+}
+
+static inline __attribute__((always_inline)) void svm_axpy(float *w, const struct csr *x, size_t i,
+                                                           double d, bool avx2)
+{
+#ifdef HAVE_AVX2_COPIES
+    if (avx2) {
+        row_axpy_avx2(w, x, i, d);
+        return;
+    }
+#endif
+    row_axpy(w, x, i, d);
+}
+
 /* LIBLINEAR's solve_l2r_l1l2_svc for the L2 loss, with the bias as a feature of value 1.
- * An AVX2 copy where the CPU has it (the word-vector block's loops). */
-__attribute__((target_clones("avx2", "default"))) static void
-svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
+ * avx2: read and update the rows with the AVX2 copies (svm_train_class). */
+static inline __attribute__((always_inline)) void svm_solve(const struct svm_job *j, uint32_t k,
+                                                            double *alpha, size_t *index, bool avx2)
 {
     const struct csr *x = j->x;
     float *w = j->w + (size_t)k * j->n_features;
@@ -258,7 +353,7 @@ svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *inde
         for (size_t s = 0; s < active; s++) {
             size_t i = index[s];
             double y = j->labels[i] == k ? 1.0 : -1.0;
-            double dot = b + row_dot(w, x, i);
+            double dot = b + svm_dot(w, x, i, avx2);
             double g = y * dot - 1.0 + alpha[i] * diag;
             double pg = 0;
             if (alpha[i] == 0) {
@@ -285,11 +380,7 @@ svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *inde
                 if (alpha[i] < 0)
                     alpha[i] = 0;
                 double d = (alpha[i] - old) * y;
-                size_t p = x->ptr[i], dense = csr_dense_at(x, i);
-                for (; p < dense; p++)
-                    w[x->idx[p]] += (float)(d * x->val[p]);
-                for (size_t e = 0; p < x->ptr[i + 1]; p++, e++)
-                    w[e] += (float)(d * x->val[p]); /* the word-vector block */
+                svm_axpy(w, x, i, d, avx2);
                 b += d;
             }
         }
@@ -311,11 +402,32 @@ svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *inde
         /* the margin each example would get without its own support: w - a_i y_i x_i */
         for (size_t i = 0; i < x->n_rows; i++) {
             double y = j->labels[i] == k ? 1.0 : -1.0;
-            double dot = b + row_dot(w, x, i);
+            double dot = b + svm_dot(w, x, i, avx2);
             dot -= alpha[i] * y * ((double)x->sqnorm[i] + 1.0);
             j->loo[i * j->n_classes + k] = (float)dot;
         }
     }
+}
+
+#ifdef HAVE_AVX2_COPIES
+__attribute__((target("avx2"), flatten)) static void
+svm_train_class_avx2(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
+{
+    svm_solve(j, k, alpha, index, true);
+}
+#endif
+
+/* One class's weights into j->w: the AVX2 copies where the CPU has them
+ * (the same weights bit for bit). */
+static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
+{
+#ifdef HAVE_AVX2_COPIES
+    if (__builtin_cpu_supports("avx2")) {
+        svm_train_class_avx2(j, k, alpha, index);
+        return;
+    }
+#endif
+    svm_solve(j, k, alpha, index, false);
 }
 
 static void *svm_thread(void *arg)
@@ -762,8 +874,6 @@ static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, c
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
 /* The same with AVX2, eight weights at a time and no scalar tail: a row's
  * last vector reads up to 7 bytes of the next row (ROW_SLACK covers the
  * last one) into lanes past k, which acc[] has room for and nobody reads.
