@@ -21,6 +21,11 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_COPIES 1 /* functions in AVX2 copies, chosen at run time */
+#endif
+
 #define TAG_EPOCHS 2
 #define TAG_MAX_FEATS 48
 
@@ -298,12 +303,10 @@ static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_
 /* Emission scores of the allowed labels, token by token. A feature's labels
  * are adjacent in the table, so unless the intent's labels are few and
  * spread wide, the scores of every label up to its highest are added as one
- * run (vectorized; an AVX2 copy where the CPU has it, as in classifier.c),
- * then the allowed ones picked out: the same additions in the same order as
- * label by label. */
-__attribute__((target_clones("avx2", "default"))) static void
-emissions(const struct tagger *tg, size_t n, const uint16_t *al, size_t na, const uint64_t *feats,
-          const uint32_t *off, float *emit)
+ * run (vectorized), then the allowed ones picked out: the same additions in
+ * the same order as label by label. */
+static void emissions_plain(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
+                            const uint64_t *feats, const uint32_t *off, float *emit)
 {
     enum { RUN_MAX = 256 };
     float run[RUN_MAX];
@@ -335,6 +338,89 @@ emissions(const struct tagger *tg, size_t n, const uint16_t *al, size_t na, cons
         for (size_t a = 0; a < na; a++)
             e[a] = run[al[a]];
     }
+}
+
+#ifdef HAVE_AVX2_COPIES
+/* The same with AVX2, eight labels at a time, each token's features added
+ * in their order into each vector: the runs read from the table (the last
+ * vector masked, a run that wraps around the table's end gathered), the
+ * labels one by one gathered. */
+__attribute__((target("avx2"))) static void emissions_avx2(const struct tagger *tg, size_t n,
+                                                           const uint16_t *al, size_t na,
+                                                           const uint64_t *feats,
+                                                           const uint32_t *off, float *emit)
+{
+    enum { RUN_MAX = 256 };
+    float run[RUN_MAX];
+    int32_t lab[RUN_MAX];
+    uint32_t base[TAG_MAX_FEATS];
+    size_t span = 0;
+    for (size_t a = 0; a < na; a++)
+        if ((size_t)al[a] + 1 > span)
+            span = (size_t)al[a] + 1;
+    bool one_by_one = span > RUN_MAX || span > 4 * na;
+    if (one_by_one && na > RUN_MAX) {
+        emissions_plain(tg, n, al, na, feats, off, emit);
+        return;
+    }
+    size_t width = one_by_one ? na : span, chunks = (width + 7) / 8;
+    for (size_t a = 0; a < chunks * 8; a++)
+        lab[a] = one_by_one ? (a < na ? al[a] : 0) : (int32_t)a;
+    const __m256i mask = _mm256_set1_epi32((int32_t)tg->mask);
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (size_t i = 0; i < n; i++) {
+        size_t nf = off[i + 1] - off[i];
+        bool wraps = one_by_one;
+        for (size_t k = 0; k < nf; k++) {
+            base[k] = (uint32_t)widx(tg, feats[off[i] + k], 0);
+            wraps |= base[k] + span > tg->mask + 1;
+        }
+        for (size_t c = 0; c < chunks; c++) {
+            __m256 acc = _mm256_setzero_ps();
+            __m256i l = _mm256_loadu_si256((const __m256i *)(const void *)(lab + 8 * c));
+            if (wraps) {
+                /* each label at (feature + label) & mask */
+                for (size_t k = 0; k < nf; k++) {
+                    __m256i ix = _mm256_and_si256(
+                        _mm256_add_epi32(_mm256_set1_epi32((int32_t)base[k]), l), mask);
+                    acc = _mm256_add_ps(acc, _mm256_i32gather_ps(tg->w, ix, 4));
+                }
+            } else if (8 * c + 8 <= width) {
+                for (size_t k = 0; k < nf; k++)
+                    acc = _mm256_add_ps(acc, _mm256_loadu_ps(tg->w + base[k] + 8 * c));
+            } else {
+                /* the last vector: the lanes past the run are not read */
+                __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)(width - 8 * c)), lanes);
+                for (size_t k = 0; k < nf; k++)
+                    acc = _mm256_add_ps(acc, _mm256_maskload_ps(tg->w + base[k] + 8 * c, in));
+            }
+            float *to = (one_by_one ? emit + i * na : run) + 8 * c, out[8];
+            if (8 * c + 8 <= width) {
+                _mm256_storeu_ps(to, acc);
+            } else {
+                _mm256_storeu_ps(out, acc);
+                for (size_t u = 0; u < width - 8 * c; u++)
+                    to[u] = out[u];
+            }
+        }
+        if (!one_by_one)
+            for (size_t a = 0; a < na; a++)
+                emit[i * na + a] = run[al[a]];
+    }
+}
+#endif
+
+/* emissions_avx2 where the CPU has AVX2, else emissions_plain. */
+static void emissions(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
+                      const uint64_t *feats, const uint32_t *off, float *emit)
+{
+#ifdef HAVE_AVX2_COPIES
+    if (__builtin_cpu_supports("avx2")) {
+        emissions_avx2(tg, n, al, na, feats, off, emit);
+        return;
+    }
+#endif
+    emissions_plain(tg, n, al, na, feats, off, emit);
 }
 
 /* lt: the intent's transitions (transitions()). */
