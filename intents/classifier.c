@@ -168,15 +168,18 @@ static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *id
     for (size_t i = 0; i < n; i++) {
         uint32_t id = idx[i] & 0x3fffffffu;
         uint32_t c = cnt[i];
-        float v = (1.0f + logf((float)c)) * idf[id];
+        /* most features occur once: 1 + ln 1 is 1 */
+        float v = c == 1 ? idf[id] : (1.0f + logf((float)c)) * idf[id];
         val[i] = v;
         norm[idx[i] >> 30] += (double)v * v;
     }
+    double len[FBLOCK_N];
+    for (size_t b = 0; b < FBLOCK_N; b++)
+        len[b] = sqrt(norm[b]);
     for (size_t i = 0; i < n; i++) {
-        double s = norm[idx[i] >> 30];
-        if (s > 0)
-            val[i] =
-                (float)(val[i] / sqrt(s) * ((idx[i] >> 30) == FBLOCK_PAIR ? PAIR_WEIGHT : 1.0));
+        uint32_t b = idx[i] >> 30;
+        if (norm[b] > 0)
+            val[i] = (float)(val[i] / len[b] * (b == FBLOCK_PAIR ? PAIR_WEIGHT : 1.0));
         idx[i] &= 0x3fffffffu;
     }
     return n;
