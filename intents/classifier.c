@@ -355,6 +355,12 @@ static inline __attribute__((always_inline)) void svm_solve(const struct svm_job
         }
         for (size_t s = 0; s < active; s++) {
             size_t i = index[s];
+            if (s + 2 < active) { /* rows come in random order: ask for one ahead */
+                size_t q = x->ptr[index[s + 2]];
+                __builtin_prefetch(x->idx + q);
+                __builtin_prefetch(x->val + q);
+                __builtin_prefetch(x->val + q + 16);
+            }
             double y = j->labels[i] == k ? 1.0 : -1.0;
             double dot = b + svm_dot(w, x, i, avx2);
             double g = y * dot - 1.0 + alpha[i] * diag;
