@@ -6,9 +6,10 @@
  * block (words, chars, word pairs) L2-normalized on its own, the pairs'
  * block then scaled to 0.8.
  *
- * Classes are independent, so the two halves of them train on two threads;
- * each class visits examples in an order drawn from a fixed seed, so the
- * model is the same on every build and whatever the thread timing.
+ * Classes are independent, so they train on two threads, each taking the
+ * next class when done with one; each class visits examples in an order
+ * drawn from a fixed seed, so the model is the same on every build and
+ * whatever the thread timing.
  *
  * Scores are calibrated: p = softmax(scale * [margins, 0]), where the extra
  * 0 is a "none of these" pseudo-class sitting on the one-vs-rest decision
@@ -35,6 +36,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,8 +202,8 @@ struct svm_job {
     size_t n_features, n_classes;
     float *w; /* [n_classes][n_features] */
     float *bias;
-    float *loo; /* [n_rows][n_classes] approximate leave-one-out margins, or NULL */
-    unsigned thread, n_threads;
+    float *loo;          /* [n_rows][n_classes] approximate leave-one-out margins, or NULL */
+    atomic_size_t *next; /* the next class to train, shared by the threads */
     int rc;
 };
 
@@ -447,7 +449,9 @@ static void *svm_thread(void *arg)
     if (!alpha || !index) {
         j->rc = PARLEY_ENOMEM;
     } else {
-        for (size_t k = j->thread; k < j->n_classes; k += j->n_threads)
+        /* each thread takes the next class when it is done with one: classes
+         * differ in cost, and the tagger shares the cores */
+        for (size_t k; (k = atomic_fetch_add(j->next, 1)) < j->n_classes;)
             svm_train_class(j, (uint32_t)k, alpha, index);
     }
     free(alpha);
@@ -463,9 +467,9 @@ static int svm_train(const struct csr *x, const uint32_t *labels, const uint8_t 
     struct svm_job jobs[N_THREADS];
     pthread_t th[N_THREADS];
     bool started[N_THREADS] = {false};
+    atomic_size_t next = 0;
     for (unsigned t = 0; t < N_THREADS; t++) {
-        jobs[t] =
-            (struct svm_job){x, labels, use, n_features, n_classes, w, bias, loo, t, N_THREADS, 0};
+        jobs[t] = (struct svm_job){x, labels, use, n_features, n_classes, w, bias, loo, &next, 0};
         started[t] = t > 0 && pthread_create(&th[t], NULL, svm_thread, &jobs[t]) == 0;
     }
     svm_thread(&jobs[0]);
