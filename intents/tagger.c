@@ -161,44 +161,77 @@ static void transitions(const struct tagger *tg, const uint32_t *ix, size_t size
         lt[e] = tg->trans[ix[e]];
 }
 
-/* best[j], arg[j]: source b's score pb + row[j] where it beats best[j]; mw
- * a multiple of eight (vectorized: the targets are independent). */
-static inline void relax(size_t mw, float pb, int32_t b, const float *restrict row,
-                         float *restrict best, int32_t *restrict arg)
+/* best[j], arg[j]: the best score prev[b] + open[b * mw + j] of the targets
+ * any label may precede, over the sources b < na in their order, and the
+ * first source that reaches it; mw a multiple of eight (vectorized: the
+ * targets are independent). */
+static void open_best_plain(size_t na, size_t mw, const float *prev, const float *open,
+                            float *restrict best, int32_t *restrict arg)
 {
-    for (size_t j = 0; j < mw; j += 8)
-        for (size_t u = 0; u < 8; u++) {
-            float v = pb + row[j + u], old = best[j + u];
-            int32_t gt = -(int32_t)(v > old); /* all ones or zero: no branch */
-            best[j + u] = v > old ? v : old;
-            arg[j + u] = (b & gt) | (arg[j + u] & ~gt);
-        }
+    for (size_t j = 0; j < mw; j++) {
+        best[j] = -3e30f;
+        arg[j] = 0;
+    }
+    for (size_t b = 0; b < na; b++) {
+        const float pb = prev[b], *restrict row = open + b * mw;
+        for (size_t j = 0; j < mw; j += 8)
+            for (size_t u = 0; u < 8; u++) {
+                float v = pb + row[j + u], old = best[j + u];
+                int32_t gt = -(int32_t)(v > old); /* all ones or zero: no branch */
+                best[j + u] = v > old ? v : old;
+                arg[j + u] = ((int32_t)b & gt) | (arg[j + u] & ~gt);
+            }
+    }
 }
+
+#ifdef HAVE_AVX2_COPIES
+/* The same with AVX2, eight targets at a time kept in registers over the
+ * sources (the same comparisons in the same order). */
+__attribute__((target("avx2"))) static void open_best_avx2(size_t na, size_t mw, const float *prev,
+                                                           const float *open, float *best,
+                                                           int32_t *arg)
+{
+    for (size_t j = 0; j < mw; j += 8) {
+        __m256 top = _mm256_set1_ps(-3e30f), from = _mm256_setzero_ps();
+        for (size_t b = 0; b < na; b++) {
+            __m256 v = _mm256_add_ps(_mm256_set1_ps(prev[b]), _mm256_loadu_ps(open + b * mw + j));
+            __m256 gt = _mm256_cmp_ps(v, top, _CMP_GT_OQ);
+            top = _mm256_blendv_ps(top, v, gt);
+            from = _mm256_blendv_ps(from, _mm256_castsi256_ps(_mm256_set1_epi32((int32_t)b)), gt);
+        }
+        _mm256_storeu_ps(best + j, top);
+        _mm256_storeu_si256((__m256i *)(void *)(arg + j), _mm256_castps_si256(from));
+    }
+}
+#endif
 
 /* Viterbi over the allowed labels al[0..na): emit is [n][na], lt their
  * transitions (transitions()), best and arg room for open_width() entries.
  * The targets any label may precede take their best scores source by
  * source, all at once: each keeps the first source that reaches its
  * maximum, as a search for the maximum and then for the first source at
- * it would. An AVX2 copy where the CPU has it, as in emissions(). */
-__attribute__((target_clones("avx2", "default"))) static void
-viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, float *dp, uint16_t *bp,
-        float *restrict best, int32_t *restrict arg, const float *lt, uint16_t *out)
+ * it would (open_best_avx2 where the CPU has AVX2). */
+static void viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, float *dp,
+                    uint16_t *bp, float *restrict best, int32_t *restrict arg, const float *lt,
+                    uint16_t *out)
 {
     size_t mw = open_width(al, na);
     const float *open = lt + (na + 1) * na;
+#ifdef HAVE_AVX2_COPIES
+    bool avx2 = __builtin_cpu_supports("avx2");
+#endif
     for (size_t a = 0; a < na; a++) {
         dp[a] = emit[a] + lt[na * na + a];
         bp[a] = 0;
     }
     for (size_t i = 1; i < n; i++) {
         const float *prev = dp + (i - 1) * na;
-        for (size_t j = 0; j < mw; j++) {
-            best[j] = -3e30f;
-            arg[j] = 0;
-        }
-        for (size_t b = 0; b < na; b++)
-            relax(mw, prev[b], (int32_t)b, open + b * mw, best, arg);
+#ifdef HAVE_AVX2_COPIES
+        if (avx2)
+            open_best_avx2(na, mw, prev, open, best, arg);
+        else
+#endif
+            open_best_plain(na, mw, prev, open, best, arg);
         for (size_t a = 0, j = 0; a < na; a++) {
             float top = best[j];
             int32_t from = arg[j];
