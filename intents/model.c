@@ -725,6 +725,37 @@ static void *featurize_thread(void *arg)
     return NULL;
 }
 
+/* The same split for tokenizing: tokens and room for the gold labels. */
+static void *tokenize_thread(void *arg)
+{
+    struct featurize_job *j = arg;
+    for (size_t i = j->first; i < j->n_ex && j->rc == 0; i += j->step) {
+        struct example *e = &j->ex[i];
+        if ((j->rc = toks_init(&e->t, e->text, e->len)) == 0 &&
+            !(e->gold = calloc(e->t.n + 1, sizeof *e->gold)))
+            j->rc = PARLEY_ENOMEM;
+    }
+    return NULL;
+}
+
+/* Runs fn over the examples on two threads (odd ones on the second); the
+ * first error of the first thread, then of the second. */
+static int split_examples(void *(*fn)(void *), const struct intents_model *m, struct example *ex,
+                          size_t n_ex, struct train_doc *docs, struct tag_doc *tdocs)
+{
+    struct featurize_job fj[2];
+    pthread_t th;
+    for (unsigned k = 0; k < 2; k++)
+        fj[k] = (struct featurize_job){m, ex, n_ex, docs, tdocs, k, 2, 0};
+    bool threaded = pthread_create(&th, NULL, fn, &fj[1]) == 0;
+    fn(&fj[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        fn(&fj[1]);
+    return fj[0].rc < 0 ? fj[0].rc : fj[1].rc;
+}
+
 struct tagger_job {
     struct tagger *tg;
     const struct tag_doc *docs;
@@ -802,17 +833,14 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
     m->use_types = m->n_types > 0;
     struct gaz_match self[32];
     size_t n_self;
-    /* gazetteer of annotated values */
+    if ((rc = split_examples(tokenize_thread, m, ex, n_ex, NULL, NULL)) < 0)
+        goto out;
+    /* gazetteer of annotated values (featurize_example sets every
+     * example's gold labels) */
     for (size_t i = 0; i < n_ex; i++) {
-        if ((rc = toks_init(&ex[i].t, ex[i].text, ex[i].len)) < 0)
-            goto out;
-        if (!(ex[i].gold = calloc(ex[i].t.n + 1, sizeof *ex[i].gold))) {
-            rc = PARLEY_ENOMEM;
-            goto out;
-        }
-        example_self(m, &ex[i], self, &n_self);
         if (!ex[i].annotated)
             continue;
+        example_self(m, &ex[i], self, &n_self);
         for (size_t s = 0; s < n_self; s++)
             if ((rc = gaz_add(&m->gaz, &ex[i].t, self[s].t0, self[s].t1, self[s].cls)) < 0)
                 goto out;
@@ -824,17 +852,7 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         goto out;
     }
     /* featurizing is a tenth of the training time: odd examples on a second thread */
-    struct featurize_job fj[2];
-    pthread_t fth;
-    for (unsigned k = 0; k < 2; k++)
-        fj[k] = (struct featurize_job){m, ex, n_ex, docs, tdocs, k, 2, 0};
-    bool f_threaded = pthread_create(&fth, NULL, featurize_thread, &fj[1]) == 0;
-    featurize_thread(&fj[0]);
-    if (f_threaded)
-        pthread_join(fth, NULL);
-    else
-        featurize_thread(&fj[1]);
-    if ((rc = fj[0].rc) < 0 || (rc = fj[1].rc) < 0)
+    if ((rc = split_examples(featurize_thread, m, ex, n_ex, docs, tdocs)) < 0)
         goto out;
     int64_t t_feat = time_mono_us();
     allowed = calloc(m->n_intents, sizeof *allowed);
