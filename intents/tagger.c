@@ -153,10 +153,32 @@ static void transition_index(const struct tagger *tg, const uint16_t *al, size_t
     }
 }
 
+#ifdef HAVE_AVX2_COPIES
+/* transitions() with AVX2: eight scores gathered at a time. */
+__attribute__((target("avx2"))) static void transitions_avx2(const float *trans, const uint32_t *ix,
+                                                             size_t size, float *lt)
+{
+    size_t e = 0;
+    for (; e + 8 <= size; e += 8) {
+        __m256i at = _mm256_loadu_si256((const __m256i *)(const void *)(ix + e));
+        _mm256_storeu_ps(lt + e, _mm256_i32gather_ps(trans, at, 4));
+    }
+    for (; e < size; e++)
+        lt[e] = trans[ix[e]];
+}
+#endif
+
 /* An intent's transition scores lt[size] as Viterbi reads them, from its
  * index ix (transition_index()). */
 static void transitions(const struct tagger *tg, const uint32_t *ix, size_t size, float *lt)
 {
+#ifdef HAVE_AVX2_COPIES
+    /* the gather's indices are signed 32-bit */
+    if ((tg->n_labels + 1) * tg->n_labels < INT32_MAX && __builtin_cpu_supports("avx2")) {
+        transitions_avx2(tg->trans, ix, size, lt);
+        return;
+    }
+#endif
     for (size_t e = 0; e < size; e++)
         lt[e] = tg->trans[ix[e]];
 }
