@@ -84,6 +84,7 @@ static void csr_release(struct csr *x)
 }
 
 static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *idx, float *val);
+static void tfidf(const float *idf, uint32_t *idx, const uint32_t *cnt, size_t n, float *val);
 
 /* The sparse vector of a text's raw features, and (cover) the idf-weighted
  * share of its words the model knows, unknown words weighing the most an
@@ -166,6 +167,15 @@ static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *id
     }
     if (tab != tab_s)
         free(tab);
+    tfidf(idf, idx, cnt, n, val);
+    return n;
+}
+
+/* idx[n]: distinct feature ids with the block in the top bits, cnt[n] how
+ * often each occurs: val[n] their sublinear tf times idf, each block
+ * L2-normalized (the word pairs' to PAIR_WEIGHT); the block bits cleared. */
+static void tfidf(const float *idf, uint32_t *idx, const uint32_t *cnt, size_t n, float *val)
+{
     double norm[FBLOCK_N] = {0};
     for (size_t i = 0; i < n; i++) {
         uint32_t id = idx[i] & 0x3fffffffu;
@@ -184,7 +194,6 @@ static size_t aggregate(const float *idf, uint32_t *keys, size_t m, uint32_t *id
             val[i] = (float)(val[i] / len[b] * (b == FBLOCK_PAIR ? PAIR_WEIGHT : 1.0));
         idx[i] &= 0x3fffffffu;
     }
-    return n;
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -661,17 +670,16 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
 {
     int rc = 0;
     struct csr x = {0};
-    uint32_t *labels = NULL, *keys = NULL, *df = NULL, *seen = NULL, *rid = NULL;
+    uint32_t *labels = NULL, *df = NULL, *seen = NULL, *uniq = NULL, *cnt = NULL, *where = NULL;
+    size_t *first = NULL;
     float *wtmp = NULL, *margins = NULL;
-    size_t total = 0, max_raw = 0, D = 0;
+    size_t total = 0, D = 0;
     int64_t t_start = time_mono_us();
     memset(c, 0, sizeof *c);
     c->n_classes = n_classes;
     c->scale = DEFAULT_SCALE;
     for (size_t i = 0; i < n_docs; i++) {
         total += docs[i].raw.n;
-        if (docs[i].raw.n > max_raw)
-            max_raw = docs[i].raw.n;
         if (docs[i].raw.n_dense)
             D = docs[i].raw.n_dense; /* the same for every text that has one */
     }
@@ -681,14 +689,25 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
      * same whatever the table's size) */
     if ((rc = fdict_init(&c->dict, total / 16 + 64)) < 0)
         goto out;
-    /* ids in order of first appearance: deterministic */
-    rid = malloc((total + 1) * sizeof *rid);
-    if (!rid) {
+    /* ids in order of first appearance: deterministic. Each text's distinct
+     * features (id and block) go to uniq in order of first appearance with
+     * their counts, as aggregate() would list them, and each id's document
+     * frequency is counted on the way: seen[id] is the last text (+ 1) that
+     * had it, where[id] its entry there. Arrays of one entry per raw feature:
+     * only as many as there are distinct features are touched. */
+    uniq = malloc((total + 1) * sizeof *uniq);
+    cnt = malloc((total + 1) * sizeof *cnt);
+    first = malloc((n_docs + 1) * sizeof *first);
+    df = calloc(total + 1, sizeof *df);
+    seen = calloc(total + 1, sizeof *seen);
+    where = malloc((total + 1) * sizeof *where);
+    if (!uniq || !cnt || !first || !df || !seen || !where) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    size_t at = 0;
-    for (size_t i = 0; i < n_docs; i++)
+    size_t n_uniq = 0;
+    for (size_t i = 0; i < n_docs; i++) {
+        first[i] = n_uniq;
         for (size_t j = 0; j < docs[i].raw.n; j++) {
             /* the table is larger than the caches: ask for a slot ahead */
             if (j + 8 < docs[i].raw.n) {
@@ -700,51 +719,57 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
                 rc = PARLEY_ENOMEM;
                 goto out;
             }
-            rid[at++] = (uint32_t)id | ((uint32_t)(docs[i].raw.block[j] & FBLOCK_MASK) << 30);
-        }
-    c->n_features = c->dict.n;
-    c->n_docs = n_docs;
-    df = calloc(c->n_features + 1, sizeof *df);
-    seen = calloc(c->n_features + 1, sizeof *seen);
-    c->idf = calloc(c->n_features + 1, sizeof *c->idf);
-    keys = malloc((max_raw + 1) * sizeof *keys);
-    labels = malloc((n_docs + 1) * sizeof *labels);
-    x.ptr = malloc((n_docs + 1) * sizeof *x.ptr);
-    x.idx = malloc((total + n_docs * D + 1) * sizeof *x.idx);
-    x.val = malloc((total + n_docs * D + 1) * sizeof *x.val);
-    x.sqnorm = malloc((n_docs + 1) * sizeof *x.sqnorm);
-    if (!df || !seen || !c->idf || !keys || !labels || !x.ptr || !x.idx || !x.val || !x.sqnorm) {
-        rc = PARLEY_ENOMEM;
-        goto out;
-    }
-    at = 0;
-    for (size_t i = 0; i < n_docs; i++) {
-        for (size_t j = 0; j < docs[i].raw.n; j++) {
-            uint32_t id = rid[at++] & 0x3fffffffu;
+            uint32_t key = (uint32_t)id | ((uint32_t)(docs[i].raw.block[j] & FBLOCK_MASK) << 30);
+            size_t e;
             if (seen[id] != i + 1) {
                 seen[id] = (uint32_t)i + 1;
                 df[id]++;
+                e = n_uniq++;
+                where[id] = (uint32_t)e;
+                uniq[e] = key;
+                cnt[e] = 0;
+            } else if (uniq[e = where[id]] != key) {
+                /* the id in a second block (one hash in two blocks): an entry of its own */
+                for (e = first[i]; e < n_uniq && uniq[e] != key; e++)
+                    ;
+                if (e == n_uniq) {
+                    uniq[n_uniq++] = key;
+                    cnt[e] = 0;
+                }
             }
+            cnt[e]++;
         }
+    }
+    first[n_docs] = n_uniq;
+    c->n_features = c->dict.n;
+    c->n_docs = n_docs;
+    c->idf = calloc(c->n_features + 1, sizeof *c->idf);
+    labels = malloc((n_docs + 1) * sizeof *labels);
+    x.ptr = malloc((n_docs + 1) * sizeof *x.ptr);
+    x.idx = malloc((n_uniq + n_docs * D + 1) * sizeof *x.idx);
+    x.val = malloc((n_uniq + n_docs * D + 1) * sizeof *x.val);
+    x.sqnorm = malloc((n_docs + 1) * sizeof *x.sqnorm);
+    if (!c->idf || !labels || !x.ptr || !x.idx || !x.val || !x.sqnorm) {
+        rc = PARLEY_ENOMEM;
+        goto out;
     }
     int64_t t_dict = time_mono_us();
     /* number the features by falling document frequency: the weights the
      * solver touches most sit together in memory (training is memory bound) */
-    if ((rc = renumber(c, df, rid, at)) < 0)
+    if ((rc = renumber(c, df, uniq, n_uniq)) < 0)
         goto out;
     for (size_t f = 0; f < c->n_features; f++)
         c->idf[f] = (float)(log((1.0 + (double)n_docs) / (1.0 + df[f])) + 1.0);
-    if (D && (rc = make_room_for_dense(c, D, rid, at)) < 0)
+    if (D && (rc = make_room_for_dense(c, D, uniq, n_uniq)) < 0)
         goto out;
     x.n_rows = n_docs;
     x.n_dense = D;
     x.ptr[0] = 0;
-    at = 0;
     for (size_t i = 0; i < n_docs; i++) {
-        /* rid already holds each raw feature's id and block: no lookups */
-        memcpy(keys, rid + at, docs[i].raw.n * sizeof *keys);
-        at += docs[i].raw.n;
-        size_t n = aggregate(c->idf, keys, docs[i].raw.n, x.idx + x.ptr[i], x.val + x.ptr[i]);
+        /* uniq already holds each text's distinct features: no lookups */
+        size_t n = first[i + 1] - first[i];
+        memcpy(x.idx + x.ptr[i], uniq + first[i], n * sizeof *x.idx);
+        tfidf(c->idf, x.idx + x.ptr[i], cnt + first[i], n, x.val + x.ptr[i]);
         n += append_dense(c, &docs[i].raw, x.idx + x.ptr[i] + n, x.val + x.ptr[i] + n);
         double s = 0;
         for (size_t p = x.ptr[i]; p < x.ptr[i] + n; p++)
@@ -833,8 +858,10 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
 out:
     csr_release(&x);
     free(labels);
-    free(rid);
-    free(keys);
+    free(uniq);
+    free(cnt);
+    free(first);
+    free(where);
     free(df);
     free(seen);
     free(wtmp);
