@@ -265,6 +265,14 @@ __attribute__((target("avx2"))) static double row_dot_avx2(const float *w, const
 {
     size_t p = x->ptr[i], end = csr_dense_at(x, i);
     __m256d acc = _mm256_setzero_pd();
+    for (; p + 8 <= end; p += 8) { /* eight gathered at once, added four by four */
+        __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)(x->idx + p));
+        __m256 wv = _mm256_i32gather_ps(w, ix, 4);
+        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(wv));
+        __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(wv, 1));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(lo, _mm256_cvtps_pd(_mm_loadu_ps(x->val + p))));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(hi, _mm256_cvtps_pd(_mm_loadu_ps(x->val + p + 4))));
+    }
     for (; p + 4 <= end; p += 4) {
         __m128i ix = _mm_loadu_si128((const __m128i *)(const void *)(x->idx + p));
         __m256d wv = _mm256_cvtps_pd(_mm_i32gather_ps(w, ix, 4));
