@@ -94,9 +94,10 @@ static size_t token_features(const struct toks *t, const uint64_t *th, size_t i,
     return n;
 }
 
-static inline size_t widx(const struct tagger *tg, uint64_t f, size_t label)
+/* f: a feature's slot, its hash & mask (featurize()). */
+static inline size_t widx(const struct tagger *tg, uint32_t f, size_t label)
 {
-    return (size_t)(f + label) & tg->mask;
+    return ((size_t)f + label) & tg->mask;
 }
 
 static bool bio_ok(size_t prev, size_t cur, size_t n_labels)
@@ -329,10 +330,12 @@ static void scratch_release(struct tag_scratch *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Features of every token of t: token i has feats[off[i] .. off[i + 1]). feats must
- * hold t->n * TAG_MAX_FEATS entries; returns how many were written. */
+/* Features of every token of t, as the slots of their hashes in the weight
+ * table (hash & mask: (hash + label) & mask is (slot + label) & mask):
+ * token i has feats[off[i] .. off[i + 1]). feats must hold t->n *
+ * TAG_MAX_FEATS entries; returns how many were written. */
 static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_match *gaz,
-                        size_t n_gaz, uint64_t *feats, uint32_t *off)
+                        size_t n_gaz, size_t mask, uint32_t *feats, uint32_t *off)
 {
     size_t n = 0;
     uint64_t th_s[64];
@@ -346,8 +349,11 @@ static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_
     for (size_t i = 0; i < t->n; i++)
         th[i] = hs(7, tok_norm(t, i), tok_norm_len(t, i));
     for (size_t i = 0; i < t->n; i++) {
+        uint64_t f[TAG_MAX_FEATS];
+        size_t nf = token_features(t, th, i, intent, gaz, n_gaz, f);
         off[i] = (uint32_t)n;
-        n += token_features(t, th, i, intent, gaz, n_gaz, feats + n);
+        for (size_t k = 0; k < nf; k++)
+            feats[n++] = (uint32_t)(f[k] & mask);
     }
     if (th != th_s)
         free(th);
@@ -361,7 +367,7 @@ static size_t featurize(const struct toks *t, uint32_t intent, const struct gaz_
  * run (vectorized), then the allowed ones picked out: the same additions in
  * the same order as label by label. */
 static void emissions_plain(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
-                            const uint64_t *feats, const uint32_t *off, float *emit)
+                            const uint32_t *feats, const uint32_t *off, float *emit)
 {
     enum { RUN_MAX = 256 };
     float run[RUN_MAX];
@@ -402,13 +408,12 @@ static void emissions_plain(const struct tagger *tg, size_t n, const uint16_t *a
  * labels one by one gathered. */
 __attribute__((target("avx2"))) static void emissions_avx2(const struct tagger *tg, size_t n,
                                                            const uint16_t *al, size_t na,
-                                                           const uint64_t *feats,
+                                                           const uint32_t *feats,
                                                            const uint32_t *off, float *emit)
 {
     enum { RUN_MAX = 256 };
     float run[RUN_MAX];
     int32_t lab[RUN_MAX];
-    uint32_t base[TAG_MAX_FEATS];
     size_t span = 0;
     for (size_t a = 0; a < na; a++)
         if ((size_t)al[a] + 1 > span)
@@ -425,11 +430,11 @@ __attribute__((target("avx2"))) static void emissions_avx2(const struct tagger *
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (size_t i = 0; i < n; i++) {
         size_t nf = off[i + 1] - off[i];
-        bool wraps = one_by_one;
-        for (size_t k = 0; k < nf; k++) {
-            base[k] = (uint32_t)widx(tg, feats[off[i] + k], 0);
-            wraps |= base[k] + span > tg->mask + 1;
-        }
+        const uint32_t *base = feats + off[i];
+        uint32_t last = 0; /* the highest slot (a vectorized maximum) */
+        for (size_t k = 0; k < nf; k++)
+            last = base[k] > last ? base[k] : last;
+        bool wraps = one_by_one || last + span > tg->mask + 1;
         for (size_t c = 0; c < chunks; c++) {
             __m256 acc = _mm256_setzero_ps();
             __m256i l = _mm256_loadu_si256((const __m256i *)(const void *)(lab + 8 * c));
@@ -467,7 +472,7 @@ __attribute__((target("avx2"))) static void emissions_avx2(const struct tagger *
 
 /* emissions_avx2 where the CPU has AVX2, else emissions_plain. */
 static void emissions(const struct tagger *tg, size_t n, const uint16_t *al, size_t na,
-                      const uint64_t *feats, const uint32_t *off, float *emit)
+                      const uint32_t *feats, const uint32_t *off, float *emit)
 {
 #ifdef HAVE_AVX2_COPIES
     if (__builtin_cpu_supports("avx2")) {
@@ -479,7 +484,7 @@ static void emissions(const struct tagger *tg, size_t n, const uint16_t *al, siz
 }
 
 /* lt: the intent's transitions (transitions()). */
-static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uint64_t *feats,
+static void decode(const struct tagger *tg, size_t n, uint32_t intent, const uint32_t *feats,
                    const uint32_t *off, const float *lt, struct tag_scratch *s)
 {
     const uint16_t *al = tg->allowed[intent];
@@ -512,7 +517,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     float *u = NULL, *ut = NULL;
     size_t *order = NULL, *doc_feat = NULL, *doc_off = NULL;
     struct lt_state *lts = NULL;
-    uint64_t *feats = NULL;
+    uint32_t *feats = NULL;
     uint32_t *off = NULL;
     memset(tg, 0, sizeof *tg);
     tg->n_labels = 1 + 2 * n_slots;
@@ -585,8 +590,8 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
     for (size_t d = 0; d < n_docs; d++) {
         doc_feat[d] = nfeat;
         doc_off[d] = noff;
-        nfeat += featurize(docs[d].t, docs[d].intent, docs[d].gaz, docs[d].n_gaz, feats + nfeat,
-                           off + noff);
+        nfeat += featurize(docs[d].t, docs[d].intent, docs[d].gaz, docs[d].n_gaz, tg->mask,
+                           feats + nfeat, off + noff);
         noff += docs[d].t->n + 1;
     }
     uint64_t seed = 0x7a66e5u;
@@ -608,7 +613,7 @@ int tagger_train(struct tagger *tg, const struct tag_doc *docs, size_t n_docs, s
                 continue;
             if ((rc = scratch_fit(&s, t->n, tg->n_allowed[doc->intent])) < 0)
                 goto out;
-            const uint64_t *f = feats + doc_feat[di];
+            const uint32_t *f = feats + doc_feat[di];
             const uint32_t *fo = off + doc_off[di];
             struct lt_state *lk = &lts[doc->intent];
             if (lk->at != trans_at) {
@@ -696,14 +701,14 @@ int tagger_tag(const struct tagger *tg, const struct toks *t, uint32_t intent,
         memset(labels, 0, t->n * sizeof *labels);
         return 0;
     }
-    uint64_t *feats = malloc(t->n * TAG_MAX_FEATS * sizeof *feats);
+    uint32_t *feats = malloc(t->n * TAG_MAX_FEATS * sizeof *feats);
     uint32_t *off = malloc((t->n + 1) * sizeof *off);
     int rc = 0;
     if (!feats || !off || scratch_fit(&s, t->n, tg->n_allowed[intent]) < 0) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
-    featurize(t, intent, gaz, n_gaz, feats, off);
+    featurize(t, intent, gaz, n_gaz, tg->mask, feats, off);
     decode(tg, t->n, intent, feats, off, tg->lt[intent], &s);
     memcpy(labels, s.pred, t->n * sizeof *labels);
 out:
