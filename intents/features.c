@@ -129,20 +129,30 @@ void fraw_release(struct fraw *f)
     memset(f, 0, sizeof *f);
 }
 
+/* Room for at least need features (doubling from 128). */
+static int fraw_reserve(struct fraw *f, size_t need)
+{
+    if (need <= f->cap)
+        return 0;
+    size_t cap = f->cap ? f->cap * 2 : 128;
+    while (cap < need)
+        cap *= 2;
+    uint64_t *nh = realloc(f->h, cap * sizeof *nh);
+    if (!nh)
+        return PARLEY_ENOMEM;
+    f->h = nh;
+    uint8_t *nb = realloc(f->block, cap);
+    if (!nb)
+        return PARLEY_ENOMEM;
+    f->block = nb;
+    f->cap = cap;
+    return 0;
+}
+
 int fraw_push(struct fraw *f, uint64_t h, uint8_t block)
 {
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 128;
-        uint64_t *nh = realloc(f->h, cap * sizeof *nh);
-        if (!nh)
-            return PARLEY_ENOMEM;
-        f->h = nh;
-        uint8_t *nb = realloc(f->block, cap);
-        if (!nb)
-            return PARLEY_ENOMEM;
-        f->block = nb;
-        f->cap = cap;
-    }
+    if (f->n == f->cap && fraw_reserve(f, f->n + 1) < 0)
+        return PARLEY_ENOMEM;
     f->h[f->n] = h;
     f->block[f->n] = block;
     f->n++;
@@ -165,6 +175,21 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
     uint64_t prev = 0;
     out->n = 0;
     out->n_dense = 0;
+    /* room for the features below at once: a unigram and a bigram per word,
+     * a token's character n-grams, the word pairs (an unknown word's
+     * neighbours, when classifying, make room for themselves) */
+    size_t need = 0, words = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t bl = (tok_norm_len(t, i) > 64 ? 64 : tok_norm_len(t, i)) + 2;
+        for (size_t n = 2; n <= 5 && n <= bl; n++)
+            need += bl - n + 1;
+        if (t->v[i].kind != TOK_PUNCT)
+            need += 2;
+        if (t->v[i].kind != TOK_PUNCT && tok_norm_len(t, i) > 2 && words < PAIR_MAX_WORDS)
+            words++;
+    }
+    if ((rc = fraw_reserve(out, need + words * (words - 1) / 2)) < 0)
+        return rc;
     if (vectors) {
         size_t dim = intents_vectors_dim(vectors);
         if (!out->dense && !(out->dense = malloc(dim * sizeof *out->dense)))
