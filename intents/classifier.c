@@ -64,14 +64,13 @@ struct csr {
     float *val;
     float *sqnorm;
     size_t n_dense; /* a row may end with the word-vector block: ids 0..n_dense-1 */
+    size_t *split;  /* [n_rows]: where row i's word-vector block starts (its end without one) */
 };
 
-/* Where row i's word-vector block starts (its end when it has none): the
- * block is the row's last n_dense entries, and only it has id 0. */
+/* Where row i's word-vector block starts (its end when it has none). */
 static inline size_t csr_dense_at(const struct csr *x, size_t i)
 {
-    size_t p0 = x->ptr[i], end = x->ptr[i + 1], D = x->n_dense;
-    return D && end - p0 >= D && x->idx[end - D] == 0 ? end - D : end;
+    return x->split[i];
 }
 
 static void csr_release(struct csr *x)
@@ -80,6 +79,7 @@ static void csr_release(struct csr *x)
     free(x->idx);
     free(x->val);
     free(x->sqnorm);
+    free(x->split);
     memset(x, 0, sizeof *x);
 }
 
@@ -757,7 +757,8 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     x.idx = malloc((n_uniq + n_docs * D + 1) * sizeof *x.idx);
     x.val = malloc((n_uniq + n_docs * D + 1) * sizeof *x.val);
     x.sqnorm = malloc((n_docs + 1) * sizeof *x.sqnorm);
-    if (!c->idf || !labels || !x.ptr || !x.idx || !x.val || !x.sqnorm) {
+    x.split = malloc((n_docs + 1) * sizeof *x.split);
+    if (!c->idf || !labels || !x.ptr || !x.idx || !x.val || !x.sqnorm || !x.split) {
         rc = PARLEY_ENOMEM;
         goto out;
     }
@@ -778,6 +779,7 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         size_t n = first[i + 1] - first[i];
         memcpy(x.idx + x.ptr[i], uniq + first[i], n * sizeof *x.idx);
         tfidf(c->idf, x.idx + x.ptr[i], cnt + first[i], n, x.val + x.ptr[i]);
+        x.split[i] = x.ptr[i] + n;
         n += append_dense(c, &docs[i].raw, x.idx + x.ptr[i] + n, x.val + x.ptr[i] + n);
         double s = 0;
         for (size_t p = x.ptr[i]; p < x.ptr[i] + n; p++)
