@@ -534,33 +534,92 @@ static void *mlp_thread(void *arg)
     return NULL;
 }
 
+/* Packs the class-major weights wtmp[k][nf] into q[nf][k] at 8 bits (with
+ * scale[nf]), through w, room for nf * k floats. */
+struct pack_job {
+    const float *wtmp;
+    float *w;
+    size_t nf, k;
+    int8_t *q;
+    float *scale;
+};
+
+static void *pack_thread(void *arg)
+{
+    struct pack_job *j = arg;
+    for (size_t k = 0; k < j->k; k++)
+        for (size_t f = 0; f < j->nf; f++)
+            j->w[f * j->k + k] = j->wtmp[k * j->nf + f];
+    quantize_rows(j->w, j->nf, j->k, j->q, j->scale);
+    memset(j->q + j->k * j->nf, 0, ROW_SLACK);
+    return NULL;
+}
+
 /* The derivatives in scale of the mean log loss of softmax(scale * [margins,
  * 0]) against the labels: with d = margin - max, the loss of a row is
  * -scale * d_label + log sum exp(scale * d), whose first derivative is
  * E_p[d] - d_label and second Var_p[d] (>= 0: the loss is convex in scale). */
-static void log_loss_derivs(const float *margins, const uint32_t *labels, size_t n, size_t k,
-                            double scale, double *g, double *h)
+struct loss_job {
+    const float *margins;
+    const uint32_t *labels;
+    size_t from, to, k;
+    double scale;
+    double sg, sh;   /* the sums of the rows' terms, added in order ... */
+    double *tg, *th; /* ... or, when not NULL, the terms of rows from..to-1 */
+};
+
+static void *loss_terms(void *arg)
 {
-    double sg = 0, sh = 0;
-    for (size_t i = 0; i < n; i++) {
-        const float *m = margins + i * k;
+    struct loss_job *j = arg;
+    size_t k = j->k;
+    for (size_t i = j->from; i < j->to; i++) {
+        const float *m = j->margins + i * k;
         double mx = 0; /* the "none of them" pseudo-class has margin 0 */
         for (size_t c = 0; c < k; c++)
             if (m[c] > mx)
                 mx = m[c];
-        double z = exp(scale * (0 - mx)), e1 = z * (0 - mx), e2 = e1 * (0 - mx);
+        double z = exp(j->scale * (0 - mx)), e1 = z * (0 - mx), e2 = e1 * (0 - mx);
         for (size_t c = 0; c < k; c++) {
-            double d = m[c] - mx, p = exp(scale * d);
+            double d = m[c] - mx, p = exp(j->scale * d);
             z += p;
             e1 += p * d;
             e2 += p * d * d;
         }
-        double mean = e1 / z;
-        sg += mean - (m[labels[i]] - mx);
-        sh += e2 / z - mean * mean;
+        double mean = e1 / z, tg = mean - (m[j->labels[i]] - mx), th = e2 / z - mean * mean;
+        if (j->tg) {
+            j->tg[i - j->from] = tg;
+            j->th[i - j->from] = th;
+        } else {
+            j->sg += tg;
+            j->sh += th;
+        }
     }
-    *g = n ? sg / (double)n : 0;
-    *h = n ? sh / (double)n : 0;
+    return NULL;
+}
+
+/* scratch: room for 2 * (n - n / 2) doubles, or NULL: the second half of
+ * the rows then has its terms computed on a second thread, and they are
+ * added after the first half's, in the same order as on one thread. */
+static void log_loss_derivs(const float *margins, const uint32_t *labels, size_t n, size_t k,
+                            double scale, double *g, double *h, double *scratch)
+{
+    size_t half = scratch ? n / 2 : n;
+    struct loss_job first = {margins, labels, 0, half, k, scale, 0, 0, NULL, NULL};
+    struct loss_job second = {
+        margins, labels, half, n, k, scale, 0, 0, scratch, scratch ? scratch + (n - half) : NULL};
+    pthread_t th;
+    bool threaded = scratch && pthread_create(&th, NULL, loss_terms, &second) == 0;
+    loss_terms(&first);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (scratch)
+        loss_terms(&second);
+    for (size_t i = 0; scratch && i < n - half; i++) {
+        first.sg += second.tg[i];
+        first.sh += second.th[i];
+    }
+    *g = n ? first.sg / (double)n : 0;
+    *h = n ? first.sh / (double)n : 0;
 }
 
 /* The scale that minimizes that loss in [0.5, 200]: Newton's method on the
@@ -571,9 +630,11 @@ static double fit_scale(const float *margins, const uint32_t *labels, size_t n, 
 {
     const double min = 0.5, max = 200.0;
     double lo = min, hi = max, s = DEFAULT_SCALE;
+    /* a second thread for the exponentials when there are many */
+    double *scratch = n * k >= 65536 ? malloc(2 * (n - n / 2) * sizeof *scratch) : NULL;
     for (int it = 0; it < 40; it++) {
         double g, h;
-        log_loss_derivs(margins, labels, n, k, s, &g, &h);
+        log_loss_derivs(margins, labels, n, k, s, &g, &h, scratch);
         if (g == 0 || (s == min && g > 0) || (s == max && g < 0))
             break; /* the minimum, or at a bound with the loss still falling outward */
         if (g < 0)
@@ -590,6 +651,7 @@ static double fit_scale(const float *margins, const uint32_t *labels, size_t n, 
         if (done)
             break;
     }
+    free(scratch);
     return s;
 }
 
@@ -830,6 +892,24 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
     if (rc < 0)
         goto out;
     int64_t t_svm = time_mono_us();
+    /* feature-major for classifying, and 8 bits a weight: classifying reads a
+     * whole row per feature present, and memory traffic is what it costs.
+     * With a buffer of their own the weights are packed on a second thread
+     * while the scale is calibrated here; else into the margins' buffer once
+     * calibration is done with it. */
+    c->w = table_alloc(n_classes * c->n_features + ROW_SLACK, false);
+    c->wscale = malloc((c->n_features + 1) * sizeof *c->wscale);
+    struct pack_job pj = {wtmp, NULL, c->n_features, n_classes, c->w, c->wscale};
+    bool own = n_docs < c->n_features; /* the margins' buffer is too small */
+    if (own)
+        pj.w = malloc(n_classes * c->n_features * sizeof *pj.w + 1);
+    if (!c->w || !c->wscale || (own && !pj.w)) {
+        free(pj.w);
+        rc = PARLEY_ENOMEM;
+        goto out;
+    }
+    pthread_t pth;
+    bool packing = own && pthread_create(&pth, NULL, pack_thread, &pj) == 0;
     if (n_classes > 1) {
         size_t step = n_docs * n_classes / 400000 + 1, n_cal = 0;
         for (size_t i = 0; i < n_docs; i += step) {
@@ -839,25 +919,15 @@ int classifier_train(struct classifier *c, const struct train_doc *docs, size_t 
         }
         c->scale = (float)fit_scale(margins, labels, n_cal, n_classes);
     }
-    /* feature-major for classifying, and 8 bits a weight: classifying reads a
-     * whole row per feature present, and memory traffic is what it costs */
-    float *w = margins; /* no longer needed: reuse when large enough */
-    if (n_docs < c->n_features && !(w = malloc(n_classes * c->n_features * sizeof *w + 1))) {
-        rc = PARLEY_ENOMEM;
-        goto out;
+    if (packing) {
+        pthread_join(pth, NULL);
+    } else {
+        if (!own)
+            pj.w = margins; /* no longer needed */
+        pack_thread(&pj);
     }
-    for (size_t k = 0; k < n_classes; k++)
-        for (size_t f = 0; f < c->n_features; f++)
-            w[f * n_classes + k] = wtmp[k * c->n_features + f];
-    c->w = table_alloc(n_classes * c->n_features + ROW_SLACK, false);
-    c->wscale = malloc((c->n_features + 1) * sizeof *c->wscale);
-    if (c->w && c->wscale) {
-        quantize_rows(w, c->n_features, n_classes, c->w, c->wscale);
-        memset(c->w + n_classes * c->n_features, 0, ROW_SLACK);
-    } else
-        rc = PARLEY_ENOMEM;
-    if (w != margins)
-        free(w);
+    if (own)
+        free(pj.w);
     if (getenv("PARLEY_INTENTS_DEBUG"))
         fprintf(stderr,
                 "intents: classifier: dictionary %lld us, vectors %lld us, training %lld us, "
