@@ -563,7 +563,7 @@ static int build_intents(struct intents_model *m, const struct intents_bot_spec 
 
 static void examples_free(struct example *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; v && i < n; i++) {
         free(v[i].text);
         free(v[i].spans);
         toks_release(&v[i].t);
@@ -762,6 +762,7 @@ struct tagger_job {
     size_t n_docs, n_slots, n_intents;
     uint16_t *const *allowed;
     const size_t *n_allowed;
+    struct example *ex; /* the examples docs point into: freed once trained */
     int rc;
     int64_t done_us;
 };
@@ -772,6 +773,8 @@ static void *tagger_thread(void *arg)
     j->rc = tagger_train(j->tg, j->docs, j->n_docs, j->n_slots, j->n_intents, j->allowed,
                          j->n_allowed, NULL, 0);
     j->done_us = time_mono_us();
+    /* nothing else reads them: freeing them here keeps it off the classifier's path */
+    examples_free(j->ex, j->n_docs);
     return NULL;
 }
 
@@ -875,8 +878,9 @@ int intents_model_new(const struct intents_bot_spec *spec, struct intents_model 
         }
     }
     /* the tagger trains on a second thread while the classifier trains here */
-    struct tagger_job tj = {&m->tagger, tdocs, n_ex, m->n_slot_names, m->n_intents, allowed,
-                            n_allowed,  0,     0};
+    struct tagger_job tj = {
+        &m->tagger, tdocs, n_ex, m->n_slot_names, m->n_intents, allowed, n_allowed, ex, 0, 0};
+    ex = NULL; /* the tagger's job frees them */
     pthread_t th;
     bool threaded = pthread_create(&th, NULL, tagger_thread, &tj) == 0;
     rc = classifier_train(&m->clf, docs, n_ex, m->n_intents);
