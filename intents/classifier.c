@@ -994,28 +994,82 @@ static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, c
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#define SVM_BLOCK 8   /* vectors of eight classes summed in registers at a time */
+#define SVM_CHUNK 128 /* features read per pass over the blocks (their rows stay in L1) */
+
+/* acc[j0 .. j0 + 8 nv) += the rows' weights of features [p0, p1) for those
+ * classes, the nv sums in registers from the first feature to the last.
+ * Inlined with nv a constant, so the loop over the vectors unrolls. */
+static inline __attribute__((always_inline, target("avx2"))) void
+svm_block_avx2(const struct classifier *c, const uint32_t *idx, const float *vs, size_t p0,
+               size_t p1, size_t j0, size_t nv, float *acc)
+{
+    size_t k = c->n_classes;
+    __m256 a[SVM_BLOCK];
+    for (size_t u = 0; u < nv; u++)
+        a[u] = _mm256_loadu_ps(acc + j0 + 8 * u);
+    for (size_t p = p0; p < p1; p++) {
+        const int8_t *row = c->w + (size_t)idx[p] * k + j0;
+        __m256 v = _mm256_set1_ps(vs[p]);
+        for (size_t u = 0; u < nv; u++) {
+            __m128i q = _mm_loadl_epi64((const __m128i *)(const void *)(row + 8 * u));
+            __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+            a[u] = _mm256_add_ps(a[u], _mm256_mul_ps(v, x));
+        }
+    }
+    for (size_t u = 0; u < nv; u++)
+        _mm256_storeu_ps(acc + j0 + 8 * u, a[u]);
+}
+
 /* The same with AVX2, eight weights at a time and no scalar tail: a row's
  * last vector reads up to 7 bytes of the next row (ROW_SLACK covers the
  * last one) into lanes past k, which acc[] has room for and nobody reads.
+ * The classes go SVM_BLOCK vectors at a time, their sums kept in registers
+ * over a chunk of features (no load and store of acc per weight vector).
  * Chosen at run time (svm_margins): the CPU may not have AVX2.
- * Each sum is acc + v * w, multiplied then added as in the plain copy, so
- * the answers are the same bit for bit. */
+ * Each sum is acc + v * w, multiplied then added in the order of the
+ * features as in the plain copy, so the answers are the same bit for bit. */
 __attribute__((target("avx2"))) static void svm_margins_avx2(const struct classifier *c,
                                                              const uint32_t *idx, const float *val,
-                                                             size_t n, float *acc)
+                                                             size_t n, float *acc, float *vs)
 {
-    size_t k = c->n_classes;
+    size_t k = c->n_classes, nv = (k + 7) / 8;
     memcpy(acc, c->bias, k * sizeof *acc);
     for (size_t p = 0; p < 8; p++)
         prefetch_row(c, idx, n, p);
     for (size_t p = 0; p < n; p++) {
         prefetch_row(c, idx, n, p + 8);
-        const int8_t *row = c->w + (size_t)idx[p] * k;
-        __m256 v = _mm256_set1_ps(val[p] * c->wscale[idx[p]]);
-        for (size_t j = 0; j < k; j += 8) {
-            __m128i q = _mm_loadl_epi64((const __m128i *)(const void *)(row + j));
-            __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
-            _mm256_storeu_ps(acc + j, _mm256_add_ps(_mm256_loadu_ps(acc + j), _mm256_mul_ps(v, x)));
+        vs[p] = val[p] * c->wscale[idx[p]];
+    }
+    for (size_t p0 = 0; p0 < n; p0 += SVM_CHUNK) {
+        size_t p1 = n - p0 < SVM_CHUNK ? n : p0 + SVM_CHUNK;
+        for (size_t b = 0; b < nv; b += SVM_BLOCK) {
+            switch (nv - b < SVM_BLOCK ? nv - b : SVM_BLOCK) {
+            case 1:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 1, acc);
+                break;
+            case 2:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 2, acc);
+                break;
+            case 3:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 3, acc);
+                break;
+            case 4:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 4, acc);
+                break;
+            case 5:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 5, acc);
+                break;
+            case 6:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 6, acc);
+                break;
+            case 7:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 7, acc);
+                break;
+            default:
+                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 8, acc);
+                break;
+            }
         }
     }
 }
@@ -1026,17 +1080,21 @@ static void svm_margins(const struct classifier *c, const uint32_t *idx, const f
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (__builtin_cpu_supports("avx2")) {
-        float acc_s[256];
+        float acc_s[256], vs_s[512];
         size_t cap = (c->n_classes + 7) & ~(size_t)7; /* whole vectors */
         float *acc = cap <= 256 ? acc_s : malloc(cap * sizeof *acc);
-        if (acc) {
+        float *vs = n <= 512 ? vs_s : malloc(n * sizeof *vs);
+        if (acc && vs) {
             memset(acc + c->n_classes, 0, (cap - c->n_classes) * sizeof *acc);
-            svm_margins_avx2(c, idx, val, n, acc);
+            svm_margins_avx2(c, idx, val, n, acc, vs);
             memcpy(margins, acc, c->n_classes * sizeof *margins);
-            if (acc != acc_s)
-                free(acc);
-            return;
         }
+        if (acc != acc_s)
+            free(acc);
+        if (vs != vs_s)
+            free(vs);
+        if (acc && vs)
+            return;
     }
 #endif
     svm_margins_plain(c, idx, val, n, margins);
