@@ -97,10 +97,9 @@ static void mlp_hidden(const struct mlp *m, const uint32_t *idx, const float *va
 
 /* The same for all the networks at once, with the 8-bit first layer kept
  * once trained: hidden[net * H + j], a feature's row holding every network's
- * weights under one scale. An AVX2 copy where the CPU has it, as in
- * classifier.c. */
-__attribute__((target_clones("avx2", "default"))) static void
-mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n, float *hidden)
+ * weights under one scale. */
+static void mlp_hidden_q_plain(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                               float *hidden)
 {
     size_t W = m->n_nets * m->n_hidden;
     memcpy(hidden, m->b1, W * sizeof *hidden);
@@ -126,6 +125,87 @@ mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t 
             hidden[j] = 0;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MLP_AVX2_VECTORS 8 /* the widest row read in registers: 64 units */
+
+/* The same with AVX2 for rows of nv whole vectors (nv <= MLP_AVX2_VECTORS,
+ * a constant where it is inlined, so the loop over the vectors unrolls):
+ * the sums stay in registers from the first feature to the last, each
+ * acc + v * w multiplied then added in the same order as the plain copy. */
+static inline __attribute__((always_inline, target("avx2"))) void
+mlp_hidden_q_vectors(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                     size_t nv, float *hidden)
+{
+    size_t W = 8 * nv;
+    __m256 a[MLP_AVX2_VECTORS];
+    for (size_t u = 0; u < nv; u++)
+        a[u] = _mm256_loadu_ps(m->b1 + 8 * u);
+    for (size_t p = 0; p < n; p++) {
+        if (p + 16 < n && idx[p + 16] < m->n_map)
+            __builtin_prefetch(&m->in_map[idx[p + 16]]);
+        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
+        if (ahead != UINT32_MAX) {
+            __builtin_prefetch(m->w1q + (size_t)ahead * W);
+            __builtin_prefetch(&m->w1s[ahead]);
+        }
+        uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+        if (in == UINT32_MAX)
+            continue;
+        const int8_t *row = m->w1q + (size_t)in * W;
+        __m256 v = _mm256_set1_ps(val[p] * m->w1s[in]);
+        for (size_t u = 0; u < nv; u++) {
+            __m128i q = _mm_loadl_epi64((const __m128i *)(const void *)(row + 8 * u));
+            __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+            a[u] = _mm256_add_ps(a[u], _mm256_mul_ps(v, x));
+        }
+    }
+    /* hidden < 0 becomes 0; anything else (-0, NaN) stays, as in the plain copy */
+    __m256 zero = _mm256_setzero_ps();
+    for (size_t u = 0; u < nv; u++) {
+        __m256 neg = _mm256_cmp_ps(a[u], zero, _CMP_LT_OQ);
+        _mm256_storeu_ps(hidden + 8 * u, _mm256_blendv_ps(a[u], zero, neg));
+    }
+}
+
+__attribute__((target("avx2"))) static void mlp_hidden_q_avx2(const struct mlp *m,
+                                                              const uint32_t *idx, const float *val,
+                                                              size_t n, float *hidden)
+{
+    switch ((m->n_nets * m->n_hidden) / 8) {
+    case 1:
+        mlp_hidden_q_vectors(m, idx, val, n, 1, hidden);
+        break;
+    case 2:
+        mlp_hidden_q_vectors(m, idx, val, n, 2, hidden);
+        break;
+    case 4:
+        mlp_hidden_q_vectors(m, idx, val, n, 4, hidden);
+        break;
+    case 8:
+        mlp_hidden_q_vectors(m, idx, val, n, 8, hidden);
+        break;
+    default:
+        mlp_hidden_q_plain(m, idx, val, n, hidden);
+        break;
+    }
+}
+#endif
+
+/* Chosen at run time: the CPU may not have AVX2; rows of other widths than
+ * 8, 16, 32 or 64 units take the plain copy. */
+static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
+                         float *hidden)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2") && (m->n_nets * m->n_hidden) % 8 == 0) {
+        mlp_hidden_q_avx2(m, idx, val, n, hidden);
+        return;
+    }
+#endif
+    mlp_hidden_q_plain(m, idx, val, n, hidden);
+}
+
 /* One network's logits while it trains. */
 __attribute__((target_clones("avx2", "default"))) static void
 mlp_logits(const struct mlp *m, const float *hidden, float *out)
@@ -148,10 +228,9 @@ mlp_logits(const struct mlp *m, const float *hidden, float *out)
 }
 
 /* The joined networks' mean logits: a row of the averaged output layer per
- * hidden unit, added across the classes, an AVX2 copy where the CPU has it
- * (classifier.c). A unit the ReLU turned off adds nothing and is skipped. */
-__attribute__((target_clones("avx2", "default"))) static void
-mlp_mean_logits(const struct mlp *m, const float *hidden, float *out)
+ * hidden unit, added across the classes. A unit the ReLU turned off adds
+ * nothing and is skipped. */
+static void mlp_mean_logits_plain(const struct mlp *m, const float *hidden, float *out)
 {
     size_t W = m->n_nets * m->n_hidden, K = m->n_out;
     memcpy(out, m->bo, K * sizeof *out);
@@ -164,6 +243,87 @@ mlp_mean_logits(const struct mlp *m, const float *hidden, float *out)
         for (size_t k = 0; k < K; k++)
             acc[k] += h * row[k];
     }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same with AVX2 for the classes [k0, k0 + 8 nv), nv a constant where
+ * it is inlined: their sums stay in registers over the hidden units. The
+ * last vector reads and writes only the lanes in tail (the classes past
+ * n_out are neither read nor written). Each sum is acc + h * w, multiplied
+ * then added in the order of the units as in the plain copy. */
+static inline __attribute__((always_inline, target("avx2"))) void
+mlp_mean_logits_vectors(const struct mlp *m, const float *hidden, size_t k0, size_t nv,
+                        __m256i tail, float *out)
+{
+    size_t W = m->n_nets * m->n_hidden, K = m->n_out;
+    __m256 a[MLP_AVX2_VECTORS];
+    for (size_t u = 0; u + 1 < nv; u++)
+        a[u] = _mm256_loadu_ps(m->bo + k0 + 8 * u);
+    a[nv - 1] = _mm256_maskload_ps(m->bo + k0 + 8 * (nv - 1), tail);
+    for (size_t j = 0; j < W; j++) {
+        if (hidden[j] == 0)
+            continue;
+        const float *row = m->wo + j * K + k0;
+        __m256 h = _mm256_set1_ps(hidden[j]);
+        for (size_t u = 0; u + 1 < nv; u++)
+            a[u] = _mm256_add_ps(a[u], _mm256_mul_ps(h, _mm256_loadu_ps(row + 8 * u)));
+        __m256 x = _mm256_maskload_ps(row + 8 * (nv - 1), tail);
+        a[nv - 1] = _mm256_add_ps(a[nv - 1], _mm256_mul_ps(h, x));
+    }
+    for (size_t u = 0; u + 1 < nv; u++)
+        _mm256_storeu_ps(out + k0 + 8 * u, a[u]);
+    _mm256_maskstore_ps(out + k0 + 8 * (nv - 1), tail, a[nv - 1]);
+}
+
+__attribute__((target("avx2"))) static void mlp_mean_logits_avx2(const struct mlp *m,
+                                                                 const float *hidden, float *out)
+{
+    size_t K = m->n_out;
+    for (size_t k0 = 0; k0 < K; k0 += 8 * MLP_AVX2_VECTORS) {
+        size_t left = K - k0, nv = left >= 8 * MLP_AVX2_VECTORS ? MLP_AVX2_VECTORS : (left + 7) / 8;
+        size_t last = left - 8 * (nv - 1); /* classes in the last vector: 1..8 */
+        __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)last),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        switch (nv) {
+        case 1:
+            mlp_mean_logits_vectors(m, hidden, k0, 1, tail, out);
+            break;
+        case 2:
+            mlp_mean_logits_vectors(m, hidden, k0, 2, tail, out);
+            break;
+        case 3:
+            mlp_mean_logits_vectors(m, hidden, k0, 3, tail, out);
+            break;
+        case 4:
+            mlp_mean_logits_vectors(m, hidden, k0, 4, tail, out);
+            break;
+        case 5:
+            mlp_mean_logits_vectors(m, hidden, k0, 5, tail, out);
+            break;
+        case 6:
+            mlp_mean_logits_vectors(m, hidden, k0, 6, tail, out);
+            break;
+        case 7:
+            mlp_mean_logits_vectors(m, hidden, k0, 7, tail, out);
+            break;
+        default:
+            mlp_mean_logits_vectors(m, hidden, k0, 8, tail, out);
+            break;
+        }
+    }
+}
+#endif
+
+/* Chosen at run time: the CPU may not have AVX2. */
+static void mlp_mean_logits(const struct mlp *m, const float *hidden, float *out)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) {
+        mlp_mean_logits_avx2(m, hidden, out);
+        return;
+    }
+#endif
+    mlp_mean_logits_plain(m, hidden, out);
 }
 
 static void softmax(float *v, size_t n)
