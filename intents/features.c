@@ -21,7 +21,9 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
-uint64_t hash_bytes(uint64_t seed, const void *p, size_t n)
+/* hash_bytes, inlined where n is a constant (its loop then unrolls) */
+static inline __attribute__((always_inline)) uint64_t hash_inline(uint64_t seed, const void *p,
+                                                                  size_t n)
 {
     const unsigned char *s = p;
     uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x100000001b3ULL);
@@ -33,6 +35,11 @@ uint64_t hash_bytes(uint64_t seed, const void *p, size_t n)
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 32;
     return h ? h : 1;
+}
+
+uint64_t hash_bytes(uint64_t seed, const void *p, size_t n)
+{
+    return hash_inline(seed, p, n);
 }
 
 void *table_alloc(size_t bytes, bool zero)
@@ -167,6 +174,18 @@ uint64_t features_word_hash(const char *w, size_t len)
     return hash_bytes(SEED_UNI, w, len);
 }
 
+/* The n-grams of buf[0, bl) hashed as hash_bytes hashes them; inlined with
+ * n a constant, so the loop over a gram's bytes unrolls. */
+static inline __attribute__((always_inline)) int char_grams(struct fraw *out, const char *buf,
+                                                            size_t bl, size_t n)
+{
+    int rc;
+    for (size_t k = 0; k + n <= bl; k++)
+        if ((rc = fraw_push(out, hash_inline(SEED_CHAR + 16 * n, buf + k, n), FBLOCK_CHAR)) < 0)
+            return rc;
+    return 0;
+}
+
 int features_extract(const struct toks *t, const struct typed_span *spans, size_t n_spans,
                      const struct intents_vectors *vectors, const struct fdict *known,
                      struct fraw *out)
@@ -235,15 +254,9 @@ int features_extract(const struct toks *t, const struct typed_span *spans, size_
         memcpy(buf + 1, tok_norm(t, i), l);
         buf[l + 1] = ' ';
         size_t bl = l + 2;
-        for (size_t n = 2; n <= 5; n++) {
-            if (n > bl)
-                break;
-            for (size_t k = 0; k + n <= bl; k++) {
-                if ((rc = fraw_push(out, hash_bytes(SEED_CHAR + 16 * n, buf + k, n), FBLOCK_CHAR)) <
-                    0)
-                    return rc;
-            }
-        }
+        if ((rc = char_grams(out, buf, bl, 2)) < 0 || (rc = char_grams(out, buf, bl, 3)) < 0 ||
+            (rc = char_grams(out, buf, bl, 4)) < 0 || (rc = char_grams(out, buf, bl, 5)) < 0)
+            return rc;
     }
     /* unordered pairs of the words of 3+ letters, in a block of their own */
     {
