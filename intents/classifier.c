@@ -108,7 +108,7 @@ static size_t vectorize(const struct classifier *c, const struct fraw *raw, uint
         bool neighbour = raw->block[i] & FRAW_NEIGHBOUR;
         if (neighbour && !open)
             continue;
-        int64_t id = fdict_get(dict, raw->h[i]);
+        int64_t id = fdict_get_inline(dict, raw->h[i]);
         if (raw->block[i] & FRAW_UNIGRAM) {
             all += id >= 0 ? c->idf[id] : unk;
             known += id >= 0 ? c->idf[id] : 0;

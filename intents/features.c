@@ -115,17 +115,7 @@ int64_t fdict_add(struct fdict *d, uint64_t h)
 
 int64_t fdict_get(const struct fdict *d, uint64_t h)
 {
-    if (!d->slots)
-        return -1;
-    if (!h)
-        h = 1;
-    size_t j = h & d->mask;
-    while (d->slots[j].key) {
-        if (d->slots[j].key == h)
-            return (int64_t)d->slots[j].id;
-        j = (j + 1) & d->mask;
-    }
-    return -1;
+    return fdict_get_inline(d, h);
 }
 
 void fraw_release(struct fraw *f)

@@ -98,6 +98,21 @@ void fdict_release(struct fdict *d);
 int64_t fdict_add(struct fdict *d, uint64_t h);
 /* Returns the id of h or -1. */
 int64_t fdict_get(const struct fdict *d, uint64_t h);
+/* The same inlined, for loops that look up every feature of a text. */
+static inline int64_t fdict_get_inline(const struct fdict *d, uint64_t h)
+{
+    if (!d->slots)
+        return -1;
+    if (!h)
+        h = 1;
+    size_t j = h & d->mask;
+    while (d->slots[j].key) {
+        if (d->slots[j].key == h)
+            return (int64_t)d->slots[j].id;
+        j = (j + 1) & d->mask;
+    }
+    return -1;
+}
 
 /* Raw features of a text for the classifier: hashes tagged with their block. */
 enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_PAIR = 2, FBLOCK_N = 3 };
