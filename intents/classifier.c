@@ -1044,32 +1044,9 @@ __attribute__((target("avx2"))) static void svm_margins_avx2(const struct classi
     for (size_t p0 = 0; p0 < n; p0 += SVM_CHUNK) {
         size_t p1 = n - p0 < SVM_CHUNK ? n : p0 + SVM_CHUNK;
         for (size_t b = 0; b < nv; b += SVM_BLOCK) {
-            switch (nv - b < SVM_BLOCK ? nv - b : SVM_BLOCK) {
-            case 1:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 1, acc);
-                break;
-            case 2:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 2, acc);
-                break;
-            case 3:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 3, acc);
-                break;
-            case 4:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 4, acc);
-                break;
-            case 5:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 5, acc);
-                break;
-            case 6:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 6, acc);
-                break;
-            case 7:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 7, acc);
-                break;
-            default:
-                svm_block_avx2(c, idx, vs, p0, p1, 8 * b, 8, acc);
-                break;
-            }
+#define SVM_BLOCK_CALL(v) svm_block_avx2(c, idx, vs, p0, p1, 8 * b, v, acc)
+            WITH_CONST_1_TO_8(nv - b, SVM_BLOCK_CALL);
+#undef SVM_BLOCK_CALL
         }
     }
 }

@@ -114,6 +114,39 @@ static inline int64_t fdict_get_inline(const struct fdict *d, uint64_t h)
     return -1;
 }
 
+/* Runs CALL(v) with v the constant 1, 2, ... or 8 that n is (8 for n > 8):
+ * an AVX2 loop over v vectors, inlined with v a constant, unrolls and
+ * keeps its sums in registers (classifier.c, mlp.c). */
+#define WITH_CONST_1_TO_8(n, CALL)                                                                 \
+    do {                                                                                           \
+        switch ((n) < 8 ? (n) : 8) {                                                               \
+        case 1:                                                                                    \
+            CALL(1);                                                                               \
+            break;                                                                                 \
+        case 2:                                                                                    \
+            CALL(2);                                                                               \
+            break;                                                                                 \
+        case 3:                                                                                    \
+            CALL(3);                                                                               \
+            break;                                                                                 \
+        case 4:                                                                                    \
+            CALL(4);                                                                               \
+            break;                                                                                 \
+        case 5:                                                                                    \
+            CALL(5);                                                                               \
+            break;                                                                                 \
+        case 6:                                                                                    \
+            CALL(6);                                                                               \
+            break;                                                                                 \
+        case 7:                                                                                    \
+            CALL(7);                                                                               \
+            break;                                                                                 \
+        default:                                                                                   \
+            CALL(8);                                                                               \
+            break;                                                                                 \
+        }                                                                                          \
+    } while (0)
+
 /* Raw features of a text for the classifier: hashes tagged with their block. */
 enum { FBLOCK_WORD = 0, FBLOCK_CHAR = 1, FBLOCK_PAIR = 2, FBLOCK_N = 3 };
 #define FBLOCK_MASK 3

@@ -284,32 +284,9 @@ __attribute__((target("avx2"))) static void mlp_mean_logits_avx2(const struct ml
         size_t last = left - 8 * (nv - 1); /* classes in the last vector: 1..8 */
         __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)last),
                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        switch (nv) {
-        case 1:
-            mlp_mean_logits_vectors(m, hidden, k0, 1, tail, out);
-            break;
-        case 2:
-            mlp_mean_logits_vectors(m, hidden, k0, 2, tail, out);
-            break;
-        case 3:
-            mlp_mean_logits_vectors(m, hidden, k0, 3, tail, out);
-            break;
-        case 4:
-            mlp_mean_logits_vectors(m, hidden, k0, 4, tail, out);
-            break;
-        case 5:
-            mlp_mean_logits_vectors(m, hidden, k0, 5, tail, out);
-            break;
-        case 6:
-            mlp_mean_logits_vectors(m, hidden, k0, 6, tail, out);
-            break;
-        case 7:
-            mlp_mean_logits_vectors(m, hidden, k0, 7, tail, out);
-            break;
-        default:
-            mlp_mean_logits_vectors(m, hidden, k0, 8, tail, out);
-            break;
-        }
+#define MLP_LOGITS_CALL(v) mlp_mean_logits_vectors(m, hidden, k0, v, tail, out)
+        WITH_CONST_1_TO_8(nv, MLP_LOGITS_CALL);
+#undef MLP_LOGITS_CALL
     }
 }
 #endif
