@@ -95,7 +95,22 @@ static void mlp_hidden(const struct mlp *m, const uint32_t *idx, const float *va
             hidden[j] = 0;
 }
 
-/* The same for all the networks at once, with the 8-bit first layer kept
+/* The first-layer row of feature idx[p] (UINT32_MAX: not an input), the
+ * rows of the features ahead asked for (W: a row's width). */
+static inline __attribute__((always_inline)) uint32_t
+input_row(const struct mlp *m, const uint32_t *idx, size_t n, size_t p, size_t W)
+{
+    if (p + 16 < n && idx[p + 16] < m->n_map)
+        __builtin_prefetch(&m->in_map[idx[p + 16]]);
+    uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
+    if (ahead != UINT32_MAX) {
+        __builtin_prefetch(m->w1q + (size_t)ahead * W);
+        __builtin_prefetch(&m->w1s[ahead]);
+    }
+    return idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+}
+
+/* mlp_hidden for all the networks at once, with the 8-bit first layer kept
  * once trained: hidden[net * H + j], a feature's row holding every network's
  * weights under one scale. */
 static void mlp_hidden_q_plain(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
@@ -104,14 +119,7 @@ static void mlp_hidden_q_plain(const struct mlp *m, const uint32_t *idx, const f
     size_t W = m->n_nets * m->n_hidden;
     memcpy(hidden, m->b1, W * sizeof *hidden);
     for (size_t p = 0; p < n; p++) {
-        if (p + 16 < n && idx[p + 16] < m->n_map)
-            __builtin_prefetch(&m->in_map[idx[p + 16]]);
-        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
-        if (ahead != UINT32_MAX) {
-            __builtin_prefetch(m->w1q + (size_t)ahead * W);
-            __builtin_prefetch(&m->w1s[ahead]);
-        }
-        uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+        uint32_t in = input_row(m, idx, n, p, W);
         if (in == UINT32_MAX)
             continue;
         const int8_t *restrict row = m->w1q + (size_t)in * W;
@@ -142,14 +150,7 @@ mlp_hidden_q_vectors(const struct mlp *m, const uint32_t *idx, const float *val,
     for (size_t u = 0; u < nv; u++)
         a[u] = _mm256_loadu_ps(m->b1 + 8 * u);
     for (size_t p = 0; p < n; p++) {
-        if (p + 16 < n && idx[p + 16] < m->n_map)
-            __builtin_prefetch(&m->in_map[idx[p + 16]]);
-        uint32_t ahead = p + 8 < n && idx[p + 8] < m->n_map ? m->in_map[idx[p + 8]] : UINT32_MAX;
-        if (ahead != UINT32_MAX) {
-            __builtin_prefetch(m->w1q + (size_t)ahead * W);
-            __builtin_prefetch(&m->w1s[ahead]);
-        }
-        uint32_t in = idx[p] < m->n_map ? m->in_map[idx[p]] : UINT32_MAX;
+        uint32_t in = input_row(m, idx, n, p, W);
         if (in == UINT32_MAX)
             continue;
         const int8_t *row = m->w1q + (size_t)in * W;
