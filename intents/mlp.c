@@ -173,28 +173,19 @@ __attribute__((target("avx2"))) static void mlp_hidden_q_avx2(const struct mlp *
                                                               const uint32_t *idx, const float *val,
                                                               size_t n, float *hidden)
 {
-    switch ((m->n_nets * m->n_hidden) / 8) {
-    case 1:
-        mlp_hidden_q_vectors(m, idx, val, n, 1, hidden);
-        break;
-    case 2:
-        mlp_hidden_q_vectors(m, idx, val, n, 2, hidden);
-        break;
-    case 4:
-        mlp_hidden_q_vectors(m, idx, val, n, 4, hidden);
-        break;
-    case 8:
-        mlp_hidden_q_vectors(m, idx, val, n, 8, hidden);
-        break;
-    default:
+    size_t nv = m->n_nets * m->n_hidden / 8;
+    if (nv == 0 || nv > MLP_AVX2_VECTORS) {
         mlp_hidden_q_plain(m, idx, val, n, hidden);
-        break;
+        return;
     }
+#define MLP_HIDDEN_CALL(v) mlp_hidden_q_vectors(m, idx, val, n, v, hidden)
+    WITH_CONST_1_TO_8(nv, MLP_HIDDEN_CALL);
+#undef MLP_HIDDEN_CALL
 }
 #endif
 
-/* Chosen at run time: the CPU may not have AVX2; rows of other widths than
- * 8, 16, 32 or 64 units take the plain copy. */
+/* Chosen at run time: the CPU may not have AVX2; rows that are not whole
+ * vectors of eight units, or wider than 64, take the plain copy. */
 static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
                          float *hidden)
 {
