@@ -43,11 +43,6 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_COPIES 1 /* functions in AVX2 copies, chosen at run time */
-#endif
-
 #define SVM_C 0.5
 #define PAIR_WEIGHT 0.8 /* the word-pair block's norm (the others have 1) */
 #define SVM_EPS 0.1
@@ -450,7 +445,7 @@ svm_train_class_avx2(const struct svm_job *j, uint32_t k, double *alpha, size_t 
 static void svm_train_class(const struct svm_job *j, uint32_t k, double *alpha, size_t *index)
 {
 #ifdef HAVE_AVX2_COPIES
-    if (__builtin_cpu_supports("avx2")) {
+    if (use_avx2()) {
         svm_train_class_avx2(j, k, alpha, index);
         return;
     }
@@ -993,7 +988,7 @@ static void svm_margins_plain(const struct classifier *c, const uint32_t *idx, c
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef HAVE_AVX2_COPIES
 #define SVM_BLOCK 8   /* vectors of eight classes summed in registers at a time */
 #define SVM_CHUNK 128 /* features read per pass over the blocks (their rows stay in L1) */
 
@@ -1055,8 +1050,8 @@ __attribute__((target("avx2"))) static void svm_margins_avx2(const struct classi
 static void svm_margins(const struct classifier *c, const uint32_t *idx, const float *val, size_t n,
                         float *margins)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2")) {
+#ifdef HAVE_AVX2_COPIES
+    if (use_avx2()) {
         float acc_s[256], vs_s[512];
         size_t cap = (c->n_classes + 7) & ~(size_t)7; /* whole vectors */
         float *acc = cap <= 256 ? acc_s : malloc(cap * sizeof *acc);

@@ -21,6 +21,8 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
+bool intents_plain_only = false;
+
 /* hash_bytes, inlined where n is a constant (its loop then unrolls) */
 static inline __attribute__((always_inline)) uint64_t hash_inline(uint64_t seed, const void *p,
                                                                   size_t n)

@@ -114,6 +114,24 @@ static inline int64_t fdict_get_inline(const struct fdict *d, uint64_t h)
     return -1;
 }
 
+/* The inner loops of classifying and training have AVX2 copies, chosen at
+ * run time where the CPU has AVX2; each gives the same results bit for bit
+ * as its plain copy. intents_plain_only (false) makes every choice the
+ * plain copy: the tests set it to check that the two agree. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_COPIES 1
+#include <immintrin.h>
+#endif
+extern bool intents_plain_only;
+static inline bool use_avx2(void)
+{
+#ifdef HAVE_AVX2_COPIES
+    return !intents_plain_only && __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
 /* Runs CALL(v) with v the constant 1, 2, ... or 8 that n is (8 for n > 8):
  * an AVX2 loop over v vectors, inlined with v a constant, unrolls and
  * keeps its sums in registers (classifier.c, mlp.c). */

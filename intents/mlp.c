@@ -133,8 +133,7 @@ static void mlp_hidden_q_plain(const struct mlp *m, const uint32_t *idx, const f
             hidden[j] = 0;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#ifdef HAVE_AVX2_COPIES
 #define MLP_AVX2_VECTORS 8 /* the widest row read in registers: 64 units */
 
 /* The same with AVX2 for rows of nv whole vectors (nv <= MLP_AVX2_VECTORS,
@@ -189,8 +188,8 @@ __attribute__((target("avx2"))) static void mlp_hidden_q_avx2(const struct mlp *
 static void mlp_hidden_q(const struct mlp *m, const uint32_t *idx, const float *val, size_t n,
                          float *hidden)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2") && (m->n_nets * m->n_hidden) % 8 == 0) {
+#ifdef HAVE_AVX2_COPIES
+    if (use_avx2() && (m->n_nets * m->n_hidden) % 8 == 0) {
         mlp_hidden_q_avx2(m, idx, val, n, hidden);
         return;
     }
@@ -237,7 +236,7 @@ static void mlp_mean_logits_plain(const struct mlp *m, const float *hidden, floa
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef HAVE_AVX2_COPIES
 /* The same with AVX2 for the classes [k0, k0 + 8 nv), nv a constant where
  * it is inlined: their sums stay in registers over the hidden units. The
  * last vector reads and writes only the lanes in tail (the classes past
@@ -286,8 +285,8 @@ __attribute__((target("avx2"))) static void mlp_mean_logits_avx2(const struct ml
 /* Chosen at run time: the CPU may not have AVX2. */
 static void mlp_mean_logits(const struct mlp *m, const float *hidden, float *out)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2")) {
+#ifdef HAVE_AVX2_COPIES
+    if (use_avx2()) {
         mlp_mean_logits_avx2(m, hidden, out);
         return;
     }

@@ -21,11 +21,6 @@
 #include "intents/intents_internal.h"
 #include "common/common.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_COPIES 1 /* functions in AVX2 copies, chosen at run time */
-#endif
-
 #define TAG_EPOCHS 2
 #define TAG_MAX_FEATS 48
 
@@ -175,7 +170,7 @@ static void transitions(const struct tagger *tg, const uint32_t *ix, size_t size
 {
 #ifdef HAVE_AVX2_COPIES
     /* the gather's indices are signed 32-bit */
-    if ((tg->n_labels + 1) * tg->n_labels < INT32_MAX && __builtin_cpu_supports("avx2")) {
+    if ((tg->n_labels + 1) * tg->n_labels < INT32_MAX && use_avx2()) {
         transitions_avx2(tg->trans, ix, size, lt);
         return;
     }
@@ -241,7 +236,7 @@ static void viterbi(size_t n, const uint16_t *al, size_t na, const float *emit, 
     size_t mw = open_width(al, na);
     const float *open = lt + (na + 1) * na;
 #ifdef HAVE_AVX2_COPIES
-    bool avx2 = __builtin_cpu_supports("avx2");
+    bool avx2 = use_avx2();
 #endif
     for (size_t a = 0; a < na; a++) {
         dp[a] = emit[a] + lt[na * na + a];
@@ -475,7 +470,7 @@ static void emissions(const struct tagger *tg, size_t n, const uint16_t *al, siz
                       const uint32_t *feats, const uint32_t *off, float *emit)
 {
 #ifdef HAVE_AVX2_COPIES
-    if (__builtin_cpu_supports("avx2")) {
+    if (use_avx2()) {
         emissions_avx2(tg, n, al, na, feats, off, emit);
         return;
     }
