@@ -516,7 +516,7 @@ static const char *topic_ptr[N_TOPICS][6];
 static char topic_name[N_TOPICS][32];
 static struct intents_intent_spec topic_intents[N_TOPICS];
 
-static struct intents_model *topics_model(void)
+static struct intents_model *topics_model_with(const struct intents_vectors *vectors)
 {
     static const char *const forms[6] = {"I have a question about my %s",
                                          "there is a problem with the %s",
@@ -533,12 +533,17 @@ static struct intents_model *topics_model(void)
         topic_intents[k] =
             (struct intents_intent_spec){topic_name[k], topic_ptr[k], 6, NULL, 0, NULL, 0};
     }
-    struct intents_bot_spec spec = {"en-US", 0.0, topic_intents, N_TOPICS, NULL, 0, NULL};
+    struct intents_bot_spec spec = {"en-US", 0.0, topic_intents, N_TOPICS, NULL, 0, vectors};
     struct intents_model *m = NULL;
     char err[256];
     int rc = intents_model_new(&spec, &m, err, sizeof err);
     ck_assert_msg(rc == 0, "model: %s", err);
     return m;
+}
+
+static struct intents_model *topics_model(void)
+{
+    return topics_model_with(NULL);
 }
 
 /* Joined networks answer the mean of their logits: checked against the two
@@ -837,6 +842,86 @@ START_TEST(test_vectors_synonyms)
 }
 END_TEST
 
+/* ---- the AVX2 copies of the inner loops against the plain ones ---- */
+
+static void assert_same_result(const struct intents_result *a, const struct intents_result *b,
+                               const char *text)
+{
+    ck_assert_msg(strcmp(a->intent, b->intent) == 0 && a->score == b->score,
+                  "%s: %s %.9g / %s %.9g", text, a->intent, a->score, b->intent, b->score);
+    ck_assert_uint_eq(a->n_ranked, b->n_ranked);
+    for (size_t i = 0; i < a->n_ranked; i++)
+        ck_assert_msg(strcmp(a->ranked[i].name, b->ranked[i].name) == 0 &&
+                          a->ranked[i].score == b->ranked[i].score,
+                      "%s: ranked %zu: %.9g / %.9g", text, i, a->ranked[i].score,
+                      b->ranked[i].score);
+    ck_assert_uint_eq(a->n_slots, b->n_slots);
+    for (size_t i = 0; i < a->n_slots; i++) {
+        ck_assert_str_eq(a->slots[i].name, b->slots[i].name);
+        ck_assert_str_eq(a->slots[i].original, b->slots[i].original);
+        ck_assert_str_eq(a->slots[i].resolved, b->slots[i].resolved);
+    }
+}
+
+/* Where the CPU has AVX2, training and classifying run AVX2 copies of their
+ * inner loops (the SVM's solver and margins, the networks' layers, the
+ * tagger's emissions, transitions and Viterbi); they must give the plain
+ * copies' models and answers bit for bit. A bot with networks and word
+ * vectors (10 dimensions: vectors of eight and four with a tail), and one
+ * with slots for the tagger. (Without AVX2 both runs are plain.) */
+START_TEST(test_plain_copies_agree)
+{
+    static const char *const words[] = {"question", "problem", "handles",  "help",   "again",
+                                        "talk",     "invoice", "password", "parcel", "refund",
+                                        "printer",  "salary",  "laptop",   "coffee", "hotel"};
+    int axes[sizeof words / sizeof words[0]];
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        axes[i] = (int)(i % 10);
+    char path[] = "/tmp/parley-vec-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    write_vectors(path, words, axes, sizeof words / sizeof words[0], 10);
+    struct intents_vectors *v = NULL;
+    char err[256];
+    ck_assert_int_eq(intents_vectors_open(path, &v, err, sizeof err), 0);
+    struct intents_model *avx[2] = {topics_model_with(v), bot_model()};
+    intents_plain_only = true;
+    struct intents_model *plain[2] = {topics_model_with(v), bot_model()};
+    intents_plain_only = false;
+    static const char *const texts[] = {
+        "I have a question about my invoice",
+        "the printer again, and the laptop, and the coffee machine on the third floor: who "
+        "handles the printer, the salary questions, the parcel that never came, my password "
+        "and the hotel for the training next week? please help me with all of it",
+        "book a flight from Seattle to Chicago on Tuesday",
+        "I want to order two dozen tulpis for tomorrow",
+        "check my booking ABC123",
+        "what is the meaning of life"};
+    /* the first has the networks and the vector block, the second a tagger */
+    ck_assert_ptr_nonnull(avx[0]->clf.mlp.w1q);
+    ck_assert_uint_eq(avx[0]->clf.n_dense, 10);
+    ck_assert_uint_gt(avx[1]->tagger.n_labels, 2);
+    struct intents_context ctx = {NOW, 0, NULL, NULL};
+    for (size_t k = 0; k < 2; k++) {
+        ck_assert(intents_model_digest(avx[k]) == intents_model_digest(plain[k]));
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+            struct intents_result ra, rp;
+            size_t len = strlen(texts[i]);
+            ck_assert_int_eq(intents_classify(avx[k], texts[i], len, &ctx, &ra), 0);
+            intents_plain_only = true;
+            ck_assert_int_eq(intents_classify(avx[k], texts[i], len, &ctx, &rp), 0);
+            intents_plain_only = false;
+            assert_same_result(&ra, &rp, texts[i]);
+        }
+        intents_model_free(avx[k]);
+        intents_model_free(plain[k]);
+    }
+    intents_vectors_close(v);
+    unlink(path);
+}
+END_TEST
+
 static void append_neighbours(const char *path, uint32_t nw, uint32_t k, const uint32_t *ranks)
 {
     FILE *f = fopen(path, "ab");
@@ -1077,6 +1162,7 @@ static Suite *intents_suite(void)
     tcase_add_test(tc, test_bad_bots);
     tcase_add_test(tc, test_vectors_bad_files);
     tcase_add_test(tc, test_vectors_neighbours);
+    tcase_add_test(tc, test_plain_copies_agree);
     tcase_add_test(tc, test_eval_json);
     suite_add_tcase(s, tc);
     return s;
